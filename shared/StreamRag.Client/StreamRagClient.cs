@@ -1,0 +1,271 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
+using StreamRag.Contracts;
+using StreamRag.Redis;
+
+namespace StreamRag.Client;
+
+/// <summary>A query as an app asks it.</summary>
+public sealed record QueryOptions
+{
+    public int K { get; init; } = QueryRequestParser.DefaultK;
+
+    public QueryFilters Filters { get; init; } = QueryFilters.None;
+
+    public QueryMode Mode { get; init; } = QueryMode.Search;
+
+    public string Tenant { get; init; } = DocumentEventParser.DefaultTenant;
+
+    public int? Ef { get; init; }
+
+    /// <summary>How long to wait for the reply; also sent as the request's deadline.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>A document as an upstream system sends it.</summary>
+public sealed record DocumentUpsert(string Id, long Version, string Content)
+{
+    public string Source { get; init; } = "unknown";
+
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    public DateTimeOffset? Timestamp { get; init; }
+
+    public TimeSpan? Ttl { get; init; }
+
+    public string Tenant { get; init; } = DocumentEventParser.DefaultTenant;
+}
+
+/// <summary>The query timed out: no reply arrived in time. Safe to retry (queries have no side effects).</summary>
+public sealed class QueryTimeoutException(string requestId, TimeSpan timeout)
+    : TimeoutException($"no reply to query {requestId} within {timeout.TotalMilliseconds:0} ms")
+{
+    public string RequestId { get; } = requestId;
+}
+
+/// <summary>
+/// The .NET client of the wire contract. <see cref="QueryAsync"/> subscribes to this client's reply
+/// channel once (before the first request is posted, so no reply can be missed), posts the request
+/// to the stream and completes when the reply with the same request id arrives.
+/// </summary>
+public sealed class StreamRagClient : IAsyncDisposable
+{
+    private readonly IConnectionMultiplexer redis;
+    private readonly KeySchema keys;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly string clientId = Guid.NewGuid().ToString("N");
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<QueryReply>> waiting = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim subscribeLock = new(1, 1);
+    private ChannelMessageQueue? subscription;
+
+    public StreamRagClient(IConnectionMultiplexer redis, KeySchema keys, TimeProvider? time = null, ILogger<StreamRagClient>? logger = null)
+    {
+        this.redis = redis;
+        this.keys = keys;
+        this.time = time ?? TimeProvider.System;
+        this.logger = logger ?? NullLogger<StreamRagClient>.Instance;
+        ReplyChannel = keys.ReplyChannel(clientId);
+    }
+
+    /// <summary>The pub/sub channel this client's replies arrive on.</summary>
+    public RedisChannel ReplyChannel { get; }
+
+    public async Task<QueryReply> QueryAsync(string query, QueryOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(query);
+        options ??= new QueryOptions();
+        await EnsureSubscribedAsync();
+
+        var requestId = Guid.NewGuid().ToString("N");
+        var reply = new TaskCompletionSource<QueryReply>(TaskCreationOptions.RunContinuationsAsynchronously);
+        waiting[requestId] = reply;
+        try
+        {
+            var deadline = time.GetUtcNow() + options.Timeout;
+            var fields = new List<NameValueEntry>
+            {
+                new(QueryRequestFields.ContractVersion, 1),
+                new(QueryRequestFields.RequestId, requestId),
+                new(QueryRequestFields.Query, query),
+                new(QueryRequestFields.K, options.K),
+                new(QueryRequestFields.ReplyTo, ReplyChannel.ToString()),
+                new(QueryRequestFields.Deadline, deadline.ToUnixTimeMilliseconds()),
+                new(QueryRequestFields.Tenant, options.Tenant),
+                new(QueryRequestFields.Mode, options.Mode == QueryMode.Answer ? "answer" : "search"),
+            };
+            if (options.Ef is { } ef)
+            {
+                fields.Add(new(QueryRequestFields.Ef, ef));
+            }
+
+            if (!options.Filters.IsEmpty)
+            {
+                fields.Add(new(QueryRequestFields.Filters, FiltersJson(options.Filters)));
+            }
+
+            await redis.GetDatabase().StreamAddAsync(keys.QueryRequests, fields.ToArray());
+            return await reply.Task.WaitAsync(options.Timeout, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new QueryTimeoutException(requestId, options.Timeout);
+        }
+        finally
+        {
+            waiting.TryRemove(requestId, out _);
+        }
+    }
+
+    /// <summary>Posts an upsert event; returns its stream id.</summary>
+    public async Task<string> UpsertDocumentAsync(DocumentUpsert document, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var fields = new List<NameValueEntry>
+        {
+            new(DocumentEventFields.ContractVersion, 1),
+            new(DocumentEventFields.Operation, "upsert"),
+            new(DocumentEventFields.Id, document.Id),
+            new(DocumentEventFields.Version, document.Version),
+            new(DocumentEventFields.Content, document.Content),
+            new(DocumentEventFields.Source, document.Source),
+            new(DocumentEventFields.Tenant, document.Tenant),
+        };
+        if (document.Tags.Count > 0)
+        {
+            fields.Add(new(DocumentEventFields.Tags, string.Join(',', document.Tags)));
+        }
+
+        if (document.Timestamp is { } ts)
+        {
+            fields.Add(new(DocumentEventFields.Timestamp, ts.ToUnixTimeMilliseconds()));
+        }
+
+        if (document.Ttl is { } ttl)
+        {
+            fields.Add(new(DocumentEventFields.TtlSeconds, (long)Math.Ceiling(ttl.TotalSeconds)));
+        }
+
+        return (string)(await redis.GetDatabase().StreamAddAsync(keys.DocumentEvents, fields.ToArray()))!;
+    }
+
+    /// <summary>Posts a delete event; returns its stream id.</summary>
+    public async Task<string> DeleteDocumentAsync(string id, long version, string tenant = DocumentEventParser.DefaultTenant, CancellationToken cancellationToken = default)
+    {
+        return (string)(await redis.GetDatabase().StreamAddAsync(keys.DocumentEvents,
+        [
+            new(DocumentEventFields.ContractVersion, 1),
+            new(DocumentEventFields.Operation, "delete"),
+            new(DocumentEventFields.Id, id),
+            new(DocumentEventFields.Version, version),
+            new(DocumentEventFields.Tenant, tenant),
+        ]))!;
+    }
+
+    private async Task EnsureSubscribedAsync()
+    {
+        if (subscription is not null)
+        {
+            return;
+        }
+
+        await subscribeLock.WaitAsync();
+        try
+        {
+            if (subscription is null)
+            {
+                var queue = await redis.GetSubscriber().SubscribeAsync(ReplyChannel);
+                queue.OnMessage(OnReply);
+                subscription = queue;
+            }
+        }
+        finally
+        {
+            subscribeLock.Release();
+        }
+    }
+
+    private void OnReply(ChannelMessage message)
+    {
+        QueryReply? reply;
+        try
+        {
+            reply = JsonSerializer.Deserialize((string?)message.Message ?? "", ContractJsonContext.Default.QueryReply);
+        }
+        catch (JsonException ex)
+        {
+            ClientLog.BadReply(logger, ex);
+            return;
+        }
+
+        if (reply is not null && waiting.TryRemove(reply.Id, out var pending))
+        {
+            pending.TrySetResult(reply);
+        }
+    }
+
+    internal static string FiltersJson(QueryFilters filters)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            WriteArray(writer, QueryFilterFields.Sources, filters.Sources);
+            WriteArray(writer, QueryFilterFields.TagsAny, filters.TagsAny);
+            WriteArray(writer, QueryFilterFields.TagsAll, filters.TagsAll);
+            if (filters.From is { } from)
+            {
+                writer.WriteNumber(QueryFilterFields.From, from.ToUnixTimeMilliseconds());
+            }
+
+            if (filters.To is { } to)
+            {
+                writer.WriteNumber(QueryFilterFields.To, to.ToUnixTimeMilliseconds());
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteArray(Utf8JsonWriter writer, string name, IReadOnlyList<string> values)
+    {
+        if (values.Count == 0)
+        {
+            return;
+        }
+
+        writer.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            writer.WriteStringValue(value);
+        }
+
+        writer.WriteEndArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (subscription is not null)
+        {
+            await subscription.UnsubscribeAsync();
+        }
+
+        foreach (var pending in waiting.Values)
+        {
+            pending.TrySetCanceled();
+        }
+
+        subscribeLock.Dispose();
+    }
+}
+
+internal static partial class ClientLog
+{
+    [LoggerMessage(3000, LogLevel.Warning, "Ignored a reply that is not valid contract JSON")]
+    public static partial void BadReply(ILogger logger, Exception ex);
+}

@@ -1,0 +1,19 @@
+namespace StreamRag.Contracts;
+
+/// <summary>Error codes of the wire contract, stable across versions (documented in docs/contract.md).</summary>
+public static class ErrorCodes
+{
+    public const string UnsupportedVersion = "unsupported_version";
+    public const string MissingField = "missing_field";
+    public const string InvalidField = "invalid_field";
+    public const string UnknownField = "unknown_field";
+    public const string InvalidUtf8 = "invalid_utf8";
+    public const string TooLarge = "too_large";
+    public const string EmptyQuery = "empty_query";
+    public const string KOutOfRange = "k_out_of_range";
+    public const string UnknownFilter = "unknown_filter";
+    public const string BadJson = "bad_json";
+    public const string DeadlineExceeded = "deadline_exceeded";
+    public const string Internal = "internal_error";
+    public const string Unavailable = "unavailable";
+}

@@ -1,0 +1,67 @@
+using System.Buffers;
+using System.Text;
+
+namespace StreamRag.Contracts;
+
+/// <summary>Shared field checks for both parsers.</summary>
+internal static class Validation
+{
+    // Ids, tags, sources and tenants end up inside Redis keys (tenant) and vector-set FILTER
+    // expressions (source, tags). A strict alphabet makes injection impossible by construction.
+    private static readonly SearchValues<char> LabelChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/@");
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public static bool IsLabel(string value, int maxLength) =>
+        value.Length > 0 && value.Length <= maxLength && !value.AsSpan().ContainsAnyExcept(LabelChars);
+
+    public static string LabelRule(int maxLength) =>
+        $"1 to {maxLength} characters from [A-Za-z0-9_-.:/@]";
+
+    public static bool TryDecode(ReadOnlyMemory<byte> bytes, out string text)
+    {
+        try
+        {
+            text = StrictUtf8.GetString(bytes.Span);
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            text = "";
+            return false;
+        }
+    }
+
+    public static bool HasControlCharacters(string value)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsControl(c) && c is not ('\n' or '\r' or '\t'))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Accepts Unix epoch milliseconds or an ISO-8601 / RFC 3339 date-time.</summary>
+    public static bool TryParseTime(string text, out DateTimeOffset time)
+    {
+        if (long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var ms))
+        {
+            if (ms is >= 0 and <= 253_402_300_799_999)
+            {
+                time = DateTimeOffset.FromUnixTimeMilliseconds(ms);
+                return true;
+            }
+
+            time = default;
+            return false;
+        }
+
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal, out time);
+    }
+}

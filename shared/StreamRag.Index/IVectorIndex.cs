@@ -1,0 +1,72 @@
+using StreamRag.Contracts;
+
+namespace StreamRag.Index;
+
+/// <summary>
+/// A vector index engine. The fleet talks only to this interface; the Redis 8 vector-set engine
+/// implements it today and a Query Engine (FT.*) engine can later. Every write is atomic per
+/// document: a search never sees a half-written document.
+/// </summary>
+public interface IVectorIndex
+{
+    /// <summary>Vector dimension the index accepts.</summary>
+    int Dimensions { get; }
+
+    /// <summary>What is indexed for a document, or null if it was never seen.</summary>
+    Task<DocumentState?> GetStateAsync(string tenant, string documentId, CancellationToken cancellationToken);
+
+    /// <summary>Replaces a document and all its chunks, unless a same or newer version is indexed.</summary>
+    Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken);
+
+    /// <summary>Removes a document, leaving a tombstone so an older upsert arriving late is ignored.</summary>
+    Task<IndexWriteResult> DeleteAsync(string tenant, string documentId, long version, CancellationToken cancellationToken);
+
+    /// <summary>The K nearest chunks that satisfy the filters, best first, within one tenant.</summary>
+    Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken);
+}
+
+/// <summary>The indexed state of a document.</summary>
+public sealed record DocumentState(long Version, string? ContentHash, int Chunks, bool Deleted);
+
+/// <summary>A document ready to index: metadata and embedded chunks (or none, to update metadata only).</summary>
+/// <param name="Chunks">Embedded chunks; null means the content is unchanged (same <paramref name="ContentHash"/>) and only metadata is updated.</param>
+public sealed record IndexedDocument(
+    string Tenant,
+    string Id,
+    long Version,
+    string ContentHash,
+    string Source,
+    DateTimeOffset Timestamp,
+    IReadOnlyList<string> Tags,
+    DateTimeOffset? ExpiresAt,
+    IReadOnlyList<IndexedChunk>? Chunks);
+
+/// <summary>One passage with its embedding.</summary>
+public sealed record IndexedChunk(int Index, string Text, ReadOnlyMemory<float> Vector);
+
+public enum IndexWriteResult
+{
+    /// <summary>The change is in the index.</summary>
+    Applied,
+
+    /// <summary>The index already holds this or a newer version; nothing changed.</summary>
+    Stale,
+
+    /// <summary>A metadata-only update found different content indexed: embed and write the chunks.</summary>
+    ContentChanged,
+}
+
+/// <summary>A nearest-neighbour query.</summary>
+public sealed record VectorQuery(string Tenant, ReadOnlyMemory<float> Vector, int K, QueryFilters Filters, int? Ef);
+
+/// <summary>One chunk found by a search.</summary>
+public sealed record SearchHit(string DocumentId, int Chunk, double Score, string Content, string Source, DateTimeOffset Timestamp, IReadOnlyList<string> Tags);
+
+/// <summary>A vector whose dimension differs from the index's: it can never be written.</summary>
+public sealed class DimensionMismatchException(int expected, int actual)
+    : Exception($"vector has {actual} dimensions but the index holds {expected}")
+{
+    public int Expected { get; } = expected;
+
+    public int Actual { get; } = actual;
+}

@@ -1,0 +1,215 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using StreamRag.Redis;
+
+namespace StreamRag.Index;
+
+/// <summary>
+/// The index engine over Redis 8 vector sets. Per partition (tenant, shard): one vector set whose
+/// elements are chunks named <c>docId#chunk</c> with JSON attributes for filtering, one hash per
+/// document (version, content hash, metadata, chunk texts), an expiry index and an epoch counter.
+/// Writes run as Lua scripts, so a document's chunks, metadata, expiry entry and the epoch change
+/// together or not at all. Searches run VSIM outside scripts, so Redis runs them on its threads.
+/// </summary>
+public sealed class VectorSetIndex(RedisConnections connections, KeySchema keys, IOptions<IndexOptions> options) : IVectorIndex
+{
+    private static readonly string UpsertScript = ReadScript("upsert.lua");
+    private static readonly string DeleteScript = ReadScript("delete.lua");
+
+    private readonly IndexOptions settings = options.Value;
+
+    public int Dimensions => settings.Dimensions;
+
+    public async Task<DocumentState?> GetStateAsync(string tenant, string documentId, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync();
+        var values = await db.HashGetAsync(keys.PartitionOf(tenant, documentId).Document(documentId), ["version", "hash", "chunks", "deleted"]);
+        if (values[0].IsNull)
+        {
+            return null;
+        }
+
+        return new DocumentState((long)values[0], (string?)values[1], (int?)values[2] ?? 0, values[3] == "1");
+    }
+
+    public async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var chunks = document.Chunks;
+        if (chunks is not null)
+        {
+            var wrong = chunks.FirstOrDefault(c => c.Vector.Length != settings.Dimensions);
+            if (wrong is not null)
+            {
+                throw new DimensionMismatchException(settings.Dimensions, wrong.Vector.Length);
+            }
+        }
+
+        var partition = keys.PartitionOf(document.Tenant, document.Id);
+        var args = new List<RedisValue>(14 + (2 * (chunks?.Count ?? 0)))
+        {
+            document.Id,
+            document.Version,
+            document.ContentHash,
+            document.Source,
+            document.Timestamp.ToUnixTimeMilliseconds(),
+            string.Join(',', document.Tags),
+            document.ExpiresAt is { } expires ? expires.ToUnixTimeMilliseconds() : "",
+            Attributes(document),
+            chunks is null ? "0" : "1",
+            settings.Quantization,
+            settings.EfConstruction,
+            settings.M,
+            chunks?.Count ?? 0,
+        };
+        if (chunks is not null)
+        {
+            foreach (var chunk in chunks.OrderBy(c => c.Index))
+            {
+                args.Add(MemoryMarshal.AsBytes(chunk.Vector.Span).ToArray());
+                args.Add(chunk.Text);
+            }
+        }
+
+        var db = await DatabaseAsync();
+        var result = (int)await db.ScriptEvaluateAsync(UpsertScript, PartitionKeys(partition, document.Id), args.ToArray());
+        return result switch
+        {
+            1 => IndexWriteResult.Applied,
+            0 => IndexWriteResult.Stale,
+            _ => IndexWriteResult.ContentChanged,
+        };
+    }
+
+    public async Task<IndexWriteResult> DeleteAsync(string tenant, string documentId, long version, CancellationToken cancellationToken)
+    {
+        var partition = keys.PartitionOf(tenant, documentId);
+        var db = await DatabaseAsync();
+        var result = (int)await db.ScriptEvaluateAsync(DeleteScript, PartitionKeys(partition, documentId),
+            [documentId, version, (long)settings.TombstoneRetention.TotalMilliseconds]);
+        return result == 1 ? IndexWriteResult.Applied : IndexWriteResult.Stale;
+    }
+
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Vector.Length != settings.Dimensions)
+        {
+            throw new DimensionMismatchException(settings.Dimensions, query.Vector.Length);
+        }
+
+        var db = await DatabaseAsync();
+        var filter = VectorSetFilter.Build(query.Filters);
+        var partitions = keys.PartitionsOf(query.Tenant).ToArray();
+        var searches = partitions.Select(p => SearchPartitionAsync(db, p, query, filter)).ToArray();
+        var found = (await Task.WhenAll(searches)).SelectMany(x => x)
+            .OrderByDescending(h => h.Score)
+            .Take(query.K)
+            .ToArray();
+        return await HydrateAsync(db, query.Tenant, found);
+    }
+
+    private async Task<(string Member, double Score)[]> SearchPartitionAsync(IDatabase db, IndexPartition partition, VectorQuery query, string? filter)
+    {
+        var request = VectorSetSimilaritySearchRequest.ByVector(query.Vector);
+        request.Count = query.K;
+        request.WithScores = true;
+        request.SearchExplorationFactor = query.Ef ?? settings.DefaultEf;
+        if (filter is not null)
+        {
+            request.FilterExpression = filter;
+        }
+
+        using var lease = await db.VectorSetSimilaritySearchAsync(partition.VectorSet, request);
+        if (lease is null)
+        {
+            return [];
+        }
+
+        var hits = new (string, double)[lease.Length];
+        var span = lease.Span;
+        for (var i = 0; i < span.Length; i++)
+        {
+            hits[i] = ((string)span[i].Member!, span[i].Score);
+        }
+
+        return hits;
+    }
+
+    /// <summary>Reads chunk texts and metadata of the hits from their document hashes, in one pipelined round trip.</summary>
+    private async Task<IReadOnlyList<SearchHit>> HydrateAsync(IDatabase db, string tenant, (string Member, double Score)[] found)
+    {
+        var reads = new Task<RedisValue[]>[found.Length];
+        var parsed = new (string Doc, int Chunk)[found.Length];
+        for (var i = 0; i < found.Length; i++)
+        {
+            var member = found[i].Member;
+            var hash = member.LastIndexOf('#');
+            var doc = member[..hash];
+            var chunk = int.Parse(member.AsSpan(hash + 1), CultureInfo.InvariantCulture);
+            parsed[i] = (doc, chunk);
+            reads[i] = db.HashGetAsync(keys.PartitionOf(tenant, doc).Document(doc), [$"c:{chunk}", "source", "ts", "tags"]);
+        }
+
+        var hits = new List<SearchHit>(found.Length);
+        for (var i = 0; i < found.Length; i++)
+        {
+            var values = await reads[i];
+            if (values[0].IsNull)
+            {
+                // Replaced or deleted between the search and this read: the element is gone too.
+                continue;
+            }
+
+            var tags = (string?)values[3];
+            hits.Add(new SearchHit(
+                parsed[i].Doc,
+                parsed[i].Chunk,
+                found[i].Score,
+                (string)values[0]!,
+                (string?)values[1] ?? "",
+                DateTimeOffset.FromUnixTimeMilliseconds((long)values[2]),
+                string.IsNullOrEmpty(tags) ? [] : tags.Split(',')));
+        }
+
+        return hits;
+    }
+
+    private static RedisKey[] PartitionKeys(IndexPartition partition, string documentId) =>
+        [partition.VectorSet, partition.Document(documentId), partition.ExpiryIndex, partition.Epoch];
+
+    private static string Attributes(IndexedDocument document)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("source", document.Source);
+            writer.WriteNumber("ts", document.Timestamp.ToUnixTimeMilliseconds());
+            writer.WriteStartArray("tags");
+            foreach (var tag in document.Tags)
+            {
+                writer.WriteStringValue(tag);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private async Task<IDatabase> DatabaseAsync() => (await connections.GetSharedAsync()).GetDatabase();
+
+    private static string ReadScript(string name)
+    {
+        using var stream = typeof(VectorSetIndex).Assembly.GetManifestResourceStream($"StreamRag.Index.Scripts.{name}")
+            ?? throw new InvalidOperationException($"embedded script {name} is missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,35 @@
+using StackExchange.Redis;
+
+namespace StreamRag.Redis;
+
+public enum EntryOutcomeKind
+{
+    /// <summary>Done and durable: acknowledge.</summary>
+    Ack,
+
+    /// <summary>Failed in a way that may pass next time: retry (counted against MaxAttempts).</summary>
+    Retry,
+
+    /// <summary>Can never succeed: move to the dead-letter stream with the reason.</summary>
+    DeadLetter,
+}
+
+/// <summary>What became of one stream entry.</summary>
+public readonly record struct EntryOutcome(EntryOutcomeKind Kind, string? Reason)
+{
+    public static EntryOutcome Ack { get; } = new(EntryOutcomeKind.Ack, null);
+
+    public static EntryOutcome Retry(string reason) => new(EntryOutcomeKind.Retry, reason);
+
+    public static EntryOutcome DeadLetter(string reason) => new(EntryOutcomeKind.DeadLetter, reason);
+}
+
+/// <summary>
+/// Processes a batch of stream entries and says what became of each (same order).
+/// Throwing means a transient failure of the whole batch (Redis or a provider unreachable):
+/// the runner keeps the entries, backs off and calls again; nothing is acknowledged or lost.
+/// </summary>
+public interface IStreamEntryHandler
+{
+    Task<EntryOutcome[]> HandleAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken);
+}

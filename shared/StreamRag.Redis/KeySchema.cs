@@ -1,0 +1,74 @@
+using System.IO.Hashing;
+using System.Text;
+using StackExchange.Redis;
+
+namespace StreamRag.Redis;
+
+/// <summary>
+/// Every Redis key and channel name the fleet uses, in one place (documented in docs/keys.md).
+/// Keys that one operation touches together share a hash tag, so the whole schema works on
+/// Redis Cluster: a stream and its dead-letter stream (move + ack in one transaction), and a
+/// partition's vector set, document hashes, expiry index and epoch (one atomic upsert script).
+/// </summary>
+public sealed class KeySchema(string prefix, int shards)
+{
+    public KeySchema(RedisOptions options)
+        : this(options.KeyPrefix, options.Shards)
+    {
+    }
+
+    public string Prefix { get; } = prefix;
+
+    public int Shards { get; } = shards;
+
+    /// <summary>Document change events (upserts, deletes) from upstream systems.</summary>
+    public RedisKey DocumentEvents => $"{Prefix}:{{docs}}:events";
+
+    /// <summary>Document events that can never succeed, with the reason.</summary>
+    public RedisKey DocumentDeadLetters => $"{Prefix}:{{docs}}:dead";
+
+    /// <summary>Query requests from apps.</summary>
+    public RedisKey QueryRequests => $"{Prefix}:{{queries}}:requests";
+
+    /// <summary>Query requests that could not even be answered with an error (no reply channel).</summary>
+    public RedisKey QueryDeadLetters => $"{Prefix}:{{queries}}:dead";
+
+    /// <summary>Consumer-group name of the embedders.</summary>
+    public string EmbedderGroup => "embedders";
+
+    /// <summary>Consumer-group name of the query workers.</summary>
+    public string QueryGroup => "query-workers";
+
+    /// <summary>Default reply channel namespace for clients that do not pick their own.</summary>
+    public RedisChannel ReplyChannel(string clientId) => RedisChannel.Literal($"{Prefix}:reply:{clientId}");
+
+    /// <summary>The partition (tenant, shard) that holds a document.</summary>
+    public IndexPartition PartitionOf(string tenant, string documentId) =>
+        Partition(tenant, Shards == 1 ? 0 : (int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(documentId)) % (uint)Shards));
+
+    public IndexPartition Partition(string tenant, int shard) => new(Prefix, tenant, shard);
+
+    public IEnumerable<IndexPartition> PartitionsOf(string tenant) => Enumerable.Range(0, Shards).Select(s => Partition(tenant, s));
+}
+
+/// <summary>
+/// One index partition. The tenant is part of the key, so a query of one tenant physically cannot
+/// read another's vectors, and a tenant filter costs nothing. Tenant names are validated by the
+/// contract parsers (no braces), so they cannot break out of the hash tag.
+/// </summary>
+public readonly record struct IndexPartition(string Prefix, string Tenant, int Shard)
+{
+    private string Tag => $"{Prefix}:{{{Tenant}.{Shard}}}";
+
+    /// <summary>The vector set: one element per chunk, named <c>docId#chunk</c>, with JSON attributes.</summary>
+    public RedisKey VectorSet => $"{Tag}:vset";
+
+    /// <summary>Hash per document: version, content hash, metadata, chunk texts (<c>c:N</c>).</summary>
+    public RedisKey Document(string documentId) => $"{Tag}:doc:{documentId}";
+
+    /// <summary>Sorted set of document ids scored by expiry time (Unix ms).</summary>
+    public RedisKey ExpiryIndex => $"{Tag}:expiry";
+
+    /// <summary>Counter bumped by every index change; caches key on it.</summary>
+    public RedisKey Epoch => $"{Tag}:epoch";
+}

@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace StreamRag.Redis;
+
+/// <summary>
+/// Owns the host's Redis connections: one shared multiplexer for ordinary commands, and
+/// dedicated connections for blocking stream reads. StackExchange.Redis pipelines every caller
+/// through one socket, so a command that blocks server-side (XREADGROUP BLOCK) would stall every
+/// other caller on it; a reader therefore gets a connection of its own.
+/// </summary>
+public sealed class RedisConnections(IOptions<RedisOptions> options) : IAsyncDisposable
+{
+    private readonly Lazy<Task<ConnectionMultiplexer>> shared = new(() => ConnectAsync(options.Value.Configuration, null));
+
+    public Task<ConnectionMultiplexer> GetSharedAsync() => shared.Value;
+
+    /// <summary>A new connection whose commands may block for up to <paramref name="maxBlock"/>.</summary>
+    public Task<ConnectionMultiplexer> ConnectDedicatedAsync(string name, TimeSpan maxBlock) =>
+        ConnectAsync(options.Value.Configuration, c =>
+        {
+            c.ClientName = name;
+            var timeout = (int)(maxBlock + TimeSpan.FromSeconds(5)).TotalMilliseconds;
+            c.AsyncTimeout = Math.Max(c.AsyncTimeout, timeout);
+            c.SyncTimeout = Math.Max(c.SyncTimeout, timeout);
+        });
+
+    private static async Task<ConnectionMultiplexer> ConnectAsync(string configuration, Action<ConfigurationOptions>? configure)
+    {
+        var config = ConfigurationOptions.Parse(configuration);
+        // Keep retrying in the background when Redis is down or restarting: workers must reconnect by themselves.
+        config.AbortOnConnectFail = false;
+        config.ConnectRetry = Math.Max(config.ConnectRetry, 3);
+        configure?.Invoke(config);
+        return await ConnectionMultiplexer.ConnectAsync(config);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (shared.IsValueCreated)
+        {
+            var mux = await shared.Value;
+            await mux.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace StreamRag.Redis;
+
+/// <summary>How every host reaches Redis and names its keys (configuration section <c>Redis</c>).</summary>
+public sealed class RedisOptions
+{
+    public const string Section = "Redis";
+
+    /// <summary>StackExchange.Redis configuration string, e.g. <c>localhost:6379,password=…</c>.</summary>
+    [Required]
+    public string Configuration { get; set; } = "localhost:6379";
+
+    /// <summary>Prefix of every key and channel, so several deployments can share one Redis.</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9_.-]{1,32}$")]
+    public string KeyPrefix { get; set; } = "rag";
+
+    /// <summary>Index partitions per tenant; each is one vector set in its own hash slot (Redis Cluster).</summary>
+    [Range(1, 1024)]
+    public int Shards { get; set; } = 1;
+}
+
+[OptionsValidator]
+public sealed partial class RedisOptionsValidator : IValidateOptions<RedisOptions>;

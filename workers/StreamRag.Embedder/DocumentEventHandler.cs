@@ -1,0 +1,176 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using StreamRag.Contracts;
+using StreamRag.Embedding;
+using StreamRag.Index;
+using StreamRag.Redis;
+
+namespace StreamRag.Embedder;
+
+/// <summary>
+/// Turns a batch of document events into index writes: parses them (malformed ones are
+/// dead-lettered with the reason), skips versions older than what is indexed, skips embedding
+/// when the content hash is unchanged, embeds all new chunks of the batch in as few calls as the
+/// batch limit allows, and writes each document atomically.
+/// </summary>
+internal sealed partial class DocumentEventHandler(
+    IVectorIndex index,
+    IEmbeddingGenerator<string, Embedding<float>> embedder,
+    ContractLimits limits,
+    IOptions<ChunkingOptions> chunking,
+    ILogger<DocumentEventHandler> logger) : IStreamEntryHandler
+{
+    private readonly DocumentEventParser parser = new(limits);
+    private readonly TextChunker chunker = new(chunking.Value.Size, chunking.Value.Overlap);
+    private readonly string hashSalt = $"{embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId}|{index.Dimensions}|{chunking.Value.Size}|{chunking.Value.Overlap}\n";
+
+    public async Task<EntryOutcome[]> HandleAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
+    {
+        var outcomes = new EntryOutcome[entries.Count];
+        var events = new List<(int Slot, DocumentEvent Event)>();
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var parsed = parser.Parse(entries[i].RawFields(), StreamEntries.TimeOf(entries[i].Id));
+            if (parsed.IsValid)
+            {
+                events.Add((i, parsed.Value!));
+            }
+            else
+            {
+                outcomes[i] = EntryOutcome.DeadLetter(parsed.Error!.ToString());
+            }
+        }
+
+        // Events of one document run in stream order; different documents run side by side.
+        var byDocument = events.GroupBy(e => (e.Event.Tenant, e.Event.Id));
+        var plans = await Task.WhenAll(byDocument.Select(g => PlanAsync(g.ToArray(), cancellationToken)));
+        var toEmbed = plans.SelectMany(p => p).Where(p => p.Chunks is not null).ToArray();
+        var vectors = await EmbedAsync(toEmbed.SelectMany(p => p.Chunks!).Select(c => c.Text).ToArray(), cancellationToken);
+        var offset = 0;
+        foreach (var plan in toEmbed)
+        {
+            plan.Vectors = vectors.Skip(offset).Take(plan.Chunks!.Count).ToArray();
+            offset += plan.Chunks!.Count;
+        }
+
+        await Task.WhenAll(plans.Select(async group =>
+        {
+            foreach (var plan in group)
+            {
+                outcomes[plan.Slot] = await WriteAsync(plan, cancellationToken);
+            }
+        }));
+        return outcomes;
+    }
+
+    private sealed class WritePlan(int slot, DocumentEvent @event, string contentHash, IReadOnlyList<TextChunk>? chunks)
+    {
+        public int Slot { get; } = slot;
+
+        public DocumentEvent Event { get; } = @event;
+
+        public string ContentHash { get; } = contentHash;
+
+        /// <summary>Null when the indexed content is the same: only metadata changes.</summary>
+        public IReadOnlyList<TextChunk>? Chunks { get; set; } = chunks;
+
+        public ReadOnlyMemory<float>[]? Vectors { get; set; }
+    }
+
+    private async Task<List<WritePlan>> PlanAsync((int Slot, DocumentEvent Event)[] events, CancellationToken cancellationToken)
+    {
+        var first = events[0].Event;
+        var state = await index.GetStateAsync(first.Tenant, first.Id, cancellationToken);
+        var plans = new List<WritePlan>();
+        var indexedHash = state is { Deleted: false } ? state.ContentHash : null;
+        foreach (var (slot, e) in events)
+        {
+            if (e.Operation == DocumentOperation.Delete)
+            {
+                plans.Add(new WritePlan(slot, e, "", null));
+                indexedHash = null;
+                continue;
+            }
+
+            var hash = ContentHash(e.Content);
+            plans.Add(new WritePlan(slot, e, hash, hash == indexedHash ? null : chunker.Split(e.Content)));
+            indexedHash = hash;
+        }
+
+        return plans;
+    }
+
+    private async Task<EntryOutcome> WriteAsync(WritePlan plan, CancellationToken cancellationToken)
+    {
+        var e = plan.Event;
+        if (e.Operation == DocumentOperation.Delete)
+        {
+            var deleted = await index.DeleteAsync(e.Tenant, e.Id, e.Version, cancellationToken);
+            Log.Deleted(logger, e.Id, e.Version, deleted);
+            return EntryOutcome.Ack;
+        }
+
+        try
+        {
+            var result = await index.UpsertAsync(ToDocument(plan), cancellationToken);
+            if (result == IndexWriteResult.ContentChanged)
+            {
+                // Another version landed between planning and writing: embed this content after all.
+                plan.Chunks = chunker.Split(e.Content);
+                plan.Vectors = await EmbedAsync(plan.Chunks.Select(c => c.Text).ToArray(), cancellationToken);
+                result = await index.UpsertAsync(ToDocument(plan), cancellationToken);
+            }
+
+            Log.Upserted(logger, e.Id, e.Version, plan.Chunks?.Count ?? -1, result);
+            return EntryOutcome.Ack;
+        }
+        catch (DimensionMismatchException ex)
+        {
+            return EntryOutcome.DeadLetter($"{ErrorCodes.InvalidField}: embedding refused: {ex.Message}");
+        }
+    }
+
+    private IndexedDocument ToDocument(WritePlan plan)
+    {
+        var e = plan.Event;
+        var chunks = plan.Chunks?.Select((c, i) => new IndexedChunk(c.Index, c.Text, plan.Vectors![i])).ToArray();
+        return new IndexedDocument(e.Tenant, e.Id, e.Version, plan.ContentHash, e.Source, e.Timestamp, e.Tags, e.ExpiresAt, chunks);
+    }
+
+    private async Task<ReadOnlyMemory<float>[]> EmbedAsync(string[] texts, CancellationToken cancellationToken)
+    {
+        var vectors = new List<ReadOnlyMemory<float>>(texts.Length);
+        foreach (var batch in texts.Chunk(chunking.Value.MaxEmbeddingBatch))
+        {
+            var embeddings = await embedder.GenerateAsync(batch, cancellationToken: cancellationToken);
+            if (embeddings.Count != batch.Length)
+            {
+                throw new InvalidOperationException($"the embedding provider returned {embeddings.Count} vectors for {batch.Length} inputs");
+            }
+
+            vectors.AddRange(embeddings.Select(x => x.Vector));
+        }
+
+        return vectors.ToArray();
+    }
+
+    private string ContentHash(string content)
+    {
+        // The salt makes a change of model or chunking count as changed content.
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(hashSalt + content), hash);
+        return Convert.ToHexStringLower(hash[..16]);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(2000, LogLevel.Debug, "Upserted {Id} v{Version} ({Chunks} chunks embedded; -1 = metadata only): {Result}")]
+        public static partial void Upserted(ILogger logger, string id, long version, int chunks, IndexWriteResult result);
+
+        [LoggerMessage(2001, LogLevel.Debug, "Deleted {Id} v{Version}: {Result}")]
+        public static partial void Deleted(ILogger logger, string id, long version, IndexWriteResult result);
+    }
+}

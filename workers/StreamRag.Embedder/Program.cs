@@ -1,0 +1,5 @@
+using StreamRag.Embedder;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.AddEmbedderWorker();
+await builder.Build().RunAsync();
