@@ -1,0 +1,126 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using StreamRag.Embedder;
+using StreamRag.Embedding;
+using StreamRag.Index;
+using StreamRag.Query;
+using StreamRag.Redis;
+
+namespace StreamRag.IntegrationTests;
+
+/// <summary>
+/// One test's private corner of the shared server: a unique key prefix (from the test's name and a
+/// random suffix), the settings hosts need, and helpers to start real hosts in-process.
+/// </summary>
+public sealed class TestScope : IAsyncDisposable
+{
+    private readonly List<IHost> hosts = [];
+
+    public TestScope(RedisServerFixture redis, [CallerMemberName] string test = "")
+    {
+        Redis = redis;
+        var name = new string(test.Where(char.IsLetterOrDigit).Take(16).ToArray());
+        Prefix = $"t{name}{Guid.NewGuid().ToString("N")[..6]}";
+        Keys = new KeySchema(Prefix, 1);
+    }
+
+    public RedisServerFixture Redis { get; }
+
+    public string Prefix { get; }
+
+    public KeySchema Keys { get; }
+
+    public IDatabase Db => Redis.Connection.GetDatabase();
+
+    /// <summary>Host settings: this scope's Redis and prefix, short timings for tests, plus overrides.</summary>
+    public Dictionary<string, string?> Settings(params (string Key, string Value)[] overrides)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Redis:Configuration"] = Redis.Configuration,
+            ["Redis:KeyPrefix"] = Prefix,
+            ["Consumer:ClaimIdle"] = "00:00:02",
+            ["Consumer:ClaimInterval"] = "00:00:00.500",
+            ["Consumer:BlockTimeout"] = "00:00:00.500",
+            ["Consumer:MaxBackoff"] = "00:00:00.500",
+            ["Consumer:DrainTimeout"] = "00:00:02",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in overrides)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
+
+    public Task<IHost> StartEmbedderAsync(params (string Key, string Value)[] overrides) =>
+        StartAsync(b => b.AddEmbedderWorker(), overrides);
+
+    public Task<IHost> StartQueryWorkerAsync(params (string Key, string Value)[] overrides) =>
+        StartAsync(b => b.AddQueryWorker(), overrides);
+
+    public async Task<IHost> StartAsync(Action<IHostApplicationBuilder> configure, params (string Key, string Value)[] overrides)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
+        builder.Configuration.AddInMemoryCollection(Settings(overrides));
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole();
+        configure(builder);
+        var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        hosts.Add(host);
+        return host;
+    }
+
+    /// <summary>An index bound to this scope, for reading what the hosts wrote.</summary>
+    public VectorSetIndex Index(int dimensions = 384)
+    {
+        var connections = new RedisConnections(Options.Create(new RedisOptions { Configuration = Redis.Configuration, KeyPrefix = Prefix }));
+        disposables.Add(connections);
+        return new VectorSetIndex(connections, Keys, Options.Create(new IndexOptions { Dimensions = dimensions }));
+    }
+
+    private readonly List<IAsyncDisposable> disposables = [];
+
+    public static HashingEmbeddingGenerator Embedder { get; } = new(384);
+
+    /// <summary>Polls until the condition holds; fails the test with the message after the timeout.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string because, TimeSpan? timeout = null)
+    {
+        var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > until)
+            {
+                Assert.Fail($"timed out waiting until {because}");
+            }
+
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var host in hosts)
+        {
+            await host.StopAsync(CancellationToken.None);
+            host.Dispose();
+        }
+
+        foreach (var d in disposables)
+        {
+            await d.DisposeAsync();
+        }
+
+        // Remove this test's keys so the shared server stays small.
+        var server = Redis.Connection.GetServers()[0];
+        await foreach (var key in server.KeysAsync(pattern: $"{Prefix}:*", pageSize: 1000))
+        {
+            await Db.KeyDeleteAsync(key, CommandFlags.FireAndForget);
+        }
+    }
+}
