@@ -1,0 +1,109 @@
+using System.Text;
+using StreamRag.Contracts;
+
+namespace StreamRag.UnitTests;
+
+public sealed class QueryRequestParserTests
+{
+    private readonly QueryRequestParser parser = new(ContractLimits.Default);
+
+    private ParsedQueryRequest Parse(params (string Name, string Value)[] fields) =>
+        parser.Parse(fields.Select(f => new KeyValuePair<string, ReadOnlyMemory<byte>>(f.Name, Encoding.UTF8.GetBytes(f.Value))));
+
+    [Fact]
+    public void Parse_MinimalRequest_UsesDefaults()
+    {
+        var parsed = Parse(("id", "r1"), ("query", " bees "), ("reply_to", "chan"));
+
+        Assert.Null(parsed.Error);
+        var r = parsed.Request!;
+        Assert.Equal("r1", r.RequestId);
+        Assert.Equal("bees", r.Query);
+        Assert.Equal(QueryRequestParser.DefaultK, r.K);
+        Assert.True(r.Filters.IsEmpty);
+        Assert.Equal("default", r.Tenant);
+        Assert.Equal(QueryMode.Search, r.Mode);
+        Assert.Null(r.Deadline);
+        Assert.Null(r.Ef);
+    }
+
+    [Fact]
+    public void Parse_Filters_AreRead()
+    {
+        var parsed = Parse(("id", "r"), ("query", "q"), ("reply_to", "c"), ("k", "5"), ("mode", "answer"), ("ef", "200"), ("deadline", "1700000000000"),
+            ("filters", """{"sources":["a","b"],"tags_any":["x"],"tags_all":["y","z"],"from":1000,"to":"2026-01-01T00:00:00Z"}"""));
+
+        Assert.Null(parsed.Error);
+        var r = parsed.Request!;
+        Assert.Equal(5, r.K);
+        Assert.Equal(QueryMode.Answer, r.Mode);
+        Assert.Equal(200, r.Ef);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000), r.Deadline);
+        Assert.Equal(["a", "b"], r.Filters.Sources);
+        Assert.Equal(["x"], r.Filters.TagsAny);
+        Assert.Equal(["y", "z"], r.Filters.TagsAll);
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1000), r.Filters.From);
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), r.Filters.To);
+    }
+
+    [Theory]
+    [InlineData("empty_query", "query=")]
+    [InlineData("empty_query", "query=   ")]
+    [InlineData("k_out_of_range", "query=q", "k=0")]
+    [InlineData("k_out_of_range", "query=q", "k=-3")]
+    [InlineData("k_out_of_range", "query=q", "k=101")]
+    [InlineData("k_out_of_range", "query=q", "k=ten")]
+    [InlineData("unknown_filter", "query=q", "filters={\"colour\":[\"red\"]}")]
+    [InlineData("bad_json", "query=q", "filters={not json")]
+    [InlineData("bad_json", "query=q", "filters=[1,2]")]
+    [InlineData("bad_json", "query=q", "filters={\"sources\":[[[[[[1]]]]]]}")]
+    [InlineData("invalid_field", "query=q", "filters={\"sources\":[\"x\\\" or 1\"]}")]
+    [InlineData("invalid_field", "query=q", "filters={\"sources\":\"x\"}")]
+    [InlineData("invalid_field", "query=q", "filters={\"from\":true}")]
+    [InlineData("invalid_field", "query=q", "filters={\"from\":2000,\"to\":1000}")]
+    [InlineData("invalid_field", "query=q", "mode=chat")]
+    [InlineData("invalid_field", "query=q", "ef=0")]
+    [InlineData("invalid_field", "query=q", "deadline=soon")]
+    [InlineData("invalid_field", "query=q", "tenant=a b")]
+    [InlineData("unknown_field", "query=q", "colour=red")]
+    [InlineData("unsupported_version", "query=q", "v=9")]
+    public void Parse_BadRequest_KeepsCorrelationAndGivesCode(string code, params string[] fields)
+    {
+        var all = fields.Select(f => (f[..f.IndexOf('=', StringComparison.Ordinal)], f[(f.IndexOf('=', StringComparison.Ordinal) + 1)..]))
+            .Append(("id", "r9")).Append(("reply_to", "chan")).ToArray();
+
+        var parsed = Parse(all);
+
+        Assert.Null(parsed.Request);
+        Assert.Equal(code, parsed.Error!.Code);
+        Assert.False(string.IsNullOrWhiteSpace(parsed.Error.Message));
+        Assert.Equal("r9", parsed.RequestId);
+        Assert.Equal("chan", parsed.ReplyTo);
+    }
+
+    [Fact]
+    public void Parse_OversizeQuery_IsTooLarge()
+    {
+        var parsed = Parse(("id", "r"), ("query", new string('a', 2001)), ("reply_to", "c"));
+
+        Assert.Equal(ErrorCodes.TooLarge, parsed.Error!.Code);
+    }
+
+    [Fact]
+    public void Parse_MissingReplyTo_HasNoReplyChannel()
+    {
+        var parsed = Parse(("id", "r"), ("query", "q"));
+
+        Assert.Null(parsed.ReplyTo);
+        Assert.Equal(ErrorCodes.MissingField, parsed.Error!.Code);
+    }
+
+    [Fact]
+    public void Parse_MissingId_StillKnowsWhereToReply()
+    {
+        var parsed = Parse(("query", "q"), ("reply_to", "c"));
+
+        Assert.Equal("c", parsed.ReplyTo);
+        Assert.Equal(ErrorCodes.MissingField, parsed.Error!.Code);
+    }
+}
