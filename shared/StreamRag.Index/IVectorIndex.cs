@@ -23,7 +23,34 @@ public interface IVectorIndex
 
     /// <summary>The K nearest chunks that satisfy the filters, best first, within one tenant.</summary>
     Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken);
+
+    /// <summary>A counter that changes whenever the tenant's index changes; caches key on it.</summary>
+    Task<long> GetEpochAsync(string tenant, CancellationToken cancellationToken);
+
+    /// <summary>Every tenant that has ever had a document indexed.</summary>
+    Task<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="limit"/> documents of a tenant whose expiry is at or before <paramref name="now"/>, earliest first.</summary>
+    Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes a document atomically if it still expires at <paramref name="expiresAt"/> (it was not
+    /// updated with a later expiry since it was picked, nor deleted by another sweeper).
+    /// </summary>
+    Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken);
+
+    /// <summary>Size and memory of the index, for the monitor.</summary>
+    Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>A document due for deletion by the retention sweeper.</summary>
+public sealed record ExpiringDocument(string Id, DateTimeOffset ExpiresAt);
+
+/// <summary>Index statistics across all tenants.</summary>
+/// <param name="Tenants">Tenants with an index.</param>
+/// <param name="Vectors">Chunks (vectors) stored.</param>
+/// <param name="MemoryBytes">Memory the vectors take, as the engine reports it.</param>
+public sealed record IndexStats(int Tenants, long Vectors, long MemoryBytes);
 
 /// <summary>The indexed state of a document.</summary>
 public sealed record DocumentState(long Version, string? ContentHash, int Chunks, bool Deleted);
@@ -57,7 +84,9 @@ public enum IndexWriteResult
 }
 
 /// <summary>A nearest-neighbour query.</summary>
-public sealed record VectorQuery(string Tenant, ReadOnlyMemory<float> Vector, int K, QueryFilters Filters, int? Ef);
+/// <param name="Ef">Search effort (HNSW exploration factor); the index default when null.</param>
+/// <param name="Exact">Scan every vector instead of walking the graph: slow, for measuring recall.</param>
+public sealed record VectorQuery(string Tenant, ReadOnlyMemory<float> Vector, int K, QueryFilters Filters, int? Ef, bool Exact = false);
 
 /// <summary>One chunk found by a search.</summary>
 public sealed record SearchHit(string DocumentId, int Chunk, double Score, string Content, string Source, DateTimeOffset Timestamp, IReadOnlyList<string> Tags);

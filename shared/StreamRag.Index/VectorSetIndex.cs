@@ -19,6 +19,7 @@ public sealed class VectorSetIndex(RedisConnections connections, KeySchema keys,
 {
     private static readonly string UpsertScript = ReadScript("upsert.lua");
     private static readonly string DeleteScript = ReadScript("delete.lua");
+    private static readonly string ExpireScript = ReadScript("expire.lua");
 
     private readonly IndexOptions settings = options.Value;
 
@@ -76,6 +77,8 @@ public sealed class VectorSetIndex(RedisConnections connections, KeySchema keys,
         }
 
         var db = await DatabaseAsync();
+        // Registered first (idempotent), so no indexed document belongs to an unknown tenant.
+        await db.SetAddAsync(keys.Tenants, document.Tenant);
         var result = (int)await db.ScriptEvaluateAsync(UpsertScript, PartitionKeys(partition, document.Id), args.ToArray());
         return result switch
         {
@@ -113,12 +116,57 @@ public sealed class VectorSetIndex(RedisConnections connections, KeySchema keys,
         return await HydrateAsync(db, query.Tenant, found);
     }
 
+    public async Task<long> GetEpochAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync();
+        var epochs = await Task.WhenAll(keys.PartitionsOf(tenant).Select(p => db.StringGetAsync(p.Epoch)));
+        return epochs.Sum(e => (long?)e ?? 0);
+    }
+
+    public async Task<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync();
+        return (await db.SetMembersAsync(keys.Tenants)).Select(t => (string)t!).Order(StringComparer.Ordinal).ToArray();
+    }
+
+    public async Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync();
+        var due = await Task.WhenAll(keys.PartitionsOf(tenant).Select(p =>
+            db.SortedSetRangeByScoreWithScoresAsync(p.ExpiryIndex, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit)));
+        return due.SelectMany(x => x)
+            .OrderBy(e => e.Score)
+            .Take(limit)
+            .Select(e => new ExpiringDocument((string)e.Element!, DateTimeOffset.FromUnixTimeMilliseconds((long)e.Score)))
+            .ToArray();
+    }
+
+    public async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        var partition = keys.PartitionOf(tenant, documentId);
+        var db = await DatabaseAsync();
+        var result = (int)await db.ScriptEvaluateAsync(ExpireScript, PartitionKeys(partition, documentId),
+            [documentId, expiresAt.ToUnixTimeMilliseconds(), (long)settings.TombstoneRetention.TotalMilliseconds]);
+        return result == 1;
+    }
+
+    public async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken)
+    {
+        var tenants = await ListTenantsAsync(cancellationToken);
+        var db = await DatabaseAsync();
+        var sets = tenants.SelectMany(keys.PartitionsOf).Select(p => p.VectorSet).ToArray();
+        var sizes = await Task.WhenAll(sets.Select(k => db.VectorSetLengthAsync(k)));
+        var memory = await Task.WhenAll(sets.Select(k => db.ExecuteAsync("MEMORY", "USAGE", k, "SAMPLES", "0")));
+        return new IndexStats(tenants.Count, sizes.Sum(), memory.Sum(m => m.IsNull ? 0 : (long)m));
+    }
+
     private async Task<(string Member, double Score)[]> SearchPartitionAsync(IDatabase db, IndexPartition partition, VectorQuery query, string? filter)
     {
         var request = VectorSetSimilaritySearchRequest.ByVector(query.Vector);
         request.Count = query.K;
         request.WithScores = true;
         request.SearchExplorationFactor = query.Ef ?? settings.DefaultEf;
+        request.UseExactSearch = query.Exact;
         if (filter is not null)
         {
             request.FilterExpression = filter;

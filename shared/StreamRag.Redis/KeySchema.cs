@@ -33,6 +33,9 @@ public sealed class KeySchema(string prefix, int shards)
     /// <summary>Query requests that could not even be answered with an error (no reply channel).</summary>
     public RedisKey QueryDeadLetters => $"{Prefix}:{{queries}}:dead";
 
+    /// <summary>Set of every tenant that has had a document indexed (the sweeper and monitor walk it).</summary>
+    public RedisKey Tenants => $"{Prefix}:tenants";
+
     /// <summary>Consumer-group name of the embedders.</summary>
     public string EmbedderGroup => "embedders";
 
