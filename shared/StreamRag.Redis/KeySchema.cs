@@ -36,6 +36,24 @@ public sealed class KeySchema(string prefix, int shards)
     /// <summary>Set of every tenant that has had a document indexed (the sweeper and monitor walk it).</summary>
     public RedisKey Tenants => $"{Prefix}:tenants";
 
+    /// <summary>Hash of live-tunable settings (e.g. <c>search_ef</c>, written by the monitor, read by query workers).</summary>
+    public RedisKey Settings => $"{Prefix}:settings";
+
+    /// <summary>Per-query timings written by query workers and consumed by the monitor (bounded length).</summary>
+    public RedisKey QueryMetrics => $"{Prefix}:{{metrics}}:queries";
+
+    /// <summary>Alerts stream (fired and resolved), for operators and audit.</summary>
+    public RedisKey Alerts => $"{Prefix}:{{alerts}}:stream";
+
+    /// <summary>Pub/sub channel alerts are also published on.</summary>
+    public RedisChannel AlertsChannel => RedisChannel.Literal($"{Prefix}:alerts");
+
+    /// <summary>Audit stream of documents deleted by the retention sweeper.</summary>
+    public RedisKey DocumentDeletions => $"{Prefix}:{{docs}}:deleted";
+
+    /// <summary>Consumer-group name of the monitor on the query-metrics stream.</summary>
+    public string MonitorGroup => "monitors";
+
     /// <summary>Consumer-group name of the embedders.</summary>
     public string EmbedderGroup => "embedders";
 
