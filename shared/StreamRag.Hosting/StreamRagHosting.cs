@@ -15,7 +15,7 @@ namespace StreamRag.Hosting;
 public static class StreamRagHosting
 {
     /// <summary>Name of the meter every host's instruments live on.</summary>
-    public const string MeterName = "StreamRag";
+    public const string MeterName = ConsumerGroupRunner.MeterName;
 
     public static IHostApplicationBuilder AddStreamRagCore(this IHostApplicationBuilder builder)
     {
@@ -28,6 +28,8 @@ public static class StreamRagHosting
         services.AddOptionsWithValidateOnStart<EmbeddingOptions, EmbeddingOptionsValidator>().Bind(config.GetSection(EmbeddingOptions.Section));
         services.AddOptionsWithValidateOnStart<ConsumerGroupOptions, ConsumerGroupOptionsValidator>().Bind(config.GetSection(ConsumerGroupOptions.Section));
         services.AddOptionsWithValidateOnStart<MetricsOptions, MetricsOptionsValidator>().Bind(config.GetSection(MetricsOptions.Section));
+        services.AddOptionsWithValidateOnStart<BackPressureOptions, BackPressureOptionsValidator>().Bind(config.GetSection(BackPressureOptions.Section));
+        services.AddMetrics();
         services.AddSingleton<IValidateOptions<EmbeddingOptions>, EmbeddingMatchesIndex>();
 
         services.AddSingleton(TimeProvider.System);
@@ -36,6 +38,7 @@ public static class StreamRagHosting
         services.AddSingleton(sp => new KeySchema(sp.GetRequiredService<IOptions<RedisOptions>>().Value));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ConsumerGroupOptions>>().Value);
         services.AddSingleton<ConsumerGroupRunner>();
+        services.AddSingleton<MemoryPressureGate>();
         services.AddSingleton<IVectorIndex, VectorSetIndex>();
         services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
             new HashingEmbeddingGenerator(sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value.Dimensions));
@@ -52,6 +55,17 @@ public static class StreamRagHosting
                 }));
         }
 
+        return builder;
+    }
+
+    /// <summary>
+    /// Defaults of one kind of host (e.g. the embedder's batch fill wait), added beneath every other
+    /// configuration source so appsettings, environment variables and arguments still override them.
+    /// </summary>
+    public static IHostApplicationBuilder AddDefaultSettings(this IHostApplicationBuilder builder, IDictionary<string, string?> defaults)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ((IConfigurationBuilder)builder.Configuration).Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
         return builder;
     }
 

@@ -19,6 +19,13 @@ public sealed class ConsumerGroupOptions
     [Range(1, 100_000)]
     public int MaxInFlight { get; set; } = 128;
 
+    /// <summary>
+    /// After a read returns fewer than ReadCount entries, keep reading for up to this long to fill
+    /// the batch (bigger embedding calls); zero hands every read over at once (lowest latency).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")]
+    public TimeSpan BatchFillWait { get; set; } = TimeSpan.Zero;
+
     /// <summary>How long one blocking read waits server-side before looping (bounds shutdown time, not latency).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan BlockTimeout { get; set; } = TimeSpan.FromSeconds(2);

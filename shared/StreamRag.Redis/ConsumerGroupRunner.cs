@@ -1,13 +1,21 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using NRedisStack;
 using StackExchange.Redis;
 
 namespace StreamRag.Redis;
 
 /// <summary>Which stream a runner consumes, as which group and consumer.</summary>
-public sealed record StreamConsumerSpec(RedisKey Stream, RedisKey DeadLetters, string Group, string Consumer);
+/// <param name="Gate">Optional intake gate: while it is closed, no new entries are read (back-pressure).</param>
+public sealed record StreamConsumerSpec(RedisKey Stream, RedisKey DeadLetters, string Group, string Consumer, IIntakeGate? Gate = null);
+
+/// <summary>Decides whether a consumer may take new work now (e.g. not while Redis memory is nearly full).</summary>
+public interface IIntakeGate
+{
+    /// <summary>Completes when new entries may be read.</summary>
+    ValueTask WaitOpenAsync(CancellationToken cancellationToken);
+}
 
 /// <summary>
 /// Runs one consumer of a Redis stream consumer group: the loop every stream-driven worker shares.
@@ -15,7 +23,7 @@ public sealed record StreamConsumerSpec(RedisKey Stream, RedisKey DeadLetters, s
 /// <item>Creates the group idempotently (from the start of the stream, so events written before the
 /// first worker started are not skipped).</item>
 /// <item>Reads new entries with XREADGROUP BLOCK on a dedicated connection (see
-/// <see cref="RedisConnections"/>): the server pushes an entry the moment it is added, so the worker
+/// <see cref="RedisConnections"/> and <see cref="BlockingStreamReader"/>): the server pushes an entry the moment it is added, so the worker
 /// wakes within a millisecond without polling, and the shared multiplexer is never blocked.</item>
 /// <item>Keeps its in-flight entries alive (XCLAIM JUSTID resets their idle time without counting a
 /// delivery) and reclaims entries left idle by dead consumers (XAUTOCLAIM).</item>
@@ -26,12 +34,36 @@ public sealed record StreamConsumerSpec(RedisKey Stream, RedisKey DeadLetters, s
 /// is left so another consumer can take it at once.</item>
 /// </list>
 /// </summary>
-public sealed partial class ConsumerGroupRunner(
-    RedisConnections connections,
-    ConsumerGroupOptions options,
-    TimeProvider time,
-    ILogger<ConsumerGroupRunner> logger)
+public sealed partial class ConsumerGroupRunner
 {
+    private readonly RedisConnections connections;
+    private readonly ConsumerGroupOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger<ConsumerGroupRunner> logger;
+    private readonly Counter<long> settled;
+    private readonly Counter<long> reclaimed;
+    private readonly ConcurrentDictionary<(string Stream, string Group), (long Lag, long Pending)> groupState = new();
+
+    public ConsumerGroupRunner(RedisConnections connections, ConsumerGroupOptions options, TimeProvider time, IMeterFactory meters, ILogger<ConsumerGroupRunner> logger)
+    {
+        ArgumentNullException.ThrowIfNull(meters);
+        this.connections = connections;
+        this.options = options;
+        this.time = time;
+        this.logger = logger;
+        var meter = meters.Create(MeterName);
+        settled = meter.CreateCounter<long>("rag.stream.entries", "{entry}", "Stream entries settled by this consumer, by outcome (acked, dead_lettered, retried)");
+        reclaimed = meter.CreateCounter<long>("rag.stream.reclaimed", "{entry}", "Entries reclaimed from dead consumers");
+        meter.CreateObservableGauge("rag.stream.lag", () => Observe(s => s.Lag), "{entry}", "Entries in the stream not yet delivered to the group");
+        meter.CreateObservableGauge("rag.stream.pending", () => Observe(s => s.Pending), "{entry}", "Entries delivered to the group but not yet acknowledged");
+    }
+
+    /// <summary>The meter every StreamRag instrument lives on.</summary>
+    public const string MeterName = "StreamRag";
+
+    private IEnumerable<Measurement<long>> Observe(Func<(long Lag, long Pending), long> pick) =>
+        groupState.Select(kv => new Measurement<long>(pick(kv.Value), new("stream", kv.Key.Stream), new("group", kv.Key.Group)));
+
     public const string DeadLetterReasonField = "dlq_reason";
     public const string DeadLetterIdField = "dlq_id";
     public const string DeadLetterDeliveriesField = "dlq_deliveries";
@@ -61,6 +93,11 @@ public sealed partial class ConsumerGroupRunner(
             var taken = 0;
             try
             {
+                if (spec.Gate is not null)
+                {
+                    await spec.Gate.WaitOpenAsync(stoppingToken);
+                }
+
                 await slots.WaitAsync(stoppingToken);
                 taken = 1;
                 while (taken < options.ReadCount && slots.Wait(0, CancellationToken.None))
@@ -72,6 +109,7 @@ public sealed partial class ConsumerGroupRunner(
                 var untilClaim = time.GetElapsedTime(time.GetTimestamp(), nextClaim);
                 if (untilClaim <= TimeSpan.Zero)
                 {
+                    await RecordGroupStateAsync(db, spec);
                     (entries, claimCursor) = await ClaimAbandonedAsync(db, spec, taken, claimCursor);
                     if (claimCursor == "0-0" || entries.Length == 0)
                     {
@@ -84,8 +122,12 @@ public sealed partial class ConsumerGroupRunner(
                 if (entries.Length == 0)
                 {
                     var block = (int)Math.Clamp(Math.Min(options.BlockTimeout.TotalMilliseconds, untilClaim.TotalMilliseconds), 1, int.MaxValue);
-                    entries = await readerDb.XReadGroupAsync(spec.Group, spec.Consumer, spec.Stream, ">", taken, block)
-                        .WaitAsync(stoppingToken) ?? [];
+                    entries = await BlockingStreamReader.ReadGroupAsync(readerDb, spec.Group, spec.Consumer, spec.Stream, taken, block)
+                        .WaitAsync(stoppingToken);
+                    if (entries.Length > 0 && entries.Length < taken && options.BatchFillWait > TimeSpan.Zero)
+                    {
+                        entries = await FillBatchAsync(readerDb, spec, entries, taken, stoppingToken);
+                    }
                 }
 
                 failures = 0;
@@ -134,12 +176,45 @@ public sealed partial class ConsumerGroupRunner(
         Log.Stopped(logger, spec.Stream.ToString(), spec.Consumer);
     }
 
+    /// <summary>Tops a short batch up with entries that arrive within BatchFillWait.</summary>
+    private async Task<StreamEntry[]> FillBatchAsync(IDatabase readerDb, StreamConsumerSpec spec, StreamEntry[] first, int want, CancellationToken stoppingToken)
+    {
+        var batch = new List<StreamEntry>(first);
+        var start = time.GetTimestamp();
+        while (batch.Count < want)
+        {
+            var left = options.BatchFillWait - time.GetElapsedTime(start);
+            if (left <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            var more = await BlockingStreamReader.ReadGroupAsync(readerDb, spec.Group, spec.Consumer, spec.Stream, want - batch.Count, Math.Max(1, (int)left.TotalMilliseconds))
+                .WaitAsync(stoppingToken);
+            if (more.Length == 0)
+            {
+                break;
+            }
+
+            batch.AddRange(more);
+        }
+
+        return batch.ToArray();
+    }
+
     private static void ReleaseSlots(SemaphoreSlim slots, int taken)
     {
         if (taken > 0)
         {
             slots.Release(taken);
         }
+    }
+
+    private async Task RecordGroupStateAsync(IDatabase db, StreamConsumerSpec spec)
+    {
+        var groups = await db.StreamGroupInfoAsync(spec.Stream);
+        var group = groups.FirstOrDefault(g => g.Name == spec.Group);
+        groupState[(spec.Stream.ToString(), spec.Group)] = (group.Lag ?? 0, group.PendingMessageCount);
     }
 
     private static async Task EnsureGroupAsync(IDatabase db, StreamConsumerSpec spec)
@@ -165,6 +240,7 @@ public sealed partial class ConsumerGroupRunner(
         }
 
         Log.Reclaimed(logger, entries.Length, spec.Stream.ToString(), spec.Consumer);
+        reclaimed.Add(entries.Length, new KeyValuePair<string, object?>("stream", spec.Stream.ToString()));
 
         // An entry that keeps coming back never completes (it crashes or hangs its worker): dead-letter it.
         var pending = await db.StreamPendingMessagesAsync(spec.Stream, spec.Group, entries.Length * 2, spec.Consumer, entries[0].Id, entries[^1].Id);
@@ -174,6 +250,7 @@ public sealed partial class ConsumerGroupRunner(
         {
             await DeadLetterAsync(db, spec, poisoned.Select(e => (e, $"delivered {deliveries[(string)e.Id!]} times without completing (a worker crashed or hung on it)", (long)deliveries[(string)e.Id!])).ToArray());
             entries = entries.Except(poisoned).ToArray();
+            Count(spec, "dead_lettered", poisoned.Length);
         }
 
         return (entries, next);
@@ -194,6 +271,13 @@ public sealed partial class ConsumerGroupRunner(
         var keepAliveTask = KeepAliveAsync(db, spec, entries, keepAlive.Token);
         try
         {
+            // A read already waiting when the gate closed may bring entries: hold them (kept alive,
+            // unacknowledged) until the gate opens again, instead of writing into a full Redis.
+            if (spec.Gate is not null)
+            {
+                await spec.Gate.WaitOpenAsync(cancellationToken);
+            }
+
             var remaining = entries;
             var attempts = new Dictionary<string, int>(StringComparer.Ordinal);
             var transientFailures = 0;
@@ -252,6 +336,9 @@ public sealed partial class ConsumerGroupRunner(
                 }
 
                 await SettleAsync(db, spec, acks, dead, cancellationToken);
+                Count(spec, "acked", acks.Count);
+                Count(spec, "dead_lettered", dead.Count);
+                Count(spec, "retried", retry.Count);
                 foreach (var entry in acks.Concat(dead.Select(d => d.Item1)))
                 {
                     held.TryRemove(entry.Id!, out _);
@@ -269,6 +356,14 @@ public sealed partial class ConsumerGroupRunner(
             await keepAlive.CancelAsync();
             await keepAliveTask.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             slots.Release(entries.Length);
+        }
+    }
+
+    private void Count(StreamConsumerSpec spec, string outcome, int n)
+    {
+        if (n > 0)
+        {
+            settled.Add(n, new KeyValuePair<string, object?>("stream", spec.Stream.ToString()), new KeyValuePair<string, object?>("outcome", outcome));
         }
     }
 

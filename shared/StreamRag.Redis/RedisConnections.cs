@@ -31,6 +31,9 @@ public sealed class RedisConnections(IOptions<RedisOptions> options) : IAsyncDis
         // Keep retrying in the background when Redis is down or restarting: workers must reconnect by themselves.
         config.AbortOnConnectFail = false;
         config.ConnectRetry = Math.Max(config.ConnectRetry, 3);
+        // StackExchange.Redis counts INFO (back-pressure, monitor) as an admin command; what each
+        // worker may really run is governed server-side by its ACL user (deploy/), not by this switch.
+        config.AllowAdmin = true;
         configure?.Invoke(config);
         return await ConnectionMultiplexer.ConnectAsync(config);
     }

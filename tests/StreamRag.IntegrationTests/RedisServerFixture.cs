@@ -14,7 +14,7 @@ namespace StreamRag.IntegrationTests;
 /// when a Docker engine answers; else a local server started from <c>deploy/redis.sh</c> on a free
 /// port and stopped afterwards.
 /// </summary>
-public sealed class RedisServerFixture : IAsyncLifetime
+public sealed class RedisServerFixture : IAsyncLifetime, IRedisServer
 {
     private RedisContainer? container;
     private int localPort;
@@ -44,7 +44,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
             (Configuration, Origin) = (await StartLocalAsync(), "deploy/redis.sh (local)");
         }
 
-        Connection = await ConnectionMultiplexer.ConnectAsync(Configuration);
+        Connection = await ConnectionMultiplexer.ConnectAsync(ConfigurationOptions.Parse(Configuration) is var o && (o.AllowAdmin = true) ? o : o);
     }
 
     private async Task<string?> TryStartContainerAsync()
@@ -82,6 +82,22 @@ public sealed class RedisServerFixture : IAsyncLifetime
         await RunScriptAsync("start", localPort.ToString(System.Globalization.CultureInfo.InvariantCulture), localDir, "--appendonly", "no", "--maxmemory", "4gb");
         return $"127.0.0.1:{localPort}";
     }
+
+    /// <summary>
+    /// A separate local server for a test that changes server-wide state (maxmemory, shutdown,
+    /// client kills), so the tests sharing the main server are not disturbed.
+    /// </summary>
+    public static async Task<DedicatedRedisServer> StartDedicatedAsync(params string[] extraArgs)
+    {
+        var port = FreePort();
+        var dir = Directory.CreateTempSubdirectory("streamrag-test-redis-").FullName;
+        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await RunScriptAsync(["start", portText, dir, "--appendonly", "no", .. extraArgs]);
+        var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
+        return new DedicatedRedisServer($"127.0.0.1:{port}", port, dir, connection);
+    }
+
+    internal static Task StopLocalAsync(int port) => RunScriptAsync("stop", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public async ValueTask DisposeAsync()
     {
@@ -122,7 +138,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
         throw new InvalidOperationException("StreamRag.sln not found above the test binaries");
     }
 
-    private static async Task RunScriptAsync(params string[] args)
+    internal static async Task RunScriptAsync(params string[] args)
     {
         var root = RepositoryRoot();
         var start = new ProcessStartInfo(Path.Combine(root, "deploy", "redis.sh")) { RedirectStandardError = true, RedirectStandardOutput = true };
@@ -141,10 +157,44 @@ public sealed class RedisServerFixture : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A Redis server a test can use: its configuration string and a connection for the test's own commands.</summary>
+public interface IRedisServer
+{
+    string Configuration { get; }
+
+    ConnectionMultiplexer Connection { get; }
+}
+
+/// <summary>A Redis server started for one test and stopped when it is disposed.</summary>
+public sealed class DedicatedRedisServer(string configuration, int port, string directory, ConnectionMultiplexer connection) : IRedisServer, IAsyncDisposable
+{
+    public string Configuration { get; } = configuration;
+
+    public ConnectionMultiplexer Connection { get; } = connection;
+
+    public int Port { get; } = port;
+
+    public string Directory { get; } = directory;
+
+    public async ValueTask DisposeAsync()
+    {
+        await Connection.DisposeAsync();
+        await RedisServerFixture.StopLocalAsync(Port);
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless.
+        }
     }
 }

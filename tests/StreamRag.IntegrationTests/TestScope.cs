@@ -20,7 +20,7 @@ public sealed class TestScope : IAsyncDisposable
 {
     private readonly List<IHost> hosts = [];
 
-    public TestScope(RedisServerFixture redis, [CallerMemberName] string test = "")
+    public TestScope(IRedisServer redis, [CallerMemberName] string test = "")
     {
         Redis = redis;
         var name = new string(test.Where(char.IsLetterOrDigit).Take(16).ToArray());
@@ -28,7 +28,7 @@ public sealed class TestScope : IAsyncDisposable
         Keys = new KeySchema(Prefix, 1);
     }
 
-    public RedisServerFixture Redis { get; }
+    public IRedisServer Redis { get; }
 
     public string Prefix { get; }
 

@@ -21,6 +21,8 @@ internal sealed partial class DocumentEventHandler(
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     ContractLimits limits,
     IOptions<ChunkingOptions> chunking,
+    EmbedderMetrics metrics,
+    TimeProvider time,
     ILogger<DocumentEventHandler> logger) : IStreamEntryHandler
 {
     private readonly DocumentEventParser parser = new(limits);
@@ -30,17 +32,19 @@ internal sealed partial class DocumentEventHandler(
     public async Task<EntryOutcome[]> HandleAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
     {
         var outcomes = new EntryOutcome[entries.Count];
-        var events = new List<(int Slot, DocumentEvent Event)>();
+        var events = new List<(int Slot, DocumentEvent Event, DateTimeOffset Arrived)>();
         for (var i = 0; i < entries.Count; i++)
         {
-            var parsed = parser.Parse(entries[i].RawFields(), StreamEntries.TimeOf(entries[i].Id));
+            var arrived = StreamEntries.TimeOf(entries[i].Id);
+            var parsed = parser.Parse(entries[i].RawFields(), arrived);
             if (parsed.IsValid)
             {
-                events.Add((i, parsed.Value!));
+                events.Add((i, parsed.Value!, arrived));
             }
             else
             {
                 outcomes[i] = EntryOutcome.DeadLetter(parsed.Error!.ToString());
+                metrics.Event("dead_lettered");
             }
         }
 
@@ -66,9 +70,11 @@ internal sealed partial class DocumentEventHandler(
         return outcomes;
     }
 
-    private sealed class WritePlan(int slot, DocumentEvent @event, string contentHash, IReadOnlyList<TextChunk>? chunks)
+    private sealed class WritePlan(int slot, DocumentEvent @event, DateTimeOffset arrived, string contentHash, IReadOnlyList<TextChunk>? chunks)
     {
         public int Slot { get; } = slot;
+
+        public DateTimeOffset Arrived { get; } = arrived;
 
         public DocumentEvent Event { get; } = @event;
 
@@ -80,23 +86,23 @@ internal sealed partial class DocumentEventHandler(
         public ReadOnlyMemory<float>[]? Vectors { get; set; }
     }
 
-    private async Task<List<WritePlan>> PlanAsync((int Slot, DocumentEvent Event)[] events, CancellationToken cancellationToken)
+    private async Task<List<WritePlan>> PlanAsync((int Slot, DocumentEvent Event, DateTimeOffset Arrived)[] events, CancellationToken cancellationToken)
     {
         var first = events[0].Event;
         var state = await index.GetStateAsync(first.Tenant, first.Id, cancellationToken);
         var plans = new List<WritePlan>();
         var indexedHash = state is { Deleted: false } ? state.ContentHash : null;
-        foreach (var (slot, e) in events)
+        foreach (var (slot, e, arrived) in events)
         {
             if (e.Operation == DocumentOperation.Delete)
             {
-                plans.Add(new WritePlan(slot, e, "", null));
+                plans.Add(new WritePlan(slot, e, arrived, "", null));
                 indexedHash = null;
                 continue;
             }
 
             var hash = ContentHash(e.Content);
-            plans.Add(new WritePlan(slot, e, hash, hash == indexedHash ? null : chunker.Split(e.Content)));
+            plans.Add(new WritePlan(slot, e, arrived, hash, hash == indexedHash ? null : chunker.Split(e.Content)));
             indexedHash = hash;
         }
 
@@ -110,6 +116,7 @@ internal sealed partial class DocumentEventHandler(
         {
             var deleted = await index.DeleteAsync(e.Tenant, e.Id, e.Version, cancellationToken);
             Log.Deleted(logger, e.Id, e.Version, deleted);
+            metrics.Event(deleted == IndexWriteResult.Applied ? "deleted" : "stale");
             return EntryOutcome.Ack;
         }
 
@@ -125,10 +132,17 @@ internal sealed partial class DocumentEventHandler(
             }
 
             Log.Upserted(logger, e.Id, e.Version, plan.Chunks?.Count ?? -1, result);
+            metrics.Event(result != IndexWriteResult.Applied ? "stale" : plan.Chunks is null ? "unchanged" : "indexed");
+            if (result == IndexWriteResult.Applied)
+            {
+                metrics.Searchable((time.GetUtcNow() - plan.Arrived).TotalMilliseconds);
+            }
+
             return EntryOutcome.Ack;
         }
         catch (DimensionMismatchException ex)
         {
+            metrics.Event("dead_lettered");
             return EntryOutcome.DeadLetter($"{ErrorCodes.InvalidField}: embedding refused: {ex.Message}");
         }
     }
@@ -145,7 +159,9 @@ internal sealed partial class DocumentEventHandler(
         var vectors = new List<ReadOnlyMemory<float>>(texts.Length);
         foreach (var batch in texts.Chunk(chunking.Value.MaxEmbeddingBatch))
         {
+            var started = time.GetTimestamp();
             var embeddings = await embedder.GenerateAsync(batch, cancellationToken: cancellationToken);
+            metrics.EmbeddingCall(batch.Length, time.GetElapsedTime(started).TotalMilliseconds);
             if (embeddings.Count != batch.Length)
             {
                 throw new InvalidOperationException($"the embedding provider returned {embeddings.Count} vectors for {batch.Length} inputs");

@@ -8,9 +8,17 @@ public static class EmbedderExtensions
     public static IHostApplicationBuilder AddEmbedderWorker(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        // Embedder defaults: bigger batches for fewer, larger embedding calls; still overridable.
+        builder.AddDefaultSettings(new Dictionary<string, string?>
+        {
+            ["Consumer:ReadCount"] = "256",
+            ["Consumer:MaxInFlight"] = "512",
+            ["Consumer:BatchFillWait"] = "00:00:00.010",
+        });
         builder.AddStreamRagCore();
         builder.Services.AddOptionsWithValidateOnStart<ChunkingOptions, ChunkingOptionsValidator>()
             .Bind(builder.Configuration.GetSection(ChunkingOptions.Section));
+        builder.Services.AddSingleton<EmbedderMetrics>();
         builder.Services.AddSingleton<DocumentEventHandler>();
         builder.Services.AddHostedService<EmbedderWorker>();
         return builder;

@@ -1,0 +1,152 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace StreamRag.Redis;
+
+/// <summary>Back-pressure settings (configuration section <c>BackPressure</c>).</summary>
+public sealed class BackPressureOptions : IValidatableObject
+{
+    public const string Section = "BackPressure";
+
+    /// <summary>Stop taking new events when used_memory / maxmemory reaches this.</summary>
+    [Range(0.05, 1.0)]
+    public double PauseAbove { get; set; } = 0.8;
+
+    /// <summary>Take events again once usage falls below this (hysteresis, so the worker does not flap).</summary>
+    [Range(0.01, 1.0)]
+    public double ResumeBelow { get; set; } = 0.7;
+
+    /// <summary>How often Redis memory is read.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ResumeBelow >= PauseAbove)
+        {
+            yield return new ValidationResult($"BackPressure:ResumeBelow ({ResumeBelow}) must be below BackPressure:PauseAbove ({PauseAbove})", [nameof(ResumeBelow)]);
+        }
+    }
+}
+
+[OptionsValidator]
+public sealed partial class BackPressureOptionsValidator : IValidateOptions<BackPressureOptions>;
+
+/// <summary>
+/// Closes the intake while Redis memory is nearly full. Redis runs with <c>noeviction</c>, so the
+/// alternative would be failed writes; pausing intake instead leaves events safely in the stream
+/// until memory is freed (retention, operator action), and then resumes by itself.
+/// With no maxmemory set there is no ceiling to measure against, and the gate stays open.
+/// </summary>
+public sealed partial class MemoryPressureGate(
+    RedisConnections connections,
+    IOptions<BackPressureOptions> options,
+    TimeProvider time,
+    ILogger<MemoryPressureGate> logger) : IIntakeGate, IDisposable
+{
+    private readonly BackPressureOptions settings = options.Value;
+    private readonly SemaphoreSlim measuring = new(1, 1);
+    private long checkedAt = long.MinValue;
+
+    /// <summary>True while intake is paused.</summary>
+    public bool IsPaused { get; private set; }
+
+    /// <summary>Last measured used_memory / maxmemory (0 when maxmemory is unset).</summary>
+    public double MemoryRatio { get; private set; }
+
+    public async ValueTask WaitOpenAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (IsStale())
+            {
+                // Callers arrive together (the read loop and every batch): one measures, the others
+                // wait for its answer instead of trusting a decision that is being revised.
+                await measuring.WaitAsync(cancellationToken);
+                try
+                {
+                    if (IsStale())
+                    {
+                        await MeasureAsync();
+                    }
+                }
+                finally
+                {
+                    measuring.Release();
+                }
+            }
+
+            if (!IsPaused)
+            {
+                return;
+            }
+
+            await Task.Delay(settings.PollInterval, time, cancellationToken);
+        }
+    }
+
+    public void Dispose() => measuring.Dispose();
+
+    private bool IsStale() => checkedAt == long.MinValue || time.GetElapsedTime(checkedAt) >= settings.PollInterval;
+
+    private async Task MeasureAsync()
+    {
+        try
+        {
+            var mux = await connections.GetSharedAsync();
+            var info = await mux.GetServers()[0].InfoAsync("memory");
+            var (used, max) = ParseMemory(info.SelectMany(g => g));
+            MemoryRatio = max > 0 ? (double)used / max : 0;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            // Unknown memory: keep the last decision; the runner's own error handling covers an outage.
+            return;
+        }
+        finally
+        {
+            checkedAt = time.GetTimestamp();
+        }
+
+        if (!IsPaused && MemoryRatio >= settings.PauseAbove)
+        {
+            IsPaused = true;
+            Log.Paused(logger, MemoryRatio, settings.PauseAbove, settings.ResumeBelow);
+        }
+        else if (IsPaused && MemoryRatio < settings.ResumeBelow)
+        {
+            IsPaused = false;
+            Log.Resumed(logger, MemoryRatio);
+        }
+    }
+
+    internal static (long Used, long Max) ParseMemory(IEnumerable<KeyValuePair<string, string>> info)
+    {
+        long used = 0, max = 0;
+        foreach (var (name, value) in info)
+        {
+            if (name == "used_memory")
+            {
+                used = long.Parse(value, CultureInfo.InvariantCulture);
+            }
+            else if (name == "maxmemory")
+            {
+                max = long.Parse(value, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return (used, max);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1100, LogLevel.Warning, "Redis memory at {Ratio:P0} of maxmemory (pause above {PauseAbove:P0}): intake paused until below {ResumeBelow:P0}; events wait safely in the stream")]
+        public static partial void Paused(ILogger logger, double ratio, double pauseAbove, double resumeBelow);
+
+        [LoggerMessage(1101, LogLevel.Information, "Redis memory at {Ratio:P0} of maxmemory: intake resumed")]
+        public static partial void Resumed(ILogger logger, double ratio);
+    }
+}
