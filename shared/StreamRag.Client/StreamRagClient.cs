@@ -60,10 +60,13 @@ public sealed class StreamRagClient : IAsyncDisposable
     private readonly string clientId = Guid.NewGuid().ToString("N");
     private readonly ConcurrentDictionary<string, TaskCompletionSource<QueryReply>> waiting = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim subscribeLock = new(1, 1);
+    private readonly bool ownsConnection;
     private ChannelMessageQueue? subscription;
 
-    public StreamRagClient(IConnectionMultiplexer redis, KeySchema keys, TimeProvider? time = null, ILogger<StreamRagClient>? logger = null)
+    /// <param name="ownsConnection">Dispose <paramref name="redis"/> with this client.</param>
+    public StreamRagClient(IConnectionMultiplexer redis, KeySchema keys, TimeProvider? time = null, ILogger<StreamRagClient>? logger = null, bool ownsConnection = false)
     {
+        this.ownsConnection = ownsConnection;
         this.redis = redis;
         this.keys = keys;
         this.time = time ?? TimeProvider.System;
@@ -104,7 +107,7 @@ public sealed class StreamRagClient : IAsyncDisposable
 
             if (!options.Filters.IsEmpty)
             {
-                fields.Add(new(QueryRequestFields.Filters, FiltersJson(options.Filters)));
+                fields.Add(new(QueryRequestFields.Filters, QueryFilterJson.Write(options.Filters)));
             }
 
             await redis.GetDatabase().StreamAddAsync(keys.QueryRequests, fields.ToArray());
@@ -207,47 +210,6 @@ public sealed class StreamRagClient : IAsyncDisposable
         }
     }
 
-    internal static string FiltersJson(QueryFilters filters)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            WriteArray(writer, QueryFilterFields.Sources, filters.Sources);
-            WriteArray(writer, QueryFilterFields.TagsAny, filters.TagsAny);
-            WriteArray(writer, QueryFilterFields.TagsAll, filters.TagsAll);
-            if (filters.From is { } from)
-            {
-                writer.WriteNumber(QueryFilterFields.From, from.ToUnixTimeMilliseconds());
-            }
-
-            if (filters.To is { } to)
-            {
-                writer.WriteNumber(QueryFilterFields.To, to.ToUnixTimeMilliseconds());
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static void WriteArray(Utf8JsonWriter writer, string name, IReadOnlyList<string> values)
-    {
-        if (values.Count == 0)
-        {
-            return;
-        }
-
-        writer.WriteStartArray(name);
-        foreach (var value in values)
-        {
-            writer.WriteStringValue(value);
-        }
-
-        writer.WriteEndArray();
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (subscription is not null)
@@ -261,6 +223,10 @@ public sealed class StreamRagClient : IAsyncDisposable
         }
 
         subscribeLock.Dispose();
+        if (ownsConnection)
+        {
+            await redis.DisposeAsync();
+        }
     }
 }
 

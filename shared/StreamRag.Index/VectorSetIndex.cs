@@ -105,15 +105,19 @@ public sealed class VectorSetIndex(RedisConnections connections, KeySchema keys,
             throw new DimensionMismatchException(settings.Dimensions, query.Vector.Length);
         }
 
-        var db = await DatabaseAsync();
         var filter = VectorSetFilter.Build(query.Filters);
         var partitions = keys.PartitionsOf(query.Tenant).ToArray();
-        var searches = partitions.Select(p => SearchPartitionAsync(db, p, query, filter)).ToArray();
+        var searches = new Task<(string Member, double Score)[]>[partitions.Length];
+        for (var i = 0; i < partitions.Length; i++)
+        {
+            searches[i] = SearchPartitionAsync(await connections.GetSearchDatabaseAsync(), partitions[i], query, filter);
+        }
+
         var found = (await Task.WhenAll(searches)).SelectMany(x => x)
             .OrderByDescending(h => h.Score)
             .Take(query.K)
             .ToArray();
-        return await HydrateAsync(db, query.Tenant, found);
+        return await HydrateAsync(await DatabaseAsync(), query.Tenant, found);
     }
 
     public async Task<long> GetEpochAsync(string tenant, CancellationToken cancellationToken)

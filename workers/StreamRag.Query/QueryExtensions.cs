@@ -8,7 +8,20 @@ public static class QueryExtensions
     public static IHostApplicationBuilder AddQueryWorker(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        // Query defaults: many requests in flight at once, none waiting for a batch to fill.
+        builder.AddDefaultSettings(new Dictionary<string, string?>
+        {
+            ["Consumer:ReadCount"] = "64",
+            ["Consumer:MaxInFlight"] = "256",
+            ["Consumer:BatchFillWait"] = "00:00:00",
+        });
         builder.AddStreamRagCore();
+        builder.Services.AddOptionsWithValidateOnStart<QueryOptions, QueryOptionsValidator>().Bind(builder.Configuration.GetSection(QueryOptions.Section));
+        builder.Services.AddSingleton<LiveSettings>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveSettings>());
+        builder.Services.AddSingleton<QueryCache>();
+        builder.Services.AddSingleton<Reranker>();
+        builder.Services.AddSingleton<QueryMetrics>();
         builder.Services.AddSingleton<QueryRequestHandler>();
         builder.Services.AddHostedService<QueryWorker>();
         return builder;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using StreamRag.Contracts;
 using StreamRag.Index;
@@ -17,6 +18,11 @@ internal sealed partial class QueryRequestHandler(
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     RedisConnections connections,
     ContractLimits limits,
+    LiveSettings live,
+    QueryCache cache,
+    Reranker reranker,
+    QueryMetrics metrics,
+    IOptions<IndexOptions> indexOptions,
     TimeProvider time,
     ILogger<QueryRequestHandler> logger) : IStreamEntryHandler
 {
@@ -24,6 +30,21 @@ internal sealed partial class QueryRequestHandler(
 
     public Task<EntryOutcome[]> HandleAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken) =>
         Task.WhenAll(entries.Select(e => HandleOneAsync(e, cancellationToken)));
+
+    /// <summary>Runs the embed and search paths once before the first request, so it does not pay for JIT and connecting.</summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var vector = await embedder.GenerateVectorAsync("warm up", cancellationToken: cancellationToken);
+            await index.SearchAsync(new VectorQuery(DocumentEventParser.DefaultTenant, vector, 1, QueryFilters.None, null), cancellationToken);
+            await (await connections.GetSharedAsync()).GetSubscriber().PublishAsync(RedisChannel.Literal("warm-up"), "");
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException or DimensionMismatchException)
+        {
+            Log.WarmUpFailed(logger, ex);
+        }
+    }
 
     private async Task<EntryOutcome> HandleOneAsync(StreamEntry entry, CancellationToken cancellationToken)
     {
@@ -38,6 +59,8 @@ internal sealed partial class QueryRequestHandler(
         try
         {
             QueryReply reply;
+            ReadOnlyMemory<float>? vector = null;
+            var ef = 0;
             if (parsed.Request is not { } request)
             {
                 reply = QueryReply.Failure(parsed.RequestId ?? "", parsed.Error!.Code, parsed.Error.Message, Timings(queueMs, 0, 0, started));
@@ -50,10 +73,12 @@ internal sealed partial class QueryRequestHandler(
             }
             else
             {
-                reply = await AnswerAsync(request, queueMs, started, cancellationToken);
+                ef = request.Ef ?? live.SearchEf ?? indexOptions.Value.DefaultEf;
+                (reply, vector) = await AnswerAsync(request, ef, queueMs, started, cancellationToken);
             }
 
             await PublishAsync(parsed.ReplyTo, reply);
+            metrics.Record(reply, parsed.Request, ef, vector);
             Log.Answered(logger, reply.Id, reply.Status, reply.Results.Count, reply.Timings.TotalMs);
             return EntryOutcome.Ack;
         }
@@ -64,19 +89,49 @@ internal sealed partial class QueryRequestHandler(
         }
     }
 
-    private async Task<QueryReply> AnswerAsync(QueryRequest request, double queueMs, long started, CancellationToken cancellationToken)
+    private async Task<(QueryReply Reply, ReadOnlyMemory<float> Vector)> AnswerAsync(QueryRequest request, int ef, double queueMs, long started, CancellationToken cancellationToken)
     {
         var embedStart = time.GetTimestamp();
+        var epoch = cache.Enabled ? index.GetEpochAsync(request.Tenant, cancellationToken) : Task.FromResult(0L);
         var vector = await embedder.GenerateVectorAsync(request.Query, cancellationToken: cancellationToken);
         var embedMs = time.GetElapsedTime(embedStart).TotalMilliseconds;
 
+        string? shape = null;
+        var normalized = "";
+        if (cache.Enabled)
+        {
+            shape = QueryCache.Shape(request, ef, await epoch);
+            normalized = QueryCache.Normalize(request.Query);
+            if (cache.Find(shape, normalized, vector.Span) is { } hit)
+            {
+                return (new QueryReply(1, request.RequestId, QueryReply.StatusOk, hit.Results, hit.Answer, null, Timings(queueMs, embedMs, 0, started), "hit"), vector);
+            }
+        }
+
         var searchStart = time.GetTimestamp();
-        var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, request.K, request.Filters, request.Ef), cancellationToken);
+        var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, reranker.Candidates(request.K), request.Filters, ef), cancellationToken);
+        var results = (IReadOnlyList<QueryResult>)hits.Select(h => new QueryResult(h.DocumentId, h.Chunk, h.Score, h.Content, h.Source, h.Timestamp, h.Tags)).ToArray();
+        results = reranker.Mode switch
+        {
+            RerankMode.Fusion => reranker.Fuse(results, request.K),
+            RerankMode.Mmr => reranker.Diversify(results, await EmbedAllAsync(results, cancellationToken), request.K),
+            _ => results,
+        };
         var searchMs = time.GetElapsedTime(searchStart).TotalMilliseconds;
 
-        var results = hits.Select(h => new QueryResult(h.DocumentId, h.Chunk, h.Score, h.Content, h.Source, h.Timestamp, h.Tags)).ToArray();
         var answer = request.Mode == QueryMode.Answer ? ExtractiveAnswer(results) : null;
-        return new QueryReply(1, request.RequestId, QueryReply.StatusOk, results, answer, null, Timings(queueMs, embedMs, searchMs, started), "miss");
+        if (shape is not null)
+        {
+            cache.Store(shape, normalized, vector, new CachedAnswer(results, answer));
+        }
+
+        return (new QueryReply(1, request.RequestId, QueryReply.StatusOk, results, answer, null, Timings(queueMs, embedMs, searchMs, started), "miss"), vector);
+    }
+
+    private async Task<IReadOnlyList<ReadOnlyMemory<float>>> EmbedAllAsync(IReadOnlyList<QueryResult> results, CancellationToken cancellationToken)
+    {
+        var embeddings = await embedder.GenerateAsync(results.Select(r => r.Content), cancellationToken: cancellationToken);
+        return embeddings.Select(e => e.Vector).ToArray();
     }
 
     /// <summary>The offline answer: the best passages themselves, each cited by <c>doc#chunk</c>.</summary>
@@ -103,5 +158,8 @@ internal sealed partial class QueryRequestHandler(
     {
         [LoggerMessage(4000, LogLevel.Debug, "Answered {Id}: {Status}, {Count} results, {TotalMs} ms")]
         public static partial void Answered(ILogger logger, string id, string status, int count, double totalMs);
+
+        [LoggerMessage(4001, LogLevel.Warning, "Warm-up failed; the first requests will be slower")]
+        public static partial void WarmUpFailed(ILogger logger, Exception ex);
     }
 }

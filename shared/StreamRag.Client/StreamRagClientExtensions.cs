@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using StreamRag.Redis;
+
+namespace StreamRag.Client;
+
+public static class StreamRagClientExtensions
+{
+    /// <summary>
+    /// Registers a singleton <see cref="StreamRagClient"/> for an app or an upstream system, reading
+    /// the <c>Redis</c> section (Configuration, KeyPrefix) of <paramref name="configuration"/>.
+    /// </summary>
+    public static IServiceCollection AddStreamRagClient(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services.AddStreamRagClient(o => configuration.GetSection(RedisOptions.Section).Bind(o));
+    }
+
+    /// <summary>Registers a singleton <see cref="StreamRagClient"/> configured in code.</summary>
+    public static IServiceCollection AddStreamRagClient(this IServiceCollection services, Action<RedisOptions> configure)
+    {
+        services.AddOptionsWithValidateOnStart<RedisOptions, RedisOptionsValidator>().Configure(configure);
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<RedisOptions>>().Value;
+            var config = ConfigurationOptions.Parse(options.Configuration);
+            config.AbortOnConnectFail = false;
+            var redis = ConnectionMultiplexer.Connect(config);
+            return new StreamRagClient(redis, new KeySchema(options), sp.GetService<TimeProvider>(), sp.GetService<ILogger<StreamRagClient>>(), ownsConnection: true);
+        });
+        return services;
+    }
+}

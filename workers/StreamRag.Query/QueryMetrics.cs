@@ -1,0 +1,95 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using StreamRag.Contracts;
+using StreamRag.Hosting;
+using StreamRag.Redis;
+
+namespace StreamRag.Query;
+
+/// <summary>
+/// Records each answered query twice: as OpenTelemetry instruments of this process, and as an
+/// entry on the query-metrics stream that the monitor consumes (fleet-wide windows, alerts, and —
+/// for a sampled share — recall measured against an exact search of the same vector).
+/// </summary>
+internal sealed class QueryMetrics
+{
+    private readonly RedisConnections connections;
+    private readonly KeySchema keys;
+    private readonly QueryOptions settings;
+    private readonly Counter<long> requests;
+    private readonly Counter<long> cache;
+    private readonly Histogram<double> duration;
+    private readonly Histogram<double> searchDuration;
+    private readonly Histogram<double> queueWait;
+
+    public QueryMetrics(IMeterFactory meters, RedisConnections connections, KeySchema keys, IOptions<QueryOptions> options)
+    {
+        this.connections = connections;
+        this.keys = keys;
+        settings = options.Value;
+        var meter = meters.Create(StreamRagHosting.MeterName);
+        requests = meter.CreateCounter<long>("rag.query.requests", "{request}", "Query requests answered, by status and error code");
+        cache = meter.CreateCounter<long>("rag.query.cache", "{request}", "Cache lookups, by result (hit, miss)");
+        duration = meter.CreateHistogram<double>("rag.query.duration", "ms", "Time from the request entering the stream to the reply being sent");
+        searchDuration = meter.CreateHistogram<double>("rag.query.search_duration", "ms", "Time spent in the vector search");
+        queueWait = meter.CreateHistogram<double>("rag.query.queue_wait", "ms", "Time a request waited in the stream");
+    }
+
+    public void Record(QueryReply reply, QueryRequest? request, int ef, ReadOnlyMemory<float>? vector)
+    {
+        var status = reply.Error?.Code ?? "ok";
+        requests.Add(1, new KeyValuePair<string, object?>("status", status));
+        duration.Record(reply.Timings.TotalMs);
+        queueWait.Record(reply.Timings.QueueMs);
+        if (reply.Status == QueryReply.StatusOk)
+        {
+            searchDuration.Record(reply.Timings.SearchMs);
+            cache.Add(1, new KeyValuePair<string, object?>("result", reply.Cache));
+        }
+
+        var fields = new List<NameValueEntry>(12)
+        {
+            new(QueryMetricsFields.Status, reply.Status),
+            new(QueryMetricsFields.QueueMs, Format(reply.Timings.QueueMs)),
+            new(QueryMetricsFields.EmbedMs, Format(reply.Timings.EmbedMs)),
+            new(QueryMetricsFields.SearchMs, Format(reply.Timings.SearchMs)),
+            new(QueryMetricsFields.TotalMs, Format(reply.Timings.TotalMs)),
+            new(QueryMetricsFields.Cache, reply.Cache),
+            new(QueryMetricsFields.Results, reply.Results.Count),
+        };
+        if (reply.Error is { } error)
+        {
+            fields.Add(new(QueryMetricsFields.ErrorCode, error.Code));
+        }
+
+        if (request is not null)
+        {
+            fields.Add(new(QueryMetricsFields.K, request.K));
+            fields.Add(new(QueryMetricsFields.Ef, ef));
+            if (vector is { } v && reply.Cache == "miss" && reply.Status == QueryReply.StatusOk && Random.Shared.NextDouble() < settings.RecallSampleRate)
+            {
+                fields.Add(new(QueryMetricsFields.Tenant, request.Tenant));
+                fields.Add(new(QueryMetricsFields.Vector, MemoryMarshal.AsBytes(v.Span).ToArray()));
+                fields.Add(new(QueryMetricsFields.ResultIds, string.Join(',', reply.Results.Select(r => $"{r.Id}#{r.Chunk}"))));
+                if (!request.Filters.IsEmpty)
+                {
+                    fields.Add(new(QueryMetricsFields.Filters, QueryFilterJson.Write(request.Filters)));
+                }
+            }
+        }
+
+        // Fire and forget: the caller already has its reply; a lost metrics entry costs nothing.
+        _ = WriteAsync(fields.ToArray());
+    }
+
+    private async Task WriteAsync(NameValueEntry[] fields)
+    {
+        var db = (await connections.GetSharedAsync()).GetDatabase();
+        await db.StreamAddAsync(keys.QueryMetrics, fields, maxLength: settings.MetricsStreamLength, useApproximateMaxLength: true, flags: CommandFlags.FireAndForget);
+    }
+
+    private static string Format(double ms) => ms.ToString("0.###", CultureInfo.InvariantCulture);
+}
