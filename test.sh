@@ -12,10 +12,12 @@ rm -rf "$results"
 mkdir -p "$results"
 summary() { echo "$1 passed, $2 failed, $3 skipped"; }
 
-if [ -z "${STREAMRAG_TEST_REDIS:-}" ] && ! deploy/redis.sh install >/dev/null; then
+# Even with STREAMRAG_TEST_REDIS, tests that restart or fill a server start their own local one.
+if ! deploy/redis.sh install >/dev/null; then
   echo "could not install Redis 8 (deploy/redis.sh install)" >&2
   summary 0 1 0; exit 1
 fi
+deploy/tools.sh || echo "warning: deploy/tools.sh failed; tests that need its packages will be skipped" >&2
 
 if ! dotnet build StreamRag.sln -c Release -nologo -v quiet -clp:ErrorsOnly; then
   echo "build failed" >&2

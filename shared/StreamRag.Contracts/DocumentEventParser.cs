@@ -10,6 +10,9 @@ public sealed class DocumentEventParser(ContractLimits limits)
 {
     public const string DefaultTenant = "default";
 
+    /// <summary>Largest version: the index compares versions in Lua, whose numbers are doubles (exact up to 2^53).</summary>
+    public const long MaxVersion = (1L << 53) - 1;
+
     /// <param name="fields">Field name and raw value bytes, in stream order.</param>
     /// <param name="entryTime">The stream entry's own time (from its id); the default timestamp.</param>
     public ParseResult<DocumentEvent> Parse(IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> fields, DateTimeOffset entryTime)
@@ -56,7 +59,7 @@ public sealed class DocumentEventParser(ContractLimits limits)
             return ParseResult<DocumentEvent>.Fail(ErrorCodes.MissingField, "field 'id' is required");
         }
 
-        if (id.Length > limits.MaxDocumentIdLength || Validation.HasControlCharacters(id) || id.Contains('#', StringComparison.Ordinal))
+        if (id.Length > limits.MaxDocumentIdLength || Validation.HasAnyControlCharacter(id) || id.Contains('#', StringComparison.Ordinal))
         {
             return ParseResult<DocumentEvent>.Fail(ErrorCodes.InvalidField, $"id must be 1 to {limits.MaxDocumentIdLength} characters without control characters or '#'");
         }
@@ -66,9 +69,9 @@ public sealed class DocumentEventParser(ContractLimits limits)
             return ParseResult<DocumentEvent>.Fail(ErrorCodes.MissingField, "field 'version' is required (a non-negative integer that grows with every change)");
         }
 
-        if (!long.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        if (!long.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out var version) || version > MaxVersion)
         {
-            return ParseResult<DocumentEvent>.Fail(ErrorCodes.InvalidField, $"version must be a non-negative integer, not '{Truncate(versionText)}'");
+            return ParseResult<DocumentEvent>.Fail(ErrorCodes.InvalidField, $"version must be a non-negative integer up to 2^53-1, not '{Truncate(versionText)}'");
         }
 
         var content = values.GetValueOrDefault(DocumentEventFields.Content, "");

@@ -46,16 +46,18 @@ public sealed class QueryRequestParser(ContractLimits limits)
 
         // Read the correlation fields first: they decide whether an error can be delivered at all.
         var requestId = values.GetValueOrDefault(QueryRequestFields.RequestId);
-        if (requestId is not null && (requestId.Length is 0 || requestId.Length > limits.MaxRequestIdLength || Validation.HasControlCharacters(requestId)))
+        if (requestId is not null && (requestId.Length is 0 || requestId.Length > limits.MaxRequestIdLength || Validation.HasAnyControlCharacter(requestId)))
         {
             requestId = null;
             firstError ??= new(ErrorCodes.InvalidField, $"id must be 1 to {limits.MaxRequestIdLength} characters without control characters");
         }
 
         var replyTo = values.GetValueOrDefault(QueryRequestFields.ReplyTo);
-        if (replyTo is not null && (replyTo.Length is 0 || replyTo.Length > limits.MaxReplyChannelLength || Validation.HasControlCharacters(replyTo)))
+        string? replyToProblem = replyTo is null ? "is required" : null;
+        if (replyTo is not null && (replyTo.Length is 0 || replyTo.Length > limits.MaxReplyChannelLength || Validation.HasAnyControlCharacter(replyTo)))
         {
             replyTo = null;
+            replyToProblem = $"must be 1 to {limits.MaxReplyChannelLength} characters without control characters";
         }
 
         ParsedQueryRequest Fail(string code, string message) => new(null, firstError ?? new ContractViolation(code, message), requestId, replyTo);
@@ -67,7 +69,7 @@ public sealed class QueryRequestParser(ContractLimits limits)
 
         if (replyTo is null)
         {
-            return Fail(ErrorCodes.MissingField, $"field 'reply_to' is required (1 to {limits.MaxReplyChannelLength} characters)");
+            return Fail(replyToProblem == "is required" ? ErrorCodes.MissingField : ErrorCodes.InvalidField, $"field 'reply_to' {replyToProblem}");
         }
 
         if (requestId is null)

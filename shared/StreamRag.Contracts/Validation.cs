@@ -33,6 +33,9 @@ internal static class Validation
         }
     }
 
+    /// <summary>Ids and channel names: no control character at all (they end up in key names and logs).</summary>
+    public static bool HasAnyControlCharacter(string value) => value.Any(char.IsControl);
+
     public static bool HasControlCharacters(string value)
     {
         foreach (var c in value)
@@ -46,9 +49,10 @@ internal static class Validation
         return false;
     }
 
-    /// <summary>Accepts Unix epoch milliseconds or an ISO-8601 / RFC 3339 date-time.</summary>
+    /// <summary>Accepts Unix epoch milliseconds or an ISO-8601 / RFC 3339 date-time (yyyy-MM-dd…).</summary>
     public static bool TryParseTime(string text, out DateTimeOffset time)
     {
+        time = default;
         if (long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var ms))
         {
             if (ms is >= 0 and <= 253_402_300_799_999)
@@ -58,6 +62,12 @@ internal static class Validation
             }
 
             time = default;
+            return false;
+        }
+
+        // Only ISO-8601 shapes: "01/02/2025" means different days in different countries.
+        if (text.Length < 10 || text[4] != '-' || text[7] != '-')
+        {
             return false;
         }
 

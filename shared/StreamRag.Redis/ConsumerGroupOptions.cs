@@ -54,6 +54,12 @@ public sealed class ConsumerGroupOptions
     [Range(100, 100_000_000)]
     public long DeadLetterMaxLength { get; set; } = 100_000;
 
+    /// <summary>
+    /// Trim the stream of entries that every consumer group has acknowledged (XTRIM MINID), so it
+    /// stays bounded without ever dropping an entry some group still has to process.
+    /// </summary>
+    public bool TrimAcknowledged { get; set; } = true;
+
     /// <summary>Longest pause between retries after a transient failure (Redis or a provider down).</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(10);

@@ -215,6 +215,39 @@ public sealed partial class ConsumerGroupRunner
         var groups = await db.StreamGroupInfoAsync(spec.Stream);
         var group = groups.FirstOrDefault(g => g.Name == spec.Group);
         groupState[(spec.Stream.ToString(), spec.Group)] = (group.Lag ?? 0, group.PendingMessageCount);
+        if (options.TrimAcknowledged && groups.Length > 0)
+        {
+            await TrimAcknowledgedAsync(db, spec.Stream, groups);
+        }
+    }
+
+    /// <summary>
+    /// Removes the entries every group is done with: below each group's oldest pending entry, or
+    /// below its last delivered entry when nothing is pending.
+    /// </summary>
+    private static async Task TrimAcknowledgedAsync(IDatabase db, RedisKey stream, StreamGroupInfo[] groups)
+    {
+        StreamId? safe = null;
+        foreach (var g in groups)
+        {
+            var bound = StreamId.Parse((string?)g.LastDeliveredId);
+            if (g.PendingMessageCount > 0)
+            {
+                var pending = await db.StreamPendingAsync(stream, g.Name);
+                bound = StreamId.Parse((string?)pending.LowestPendingMessageId);
+            }
+            else
+            {
+                bound = bound.Next();
+            }
+
+            safe = safe is null || bound.CompareTo(safe.Value) < 0 ? bound : safe;
+        }
+
+        if (safe is { IsZero: false } minId)
+        {
+            await db.ExecuteAsync("XTRIM", stream, "MINID", "~", minId.ToString());
+        }
     }
 
     private static async Task EnsureGroupAsync(IDatabase db, StreamConsumerSpec spec)

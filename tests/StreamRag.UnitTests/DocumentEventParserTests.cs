@@ -121,3 +121,39 @@ public sealed class DocumentEventParserTests
         Assert.Equal(ErrorCodes.InvalidField, result.Error!.Code);
     }
 }
+
+public sealed class DocumentEventParserEdgeTests
+{
+    private static readonly DocumentEventParser Parser = new(ContractLimits.Default);
+
+    private static ParseResult<DocumentEvent> Parse(params (string Name, string Value)[] fields) =>
+        Parser.Parse(fields.Select(f => new KeyValuePair<string, ReadOnlyMemory<byte>>(f.Name, Encoding.UTF8.GetBytes(f.Value))), DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public void Parse_VersionBeyondExactDoubles_IsRejected()
+    {
+        Assert.True(Parse(("id", "a"), ("version", "9007199254740991"), ("content", "x")).IsValid);
+        Assert.Equal(ErrorCodes.InvalidField, Parse(("id", "a"), ("version", "9007199254740992"), ("content", "x")).Error!.Code);
+    }
+
+    [Theory]
+    [InlineData("a\nb")]
+    [InlineData("a\tb")]
+    [InlineData("a\rb")]
+    public void Parse_IdWithAnyControlCharacter_IsRejected(string id)
+    {
+        Assert.Equal(ErrorCodes.InvalidField, Parse(("id", id), ("version", "1"), ("content", "x")).Error!.Code);
+    }
+
+    [Theory]
+    [InlineData("01/02/2025")]
+    [InlineData("2 March 2025")]
+    [InlineData("2025")]
+    public void Parse_NonIsoDateText_IsRejectedOrReadAsMilliseconds(string timestamp)
+    {
+        var result = Parse(("id", "a"), ("version", "1"), ("content", "x"), ("timestamp", timestamp));
+
+        // All digits means Unix milliseconds, documented; anything else must be ISO-8601.
+        Assert.True(timestamp.All(char.IsDigit) ? result.IsValid : result.Error?.Code == ErrorCodes.InvalidField);
+    }
+}

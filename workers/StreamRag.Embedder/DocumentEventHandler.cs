@@ -112,16 +112,16 @@ internal sealed partial class DocumentEventHandler(
     private async Task<EntryOutcome> WriteAsync(WritePlan plan, CancellationToken cancellationToken)
     {
         var e = plan.Event;
-        if (e.Operation == DocumentOperation.Delete)
-        {
-            var deleted = await index.DeleteAsync(e.Tenant, e.Id, e.Version, cancellationToken);
-            Log.Deleted(logger, e.Id, e.Version, deleted);
-            metrics.Event(deleted == IndexWriteResult.Applied ? "deleted" : "stale");
-            return EntryOutcome.Ack;
-        }
-
         try
         {
+            if (e.Operation == DocumentOperation.Delete)
+            {
+                var deleted = await index.DeleteAsync(e.Tenant, e.Id, e.Version, cancellationToken);
+                Log.Deleted(logger, e.Id, e.Version, deleted);
+                metrics.Event(deleted == IndexWriteResult.Applied ? "deleted" : "stale");
+                return EntryOutcome.Ack;
+            }
+
             var result = await index.UpsertAsync(ToDocument(plan), cancellationToken);
             if (result == IndexWriteResult.ContentChanged)
             {
@@ -144,6 +144,12 @@ internal sealed partial class DocumentEventHandler(
         {
             metrics.Event("dead_lettered");
             return EntryOutcome.DeadLetter($"{ErrorCodes.InvalidField}: embedding refused: {ex.Message}");
+        }
+        catch (RedisServerException ex) when (!RedisErrors.IsTransient(ex))
+        {
+            // The server refused this write (not a passing state of the server): retried a few
+            // times, then dead-lettered, while the rest of the batch goes on.
+            return EntryOutcome.Retry($"{ErrorCodes.Internal}: Redis refused the write: {ex.Message}");
         }
     }
 

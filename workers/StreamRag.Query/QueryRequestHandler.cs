@@ -82,10 +82,26 @@ internal sealed partial class QueryRequestHandler(
             Log.Answered(logger, reply.Id, reply.Status, reply.Results.Count, reply.Timings.TotalMs);
             return EntryOutcome.Ack;
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisErrors.IsTransient(ex))
         {
             // Nothing was published: the entry stays pending and is retried.
             return EntryOutcome.Retry(ex.Message);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Anything else would fail again: tell the caller now rather than retry forever.
+            Log.Failed(logger, ex, parsed.RequestId);
+            var reply = QueryReply.Failure(parsed.RequestId ?? "", ErrorCodes.Internal, $"the query failed: {ex.Message}", Timings(queueMs, 0, 0, started));
+            try
+            {
+                await PublishAsync(parsed.ReplyTo, reply);
+                metrics.Record(reply, null, 0, null);
+                return EntryOutcome.Ack;
+            }
+            catch (Exception publishError) when (RedisErrors.IsTransient(publishError))
+            {
+                return EntryOutcome.Retry(publishError.Message);
+            }
         }
     }
 
@@ -158,6 +174,9 @@ internal sealed partial class QueryRequestHandler(
     {
         [LoggerMessage(4000, LogLevel.Debug, "Answered {Id}: {Status}, {Count} results, {TotalMs} ms")]
         public static partial void Answered(ILogger logger, string id, string status, int count, double totalMs);
+
+        [LoggerMessage(4002, LogLevel.Error, "Query {Id} failed")]
+        public static partial void Failed(ILogger logger, Exception ex, string? id);
 
         [LoggerMessage(4001, LogLevel.Warning, "Warm-up failed; the first requests will be slower")]
         public static partial void WarmUpFailed(ILogger logger, Exception ex);
