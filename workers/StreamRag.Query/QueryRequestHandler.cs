@@ -71,7 +71,7 @@ internal sealed partial class QueryRequestHandler(
         var embedMs = time.GetElapsedTime(embedStart).TotalMilliseconds;
 
         var searchStart = time.GetTimestamp();
-        var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, request.K, request.Filters, request.Ef), cancellationToken);
+        var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, request.K, request.Filters, request.Ef, Text: request.Query), cancellationToken);
         var searchMs = time.GetElapsedTime(searchStart).TotalMilliseconds;
 
         var results = hits.Select(h => new QueryResult(h.DocumentId, h.Chunk, h.Score, h.Content, h.Source, h.Timestamp, h.Tags)).ToArray();
