@@ -14,7 +14,7 @@ namespace StreamRag.IntegrationTests;
 /// when a Docker engine answers; else a local server started from <c>deploy/redis.sh</c> on a free
 /// port and stopped afterwards.
 /// </summary>
-public sealed class RedisServerFixture : IAsyncLifetime
+public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
 {
     private RedisContainer? container;
     private int localPort;
