@@ -157,3 +157,19 @@ public sealed class SearchSchemaTests
         Assert.False(partition.Document("doc-1").ToString().StartsWith(keys.ChunkPrefix, StringComparison.Ordinal), "document hashes must stay out of the FT index");
     }
 }
+
+/// <summary>The alias commands a migration sends, in the argument order the FT.ALIAS* and FT.DROPINDEX syntax asks for.</summary>
+public sealed class SearchAliasCommandTests
+{
+    [Fact]
+    public void AliasAndDrop_AreSentAsDocumented_DropKeepsTheHashes()
+    {
+        var add = SearchCommandBuilder.AliasAdd("rag:idx", "rag:idx:v1");
+        var update = SearchCommandBuilder.AliasUpdate("rag:idx", "rag:idx:v2");
+        var drop = SearchCommandBuilder.DropIndex("rag:idx:v1", false);
+
+        Assert.Equal("FT.ALIASADD rag:idx rag:idx:v1", $"{add.Command} {string.Join(' ', add.Args)}");
+        Assert.Equal("FT.ALIASUPDATE rag:idx rag:idx:v2", $"{update.Command} {string.Join(' ', update.Args)}");
+        Assert.Equal("FT.DROPINDEX rag:idx:v1", $"{drop.Command} {string.Join(' ', drop.Args)}");
+    }
+}
