@@ -13,8 +13,8 @@ public abstract class IndexContractTests
     /// <summary>The server the engine runs against; skips the test (with the reason) when there is none.</summary>
     protected abstract ITestRedisServer Server { get; }
 
-    /// <summary>The engine under test, bound to the scope (its keys and any index are cleaned up with it).</summary>
-    protected abstract IVectorIndex CreateIndex(TestScope scope, int dimensions = 384);
+    /// <summary>The engine under test, bound to the scope (its keys and any index are cleaned up with it), ready as after host start-up.</summary>
+    protected abstract Task<IVectorIndex> CreateIndexAsync(TestScope scope, int dimensions = 384);
 
     /// <summary>Whether the engine still stores chunk <paramref name="chunk"/> of a document.</summary>
     protected abstract Task<bool> ChunkStoredAsync(TestScope scope, string tenant, string documentId, int chunk);
@@ -35,7 +35,7 @@ public abstract class IndexContractTests
     public async Task Upsert_NewVersionWithFewerChunks_LeavesNoStaleChunk()
     {
         await using var scope = NewScope();
-        var index = CreateIndex(scope);
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("d", 1, "alpha bees", "beta hive", "gamma honey"), Ct);
 
         Assert.Equal(IndexWriteResult.Applied, await index.UpsertAsync(Doc("d", 2, "delta volcano"), Ct));
@@ -53,7 +53,7 @@ public abstract class IndexContractTests
     public async Task Upsert_OlderOrSameVersion_IsStaleAndChangesNothing()
     {
         await using var scope = NewScope();
-        var index = CreateIndex(scope);
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("d", 5, "current text"), Ct);
         var epoch = await index.GetEpochAsync("default", Ct);
 
@@ -68,7 +68,7 @@ public abstract class IndexContractTests
     public async Task Delete_LeavesTombstone_SoALateOlderUpsertIsIgnored()
     {
         await using var scope = NewScope();
-        var index = CreateIndex(scope);
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("d", 1, "some text"), Ct);
 
         Assert.Equal(IndexWriteResult.Applied, await index.DeleteAsync("default", "d", 3, Ct));
@@ -86,7 +86,7 @@ public abstract class IndexContractTests
     public async Task Upsert_MetadataOnly_UpdatesAttributesWithoutVectors()
     {
         await using var scope = NewScope();
-        var index = CreateIndex(scope);
+        var index = await CreateIndexAsync(scope);
         var first = Doc("d", 1, "bees and honey");
         await index.UpsertAsync(first, Ct);
 
@@ -103,7 +103,7 @@ public abstract class IndexContractTests
     public async Task Upsert_MetadataOnlyButContentChanged_IsRefused()
     {
         await using var scope = NewScope();
-        var index = CreateIndex(scope);
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("d", 1, "one"), Ct);
 
         var result = await index.UpsertAsync(Doc("d", 2, "two") with { ContentHash = "something-else", Chunks = null }, Ct);
@@ -116,7 +116,7 @@ public abstract class IndexContractTests
     public async Task Upsert_WrongDimension_IsRefusedBeforeWriting()
     {
         await using var scope = NewScope();
-        var index = CreateIndex(scope);
+        var index = await CreateIndexAsync(scope);
         var doc = Doc("d", 1, "x") with { Chunks = [new IndexedChunk(0, "x", new float[17])] };
 
         var error = await Assert.ThrowsAsync<DimensionMismatchException>(() => index.UpsertAsync(doc, Ct));
@@ -129,7 +129,7 @@ public abstract class IndexContractTests
     public async Task Search_Filters_RunInsideTheEngine_AndStillReturnK()
     {
         await using var scope = NewScope();
-        var index = CreateIndex(scope);
+        var index = await CreateIndexAsync(scope);
         for (var i = 0; i < 40; i++)
         {
             var doc = Doc($"d{i}", 1, $"bees honey hive number {i}") with
@@ -157,7 +157,7 @@ public abstract class IndexContractTests
     public async Task Search_NeverCrossesTenants()
     {
         await using var scope = NewScope();
-        var index = CreateIndex(scope);
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("secret", 1, "acme merger plans") with { Tenant = "acme" }, Ct);
         await index.UpsertAsync(Doc("public", 1, "acme merger rumours") with { Tenant = "globex" }, Ct);
 
@@ -171,7 +171,7 @@ public abstract class IndexContractTests
     public async Task Search_Exact_AgreesWithGraphSearchOnSmallIndex()
     {
         await using var scope = NewScope();
-        var index = CreateIndex(scope);
+        var index = await CreateIndexAsync(scope);
         for (var i = 0; i < 30; i++)
         {
             await index.UpsertAsync(Doc($"d{i}", 1, $"document {i} about topic {i % 7}"), Ct);
@@ -190,7 +190,7 @@ public abstract class IndexContractTests
     public async Task Expire_OnlyWhenExpiryUnchanged()
     {
         await using var scope = NewScope();
-        var index = CreateIndex(scope);
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("a", 1, "alpha") with { ExpiresAt = T0.AddSeconds(10) }, Ct);
         await index.UpsertAsync(Doc("b", 1, "beta") with { ExpiresAt = T0.AddSeconds(20) }, Ct);
         await index.UpsertAsync(Doc("c", 1, "gamma") with { ExpiresAt = T0.AddSeconds(99) }, Ct);
@@ -213,7 +213,7 @@ public abstract class IndexContractTests
     public async Task Stats_CountVectorsAndMemory()
     {
         await using var scope = NewScope();
-        var index = CreateIndex(scope);
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("a", 1, "one", "two") with { Tenant = "x" }, Ct);
         await index.UpsertAsync(Doc("b", 1, "three") with { Tenant = "y" }, Ct);
 
@@ -229,7 +229,7 @@ public sealed class VectorSetIndexContractTests(RedisServerFixture redis) : Inde
 {
     protected override ITestRedisServer Server => redis;
 
-    protected override IVectorIndex CreateIndex(TestScope scope, int dimensions = 384) => scope.Index(dimensions);
+    protected override Task<IVectorIndex> CreateIndexAsync(TestScope scope, int dimensions = 384) => Task.FromResult<IVectorIndex>(scope.Index(dimensions));
 
     protected override Task<bool> ChunkStoredAsync(TestScope scope, string tenant, string documentId, int chunk) =>
         scope.Db.HashExistsAsync(scope.Keys.PartitionOf(tenant, documentId).Document(documentId), $"c:{chunk}");
@@ -243,8 +243,8 @@ public sealed class SearchIndexContractTests(SearchServerFixture search) : Index
 {
     protected override ITestRedisServer Server => search.Require();
 
-    protected override IVectorIndex CreateIndex(TestScope scope, int dimensions = 384) =>
-        search.CreateIndex(scope, new IndexOptions { Dimensions = dimensions });
+    protected override async Task<IVectorIndex> CreateIndexAsync(TestScope scope, int dimensions = 384) =>
+        await search.CreateIndexAsync(scope, new IndexOptions { Dimensions = dimensions });
 
     protected override Task<bool> ChunkStoredAsync(TestScope scope, string tenant, string documentId, int chunk) =>
         scope.Db.KeyExistsAsync(scope.Keys.PartitionOf(tenant, documentId).Chunk(documentId, chunk));

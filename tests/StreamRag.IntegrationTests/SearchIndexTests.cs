@@ -43,7 +43,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Hybrid_TextOnlyWeight_RanksTheDocumentThatContainsTheWordsFirst()
     {
         await using var scope = Scope();
-        var index = search.CreateIndex(scope, Options(o => o.Search.VectorWeight = 0));
+        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.VectorWeight = 0));
         await SeedAsync(index);
 
         // The vector points at volcanoes; the words point at the xylophone.
@@ -57,7 +57,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Hybrid_FusesBothRankings_AndScoresAreFused()
     {
         await using var scope = Scope();
-        var index = search.CreateIndex(scope, Options());
+        var index = await search.CreateIndexAsync(scope, Options());
         await SeedAsync(index);
 
         var hits = await index.SearchAsync(Query("honeybees hive queen", "queen hive", k: 3), Ct);
@@ -72,7 +72,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Hybrid_TextSide_KeepsTheFilters_AndTheTenant()
     {
         await using var scope = Scope();
-        var index = search.CreateIndex(scope, Options(o => o.Search.VectorWeight = 0));
+        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.VectorWeight = 0));
         await SeedAsync(index);
         await index.UpsertAsync(Doc("xylo-tagged", "xylophone lessons for children", tags: ["music"]), Ct);
 
@@ -85,7 +85,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Exact_IgnoresTheText_AndMatchesTheGraphSearch()
     {
         await using var scope = Scope();
-        var index = search.CreateIndex(scope, Options());
+        var index = await search.CreateIndexAsync(scope, Options());
         await SeedAsync(index);
 
         var exact = await index.SearchAsync(Query("volcanoes magma", "xylophone") with { Exact = true }, Ct);
@@ -99,7 +99,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Flat_IndexServesTheSameContract()
     {
         await using var scope = Scope();
-        var index = search.CreateIndex(scope, Options(o => o.Search.Algorithm = "FLAT"));
+        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.Algorithm = "FLAT"));
         await SeedAsync(index);
 
         var hits = await index.SearchAsync(Query("honeybees hive queen", null, k: 2), Ct);
@@ -112,7 +112,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Start_RunningIndexWithAnotherSchema_IsReportedNotReusedNorDropped()
     {
         await using var scope = Scope();
-        var first = search.CreateIndex(scope, Options());
+        var first = await search.CreateIndexAsync(scope, Options());
         await SeedAsync(first);
         await first.EnsureIndexAsync(Ct);
 
@@ -130,7 +130,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Migrate_BuildsTheNewIndex_SwitchesTheAlias_DropsTheOld_KeepsTheChunks()
     {
         await using var scope = Scope();
-        var first = search.CreateIndex(scope, Options());
+        var first = await search.CreateIndexAsync(scope, Options());
         await SeedAsync(first);
         var before = await first.EnsureIndexAsync(Ct);
         var admin = new SearchIndexAdmin(scope.Keys, Options(o => o.M = 32));
@@ -147,7 +147,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
         Assert.True(after.Matches);
         Assert.Equal(before.Documents, after.Documents);
         Assert.Null(await SearchIndexAdmin.InfoAsync(scope.Db, before.PhysicalName));
-        var migrated = search.CreateIndex(scope, Options(o => o.M = 32));
+        var migrated = await search.CreateIndexAsync(scope, Options(o => o.M = 32));
         Assert.Equal("bees", (await migrated.SearchAsync(Query("honeybees hive queen", null), Ct))[0].DocumentId);
     }
 
@@ -155,7 +155,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Migrate_ChangedDimension_IsRefused_AndTheAliasStays()
     {
         await using var scope = Scope();
-        var first = search.CreateIndex(scope, Options());
+        var first = await search.CreateIndexAsync(scope, Options());
         await SeedAsync(first);
         var before = await first.EnsureIndexAsync(Ct);
         var admin = new SearchIndexAdmin(scope.Keys, Options(o => o.Dimensions = 128));
@@ -180,6 +180,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
             index.Dispose();
             await SearchServerFixture.DropIndexAsync(scope);
         });
+        await index.EnsureIndexAsync(Ct);
         await SeedAsync(index);
 
         var stats = await index.GetStatsAsync(Ct);

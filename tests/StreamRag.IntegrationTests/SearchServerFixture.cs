@@ -81,7 +81,18 @@ public sealed class SearchServerFixture : IAsyncLifetime, ITestRedisServer
         return this;
     }
 
-    /// <summary>A Query Engine engine over the scope's keys; its FT index and alias are dropped with the scope.</summary>
+    /// <summary>
+    /// A Query Engine engine over the scope's keys with its FT index created (as a host does at
+    /// start-up, so later writes are indexed as they happen); index and alias are dropped with the scope.
+    /// </summary>
+    internal async Task<SearchVectorIndex> CreateIndexAsync(TestScope scope, IndexOptions options)
+    {
+        var index = CreateIndex(scope, options);
+        await index.EnsureIndexAsync(TestContext.Current.CancellationToken);
+        return index;
+    }
+
+    /// <summary>A Query Engine engine over the scope's keys, its index not yet checked or created.</summary>
     internal SearchVectorIndex CreateIndex(TestScope scope, IndexOptions options)
     {
         var index = new SearchVectorIndex(scope.Connections(), scope.Keys, Options.Create(options), NullLogger<SearchVectorIndex>.Instance);
