@@ -7,6 +7,7 @@ using OpenTelemetry.Metrics;
 using StreamRag.Contracts;
 using StreamRag.Embedding;
 using StreamRag.Index;
+using StreamRag.Index.Search;
 using StreamRag.Redis;
 
 namespace StreamRag.Hosting;
@@ -39,7 +40,8 @@ public static class StreamRagHosting
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ConsumerGroupOptions>>().Value);
         services.AddSingleton<ConsumerGroupRunner>();
         services.AddSingleton<MemoryPressureGate>();
-        services.AddSingleton<IVectorIndex, VectorSetIndex>();
+        // Index:Engine picks vector sets or the Redis Query Engine (auto: whichever the server has).
+        services.AddStreamRagIndex();
         services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
             new HashingEmbeddingGenerator(sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value.Dimensions));
 

@@ -8,6 +8,17 @@ public sealed class IndexOptions
 {
     public const string Section = "Index";
 
+    /// <summary>
+    /// Index engine: <c>vectorset</c> (Redis 8 vector sets), <c>search</c> (Redis Query Engine, FT.*),
+    /// or <c>auto</c> (the Query Engine when the server has it, else vector sets).
+    /// </summary>
+    [RegularExpression("^(auto|vectorset|search)$")]
+    public string Engine { get; set; } = "auto";
+
+    /// <summary>Settings only the Query Engine engine reads (section <c>Index:Search</c>).</summary>
+    [ValidateObjectMembers]
+    public SearchIndexOptions Search { get; set; } = new();
+
     /// <summary>Vector dimension; must equal the embedder's.</summary>
     [Range(8, 4096)]
     public int Dimensions { get; set; } = 384;

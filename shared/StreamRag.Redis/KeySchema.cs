@@ -63,6 +63,15 @@ public sealed class KeySchema(string prefix, int shards)
     /// <summary>Default reply channel namespace for clients that do not pick their own.</summary>
     public RedisChannel ReplyChannel(string clientId) => RedisChannel.Literal($"{Prefix}:reply:{clientId}");
 
+    /// <summary>
+    /// Key prefix of the chunk hashes the Query Engine engine writes; its FT index covers exactly
+    /// the keys that start with it (FT.CREATE … PREFIX 1 this).
+    /// </summary>
+    public string ChunkPrefix => $"{Prefix}:chunk:";
+
+    /// <summary>The FT index alias the Query Engine engine searches; it points at the current physical index.</summary>
+    public string SearchIndexAlias => $"{Prefix}:idx";
+
     /// <summary>The partition (tenant, shard) that holds a document.</summary>
     public IndexPartition PartitionOf(string tenant, string documentId) =>
         Partition(tenant, Shards == 1 ? 0 : (int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(documentId)) % (uint)Shards));
@@ -92,4 +101,11 @@ public readonly record struct IndexPartition(string Prefix, string Tenant, int S
 
     /// <summary>Counter bumped by every index change; caches key on it.</summary>
     public RedisKey Epoch => $"{Tag}:epoch";
+
+    /// <summary>
+    /// Hash of one chunk for the Query Engine engine (vector, text, metadata). It starts with
+    /// <see cref="KeySchema.ChunkPrefix"/> so the FT index picks it up, and carries the partition's
+    /// hash tag so one script writes it together with the document hash.
+    /// </summary>
+    public RedisKey Chunk(string documentId, int chunk) => $"{Prefix}:chunk:{{{Tenant}.{Shard}}}:{documentId}#{chunk}";
 }

@@ -233,7 +233,7 @@ public sealed class EmbedderTests(RedisServerFixture redis)
         }
     }
 
-    private static async Task<double> MemoryRatioAsync(IRedisServer server)
+    private static async Task<double> MemoryRatioAsync(ITestRedisServer server)
     {
         var info = (await server.Connection.GetServers()[0].InfoAsync("memory")).SelectMany(g => g).ToDictionary(p => p.Key, p => p.Value);
         return double.Parse(info["used_memory"], System.Globalization.CultureInfo.InvariantCulture) / double.Parse(info["maxmemory"], System.Globalization.CultureInfo.InvariantCulture);

@@ -14,7 +14,7 @@ namespace StreamRag.IntegrationTests;
 /// when a Docker engine answers; else a local server started from <c>deploy/redis.sh</c> on a free
 /// port and stopped afterwards.
 /// </summary>
-public sealed class RedisServerFixture : IAsyncLifetime, IRedisServer
+public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
 {
     private RedisContainer? container;
     private int localPort;
@@ -165,16 +165,8 @@ public sealed class RedisServerFixture : IAsyncLifetime, IRedisServer
     }
 }
 
-/// <summary>A Redis server a test can use: its configuration string and a connection for the test's own commands.</summary>
-public interface IRedisServer
-{
-    string Configuration { get; }
-
-    ConnectionMultiplexer Connection { get; }
-}
-
 /// <summary>A Redis server started for one test and stopped when it is disposed.</summary>
-public sealed class DedicatedRedisServer(string configuration, int port, string directory, ConnectionMultiplexer connection) : IRedisServer, IAsyncDisposable
+public sealed class DedicatedRedisServer(string configuration, int port, string directory, ConnectionMultiplexer connection) : ITestRedisServer, IAsyncDisposable
 {
     public string Configuration { get; } = configuration;
 

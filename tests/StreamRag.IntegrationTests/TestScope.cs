@@ -20,7 +20,7 @@ public sealed class TestScope : IAsyncDisposable
 {
     private readonly List<IHost> hosts = [];
 
-    public TestScope(IRedisServer redis, [CallerMemberName] string test = "")
+    public TestScope(ITestRedisServer redis, [CallerMemberName] string test = "")
     {
         Redis = redis;
         var name = new string(test.Where(char.IsLetterOrDigit).Take(16).ToArray());
@@ -28,7 +28,7 @@ public sealed class TestScope : IAsyncDisposable
         Keys = new KeySchema(Prefix, 1);
     }
 
-    public IRedisServer Redis { get; }
+    public ITestRedisServer Redis { get; }
 
     public string Prefix { get; }
 
@@ -77,12 +77,21 @@ public sealed class TestScope : IAsyncDisposable
     }
 
     /// <summary>An index bound to this scope, for reading what the hosts wrote.</summary>
-    public VectorSetIndex Index(int dimensions = 384)
+    public VectorSetIndex Index(int dimensions = 384) =>
+        new(Connections(), Keys, Options.Create(new IndexOptions { Dimensions = dimensions }));
+
+    /// <summary>Connections to this scope's server, closed with the scope.</summary>
+    public RedisConnections Connections()
     {
         var connections = new RedisConnections(Options.Create(new RedisOptions { Configuration = Redis.Configuration, KeyPrefix = Prefix }));
         disposables.Add(connections);
-        return new VectorSetIndex(connections, Keys, Options.Create(new IndexOptions { Dimensions = dimensions }));
+        return connections;
     }
+
+    /// <summary>Runs <paramref name="cleanup"/> when the scope is disposed, before its keys are deleted.</summary>
+    public void Defer(Func<ValueTask> cleanup) => cleanups.Add(cleanup);
+
+    private readonly List<Func<ValueTask>> cleanups = [];
 
     private readonly List<IAsyncDisposable> disposables = [];
 
@@ -109,6 +118,11 @@ public sealed class TestScope : IAsyncDisposable
         {
             await host.StopAsync(CancellationToken.None);
             host.Dispose();
+        }
+
+        foreach (var cleanup in cleanups)
+        {
+            await cleanup();
         }
 
         foreach (var d in disposables)

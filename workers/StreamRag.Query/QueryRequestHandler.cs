@@ -125,7 +125,7 @@ internal sealed partial class QueryRequestHandler(
         }
 
         var searchStart = time.GetTimestamp();
-        var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, reranker.Candidates(request.K), request.Filters, ef), cancellationToken);
+        var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, reranker.Candidates(request.K), request.Filters, ef, Text: request.Query), cancellationToken);
         var results = (IReadOnlyList<QueryResult>)hits.Select(h => new QueryResult(h.DocumentId, h.Chunk, h.Score, h.Content, h.Source, h.Timestamp, h.Tags)).ToArray();
         results = reranker.Mode switch
         {

@@ -1,11 +1,26 @@
+using System.Runtime.CompilerServices;
 using StreamRag.Contracts;
 using StreamRag.Index;
 
 namespace StreamRag.IntegrationTests;
 
-/// <summary>The vector-set engine against a real Redis 8: atomic replace, versions, tombstones, filters, tenants, expiry.</summary>
-public sealed class VectorSetIndexTests(RedisServerFixture redis)
+/// <summary>
+/// The contract every index engine keeps, against a real server: atomic replace, versions,
+/// tombstones, filters, tenants, expiry, exact search, statistics. One concrete class per engine.
+/// </summary>
+public abstract class IndexContractTests
 {
+    /// <summary>The server the engine runs against; skips the test (with the reason) when there is none.</summary>
+    protected abstract ITestRedisServer Server { get; }
+
+    /// <summary>The engine under test, bound to the scope (its keys and any index are cleaned up with it), ready as after host start-up.</summary>
+    protected abstract Task<IVectorIndex> CreateIndexAsync(TestScope scope, int dimensions = 384);
+
+    /// <summary>Whether the engine still stores chunk <paramref name="chunk"/> of a document.</summary>
+    protected abstract Task<bool> ChunkStoredAsync(TestScope scope, string tenant, string documentId, int chunk);
+
+    private TestScope NewScope([CallerMemberName] string test = "") => new(Server, test);
+
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -19,8 +34,8 @@ public sealed class VectorSetIndexTests(RedisServerFixture redis)
     [Fact]
     public async Task Upsert_NewVersionWithFewerChunks_LeavesNoStaleChunk()
     {
-        await using var scope = new TestScope(redis);
-        var index = scope.Index();
+        await using var scope = NewScope();
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("d", 1, "alpha bees", "beta hive", "gamma honey"), Ct);
 
         Assert.Equal(IndexWriteResult.Applied, await index.UpsertAsync(Doc("d", 2, "delta volcano"), Ct));
@@ -29,14 +44,16 @@ public sealed class VectorSetIndexTests(RedisServerFixture redis)
         var hit = Assert.Single(hits);
         Assert.Equal(("d", 0, "delta volcano"), (hit.DocumentId, hit.Chunk, hit.Content));
         Assert.Equal(1, (await index.GetStateAsync("default", "d", Ct))!.Chunks);
-        Assert.False(await scope.Db.HashExistsAsync(scope.Keys.PartitionOf("default", "d").Document("d"), "c:1"));
+        Assert.True(await ChunkStoredAsync(scope, "default", "d", 0));
+        Assert.False(await ChunkStoredAsync(scope, "default", "d", 1));
+        Assert.False(await ChunkStoredAsync(scope, "default", "d", 2));
     }
 
     [Fact]
     public async Task Upsert_OlderOrSameVersion_IsStaleAndChangesNothing()
     {
-        await using var scope = new TestScope(redis);
-        var index = scope.Index();
+        await using var scope = NewScope();
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("d", 5, "current text"), Ct);
         var epoch = await index.GetEpochAsync("default", Ct);
 
@@ -50,8 +67,8 @@ public sealed class VectorSetIndexTests(RedisServerFixture redis)
     [Fact]
     public async Task Delete_LeavesTombstone_SoALateOlderUpsertIsIgnored()
     {
-        await using var scope = new TestScope(redis);
-        var index = scope.Index();
+        await using var scope = NewScope();
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("d", 1, "some text"), Ct);
 
         Assert.Equal(IndexWriteResult.Applied, await index.DeleteAsync("default", "d", 3, Ct));
@@ -68,8 +85,8 @@ public sealed class VectorSetIndexTests(RedisServerFixture redis)
     [Fact]
     public async Task Upsert_MetadataOnly_UpdatesAttributesWithoutVectors()
     {
-        await using var scope = new TestScope(redis);
-        var index = scope.Index();
+        await using var scope = NewScope();
+        var index = await CreateIndexAsync(scope);
         var first = Doc("d", 1, "bees and honey");
         await index.UpsertAsync(first, Ct);
 
@@ -85,8 +102,8 @@ public sealed class VectorSetIndexTests(RedisServerFixture redis)
     [Fact]
     public async Task Upsert_MetadataOnlyButContentChanged_IsRefused()
     {
-        await using var scope = new TestScope(redis);
-        var index = scope.Index();
+        await using var scope = NewScope();
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("d", 1, "one"), Ct);
 
         var result = await index.UpsertAsync(Doc("d", 2, "two") with { ContentHash = "something-else", Chunks = null }, Ct);
@@ -98,8 +115,8 @@ public sealed class VectorSetIndexTests(RedisServerFixture redis)
     [Fact]
     public async Task Upsert_WrongDimension_IsRefusedBeforeWriting()
     {
-        await using var scope = new TestScope(redis);
-        var index = scope.Index();
+        await using var scope = NewScope();
+        var index = await CreateIndexAsync(scope);
         var doc = Doc("d", 1, "x") with { Chunks = [new IndexedChunk(0, "x", new float[17])] };
 
         var error = await Assert.ThrowsAsync<DimensionMismatchException>(() => index.UpsertAsync(doc, Ct));
@@ -111,8 +128,8 @@ public sealed class VectorSetIndexTests(RedisServerFixture redis)
     [Fact]
     public async Task Search_Filters_RunInsideTheEngine_AndStillReturnK()
     {
-        await using var scope = new TestScope(redis);
-        var index = scope.Index();
+        await using var scope = NewScope();
+        var index = await CreateIndexAsync(scope);
         for (var i = 0; i < 40; i++)
         {
             var doc = Doc($"d{i}", 1, $"bees honey hive number {i}") with
@@ -139,8 +156,8 @@ public sealed class VectorSetIndexTests(RedisServerFixture redis)
     [Fact]
     public async Task Search_NeverCrossesTenants()
     {
-        await using var scope = new TestScope(redis);
-        var index = scope.Index();
+        await using var scope = NewScope();
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("secret", 1, "acme merger plans") with { Tenant = "acme" }, Ct);
         await index.UpsertAsync(Doc("public", 1, "acme merger rumours") with { Tenant = "globex" }, Ct);
 
@@ -153,8 +170,8 @@ public sealed class VectorSetIndexTests(RedisServerFixture redis)
     [Fact]
     public async Task Search_Exact_AgreesWithGraphSearchOnSmallIndex()
     {
-        await using var scope = new TestScope(redis);
-        var index = scope.Index();
+        await using var scope = NewScope();
+        var index = await CreateIndexAsync(scope);
         for (var i = 0; i < 30; i++)
         {
             await index.UpsertAsync(Doc($"d{i}", 1, $"document {i} about topic {i % 7}"), Ct);
@@ -172,8 +189,8 @@ public sealed class VectorSetIndexTests(RedisServerFixture redis)
     [Fact]
     public async Task Expire_OnlyWhenExpiryUnchanged()
     {
-        await using var scope = new TestScope(redis);
-        var index = scope.Index();
+        await using var scope = NewScope();
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("a", 1, "alpha") with { ExpiresAt = T0.AddSeconds(10) }, Ct);
         await index.UpsertAsync(Doc("b", 1, "beta") with { ExpiresAt = T0.AddSeconds(20) }, Ct);
         await index.UpsertAsync(Doc("c", 1, "gamma") with { ExpiresAt = T0.AddSeconds(99) }, Ct);
@@ -195,8 +212,8 @@ public sealed class VectorSetIndexTests(RedisServerFixture redis)
     [Fact]
     public async Task Stats_CountVectorsAndMemory()
     {
-        await using var scope = new TestScope(redis);
-        var index = scope.Index();
+        await using var scope = NewScope();
+        var index = await CreateIndexAsync(scope);
         await index.UpsertAsync(Doc("a", 1, "one", "two") with { Tenant = "x" }, Ct);
         await index.UpsertAsync(Doc("b", 1, "three") with { Tenant = "y" }, Ct);
 
@@ -205,4 +222,30 @@ public sealed class VectorSetIndexTests(RedisServerFixture redis)
         Assert.Equal((2, 3L), (stats.Tenants, stats.Vectors));
         Assert.True(stats.MemoryBytes > 3 * 384 / 4);
     }
+}
+
+/// <summary>The contract, kept by the Redis 8 vector-set engine.</summary>
+public sealed class VectorSetIndexContractTests(RedisServerFixture redis) : IndexContractTests
+{
+    protected override ITestRedisServer Server => redis;
+
+    protected override Task<IVectorIndex> CreateIndexAsync(TestScope scope, int dimensions = 384) => Task.FromResult<IVectorIndex>(scope.Index(dimensions));
+
+    protected override Task<bool> ChunkStoredAsync(TestScope scope, string tenant, string documentId, int chunk) =>
+        scope.Db.HashExistsAsync(scope.Keys.PartitionOf(tenant, documentId).Document(documentId), $"c:{chunk}");
+}
+
+/// <summary>
+/// The same contract, kept by the Redis Query Engine engine. Runs against STREAMRAG_TEST_SEARCH_REDIS
+/// or a Testcontainers redis:8; skipped with the reason where neither exists.
+/// </summary>
+public sealed class SearchIndexContractTests(SearchServerFixture search) : IndexContractTests
+{
+    protected override ITestRedisServer Server => search.Require();
+
+    protected override async Task<IVectorIndex> CreateIndexAsync(TestScope scope, int dimensions = 384) =>
+        await search.CreateIndexAsync(scope, new IndexOptions { Dimensions = dimensions });
+
+    protected override Task<bool> ChunkStoredAsync(TestScope scope, string tenant, string documentId, int chunk) =>
+        scope.Db.KeyExistsAsync(scope.Keys.PartitionOf(tenant, documentId).Chunk(documentId, chunk));
 }

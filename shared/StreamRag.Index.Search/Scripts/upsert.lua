@@ -1,0 +1,57 @@
+-- Replaces one document and its chunk hashes atomically (the Query Engine indexes each hash as it
+-- is written, so a search sees the old document or the new one, never a mix).
+-- KEYS: document hash, expiry index, epoch, then chunk hashes 0..m-1 (m = max(old, new) chunk count
+--       as the caller read it; the script refuses with -2 if the document grew since, and the caller retries).
+-- ARGV: id, version, content hash, source, timestamp ms, tags (comma-joined), expires-at ms or '',
+--       re-embed flag, tenant, chunk count n, then per chunk: FP32 blob, text.
+-- Returns 1 applied, 0 stale (same or newer version indexed), -1 content changed (metadata-only refused),
+--         -2 more old chunks than keys given.
+local doc, expiry, epoch = KEYS[1], KEYS[2], KEYS[3]
+local declared = #KEYS - 3
+local id, version = ARGV[1], tonumber(ARGV[2])
+local source, ts, tags = ARGV[4], ARGV[5], ARGV[6]
+local current = redis.call('HGET', doc, 'version')
+if current and tonumber(current) >= version then return 0 end
+local old = tonumber(redis.call('HGET', doc, 'chunks') or '0')
+
+-- One HSET per chunk hash: the Query Engine re-indexes a hash (vector included) on every write to it.
+-- An empty tag list is left out rather than indexed as an empty tag.
+local function write(key, fields)
+  table.insert(fields, 'source'); table.insert(fields, source)
+  table.insert(fields, 'ts'); table.insert(fields, ts)
+  if tags ~= '' then
+    table.insert(fields, 'tags'); table.insert(fields, tags)
+  elseif redis.call('HEXISTS', key, 'tags') == 1 then
+    redis.call('HDEL', key, 'tags')
+  end
+  redis.call('HSET', key, unpack(fields))
+end
+
+local n
+if ARGV[8] == '1' then
+  n = tonumber(ARGV[10])
+  if math.max(old, n) > declared then return -2 end
+  for i = 0, n - 1 do
+    write(KEYS[4 + i], {'doc', id, 'chunk', i, 'tenant', ARGV[9], 'content', ARGV[12 + 2 * i], 'vec', ARGV[11 + 2 * i]})
+  end
+  for i = n, old - 1 do
+    redis.call('DEL', KEYS[4 + i])
+  end
+else
+  if redis.call('HGET', doc, 'hash') ~= ARGV[3] then return -1 end
+  n = old
+  if n > declared then return -2 end
+  for i = 0, n - 1 do
+    write(KEYS[4 + i], {})
+  end
+end
+redis.call('HSET', doc, 'version', ARGV[2], 'hash', ARGV[3], 'source', source, 'ts', ts, 'tags', tags,
+  'chunks', n, 'expires_at', ARGV[7], 'deleted', '0')
+redis.call('PERSIST', doc)
+if ARGV[7] ~= '' then
+  redis.call('ZADD', expiry, ARGV[7], id)
+else
+  redis.call('ZREM', expiry, id)
+end
+redis.call('INCR', epoch)
+return 1

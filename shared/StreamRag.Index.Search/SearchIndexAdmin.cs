@@ -1,0 +1,228 @@
+using System.Globalization;
+using NRedisStack;
+using NRedisStack.RedisStackCommands;
+using StackExchange.Redis;
+using StreamRag.Redis;
+
+namespace StreamRag.Index.Search;
+
+/// <summary>
+/// Creates, inspects and migrates the FT index. The fleet searches an alias
+/// (<see cref="KeySchema.SearchIndexAlias"/>) that points at a physical index named
+/// <c>alias:vN</c>; a migration builds <c>alias:vN+1</c> over the same chunk hashes, points the alias
+/// at it and drops the old index without its documents, so searches never stop.
+/// </summary>
+public sealed class SearchIndexAdmin
+{
+    private readonly KeySchema keys;
+    private readonly SearchSchema schema;
+
+    public SearchIndexAdmin(KeySchema keys, IndexOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        this.keys = keys;
+        schema = SearchSchema.From(options, keys.ChunkPrefix);
+    }
+
+    /// <summary>The alias every search goes through.</summary>
+    public string Alias => keys.SearchIndexAlias;
+
+    /// <summary>The configured schema in one line.</summary>
+    public string ConfiguredSchema => schema.ToString();
+
+    internal SearchSchema Schema => schema;
+
+    /// <summary>The index behind the alias as FT.INFO reports it, or null when there is none.</summary>
+    public async Task<SearchIndexStatus?> InspectAsync(IDatabase db, CancellationToken cancellationToken)
+    {
+        var running = await InfoAsync(db, Alias);
+        return running is null ? null : new SearchIndexStatus(running, schema.Differences(running));
+    }
+
+    /// <summary>
+    /// Makes sure the alias resolves to an index: creates <c>alias:v1</c> and the alias when there is
+    /// none (several hosts may race; the losers find the winner's index). Returns the running index with
+    /// its differences from the configuration; it never changes or drops a running index.
+    /// </summary>
+    public async Task<(SearchIndexStatus Status, bool Created)> EnsureAsync(IDatabase db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (await InspectAsync(db, cancellationToken) is { } existing)
+        {
+            return (existing, false);
+        }
+
+        var physical = PhysicalName(1);
+        var created = await TryAsync(db, SearchCommandBuilder.Create(physical, schema.CreateParams(), schema.ToSchema()), "already exists");
+        await TryAsync(db, SearchCommandBuilder.AliasAdd(Alias, physical), "already exists");
+        var status = await InspectAsync(db, cancellationToken)
+            ?? throw new InvalidOperationException($"FT index alias {Alias} is still missing after creating {physical}");
+        return (status, created);
+    }
+
+    /// <summary>
+    /// Moves the alias to a new index with the configured schema: creates <c>alias:vN+1</c> over the
+    /// same chunk prefix, waits while the server indexes the existing chunks in the background, refuses
+    /// (dropping only the new index) if any chunk fails to index — e.g. a changed dimension needs
+    /// re-embedding, not a migration — then FT.ALIASUPDATE and FT.DROPINDEX of the old index without DD,
+    /// so the chunk hashes stay.
+    /// </summary>
+    public async Task<MigrationResult> MigrateAsync(IDatabase db, TimeSpan pollInterval, TimeSpan timeout, Action<string> progress, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(progress);
+        ArgumentNullException.ThrowIfNull(time);
+        var current = await InspectAsync(db, cancellationToken)
+            ?? throw new InvalidOperationException($"there is no index behind {Alias} to migrate; start a host (or run 'create') to create it");
+        var old = current.Running.Name;
+        if (old == Alias)
+        {
+            throw new InvalidOperationException($"{Alias} is a physical index, not an alias; rename cannot be done in place");
+        }
+
+        var version = VersionOf(old) + 1;
+        while (await InfoAsync(db, PhysicalName(version)) is not null)
+        {
+            version++;
+        }
+
+        var next = PhysicalName(version);
+        progress($"creating {next}: {schema}");
+        await ExecuteAsync(db, SearchCommandBuilder.Create(next, schema.CreateParams(), schema.ToSchema()));
+
+        var deadline = time.GetUtcNow() + timeout;
+        RunningIndex built;
+        while (true)
+        {
+            built = await InfoAsync(db, next) ?? throw new InvalidOperationException($"{next} vanished while it was being built");
+            progress(string.Create(CultureInfo.InvariantCulture,
+                $"{next}: {built.PercentIndexed:P0} indexed, {built.Documents} chunks, {built.IndexingFailures} failures"));
+            if (!built.Indexing && built.PercentIndexed >= 1.0)
+            {
+                break;
+            }
+
+            if (time.GetUtcNow() > deadline)
+            {
+                await ExecuteAsync(db, SearchCommandBuilder.DropIndex(next, false));
+                return new MigrationResult(false, old, next, $"{next} was not built within {timeout}; it was dropped and {Alias} still points at {old}");
+            }
+
+            await Task.Delay(pollInterval, time, cancellationToken);
+        }
+
+        if (built.IndexingFailures > 0)
+        {
+            await ExecuteAsync(db, SearchCommandBuilder.DropIndex(next, false));
+            return new MigrationResult(false, old, next,
+                $"{built.IndexingFailures} chunks could not be indexed under the new schema (a changed dimension or type needs re-embedding, not a migration); {next} was dropped and {Alias} still points at {old}");
+        }
+
+        await ExecuteAsync(db, SearchCommandBuilder.AliasUpdate(Alias, next));
+        await ExecuteAsync(db, SearchCommandBuilder.DropIndex(old, false));
+        return new MigrationResult(true, old, next,
+            $"{Alias} now points at {next} ({built.Documents} chunks, was {current.Running.Documents}); {old} was dropped, its chunk hashes kept");
+    }
+
+    /// <summary>FT.INFO of an index or alias, or null when the server knows no such name.</summary>
+    internal static async Task<RunningIndex?> InfoAsync(IDatabase db, string name)
+    {
+        try
+        {
+            return RunningIndex.Parse(await ExecuteAsync(db, SearchCommandBuilder.Info(name)));
+        }
+        catch (RedisServerException ex) when (IsUnknownIndex(ex))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True when the server has the Query Engine (FT._LIST answers); false when it does not know the command.</summary>
+    public static async Task<(bool Available, string Reason)> ProbeAsync(IDatabase db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        try
+        {
+            await ExecuteAsync(db, SearchCommandBuilder._List());
+            return (true, "FT._LIST answered");
+        }
+        catch (RedisServerException ex)
+        {
+            return (false, ex.Message);
+        }
+    }
+
+    internal static bool IsUnknownIndex(RedisServerException ex) =>
+        ex.Message.Contains("unknown index", StringComparison.OrdinalIgnoreCase)
+        || ex.Message.Contains("no such index", StringComparison.OrdinalIgnoreCase)
+        || ex.Message.Contains("not found", StringComparison.OrdinalIgnoreCase);
+
+    internal string PhysicalName(int version) => $"{Alias}:v{version.ToString(CultureInfo.InvariantCulture)}";
+
+    private int VersionOf(string physical) =>
+        physical.StartsWith(Alias + ":v", StringComparison.Ordinal)
+        && int.TryParse(physical.AsSpan(Alias.Length + 2), NumberStyles.None, CultureInfo.InvariantCulture, out var version)
+            ? version
+            : 0;
+
+    private static Task<RedisResult> ExecuteAsync(IDatabase db, SerializedCommand command) =>
+        db.ExecuteAsync(command.Command, command.Args);
+
+    /// <summary>Runs a command; an error containing <paramref name="benign"/> means someone else did it first.</summary>
+    private static async Task<bool> TryAsync(IDatabase db, SerializedCommand command, string benign)
+    {
+        try
+        {
+            await ExecuteAsync(db, command);
+            return true;
+        }
+        catch (RedisServerException ex) when (ex.Message.Contains(benign, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>A running index and how it differs from the configuration (empty when it matches).</summary>
+public sealed record SearchIndexStatus
+{
+    internal SearchIndexStatus(RunningIndex running, IReadOnlyList<string> differences)
+    {
+        Running = running;
+        Differences = differences;
+    }
+
+    internal RunningIndex Running { get; }
+
+    public string PhysicalName => Running.Name;
+
+    public long Documents => Running.Documents;
+
+    public long IndexingFailures => Running.IndexingFailures;
+
+    public bool Indexing => Running.Indexing;
+
+    public double PercentIndexed => Running.PercentIndexed;
+
+    public long VectorMemoryBytes => Running.VectorMemoryBytes;
+
+    public long TotalMemoryBytes => Running.TotalMemoryBytes;
+
+    public IReadOnlyList<string> Differences { get; }
+
+    public bool Matches => Differences.Count == 0;
+}
+
+/// <summary>The outcome of a migration.</summary>
+public sealed record MigrationResult(bool Switched, string From, string To, string Message);
+
+/// <summary>The running FT index does not have the configured schema; it is neither reused silently nor dropped.</summary>
+public sealed class IndexSchemaMismatchException(string index, IReadOnlyList<string> differences)
+    : Exception($"The running FT index {index} differs from the configured schema: {string.Join("; ", differences)}. "
+                + "Migrate it with: dotnet run --project tools/StreamRag.IndexAdmin -- migrate (see docs/search-engine.md), "
+                + "or set Index:Search:OnSchemaMismatch=warn to keep serving the running index.")
+{
+    public string Index { get; } = index;
+
+    public IReadOnlyList<string> Differences { get; } = differences;
+}

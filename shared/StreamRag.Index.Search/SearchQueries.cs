@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text;
+using NRedisStack.Search;
+using StreamRag.Contracts;
+
+namespace StreamRag.Index.Search;
+
+/// <summary>
+/// Builds the FT.SEARCH queries of the Query Engine engine (DIALECT 2). Every caller value is either
+/// escaped (tag values) or reduced to plain word characters (full-text terms), so no caller value can
+/// change the structure of a query; numbers are formatted by us.
+/// </summary>
+internal static class SearchQueries
+{
+    public const int Dialect = 2;
+
+    /// <summary>Most terms a full-text query keeps; the rest of a long question adds little to BM25.</summary>
+    public const int MaxTextTerms = 32;
+
+    private const int MaxTermLength = 64;
+
+    /// <summary>The fields a search returns: enough to answer without reading the chunk hashes again.</summary>
+    public static readonly string[] ReturnFields =
+        [ChunkFields.Document, ChunkFields.Chunk, ChunkFields.Content, ChunkFields.Source, ChunkFields.Timestamp, ChunkFields.Tags, ChunkFields.Score];
+
+    // The Query Engine's default stop words (not indexed, so a query term among them can never match).
+    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    {
+        "a", "is", "the", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "it",
+        "no", "not", "of", "on", "or", "such", "that", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
+    };
+
+    /// <summary>
+    /// A tag value escaped for <c>@field:{…}</c>: every character other than an ASCII letter, digit or
+    /// underscore gets a backslash, as the tag query syntax asks for punctuation and spaces. Characters
+    /// that cannot be escaped safely (controls, non-ASCII) are refused; the contract's label alphabet
+    /// never produces them.
+    /// </summary>
+    public static string EscapeTag(string value)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(value);
+        var escaped = new StringBuilder(value.Length * 2);
+        foreach (var c in value)
+        {
+            if (c is < ' ' or > '~')
+            {
+                throw new ArgumentException($"tag value contains a character that cannot be escaped: {value}", nameof(value));
+            }
+
+            if (!char.IsAsciiLetterOrDigit(c) && c != '_')
+            {
+                escaped.Append('\\');
+            }
+
+            escaped.Append(c);
+        }
+
+        return escaped.ToString();
+    }
+
+    /// <summary>The pre-filter: the tenant always, then every given condition (all must hold).</summary>
+    public static string Filter(string tenant, QueryFilters filters)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
+        var clauses = new List<string> { TagClause(ChunkFields.Tenant, [tenant]) };
+        if (filters.Sources.Count > 0)
+        {
+            clauses.Add(TagClause(ChunkFields.Source, filters.Sources));
+        }
+
+        if (filters.TagsAny.Count > 0)
+        {
+            clauses.Add(TagClause(ChunkFields.Tags, filters.TagsAny));
+        }
+
+        clauses.AddRange(filters.TagsAll.Select(t => TagClause(ChunkFields.Tags, [t])));
+        if (filters.From is not null || filters.To is not null)
+        {
+            var from = filters.From is { } f ? f.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "-inf";
+            var to = filters.To is { } t ? t.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) : "+inf";
+            clauses.Add($"@{ChunkFields.Timestamp}:[{from} {to}]");
+        }
+
+        return string.Join(' ', clauses);
+    }
+
+    /// <summary>
+    /// The K nearest chunks that pass the filter. <paramref name="exact"/> on an HNSW index asks for
+    /// ad-hoc brute force over the filtered chunks (HYBRID_POLICY ADHOC_BF), which is exact because
+    /// every query is filtered by tenant; a FLAT index is exact anyway.
+    /// </summary>
+    public static Query Knn(string filter, ReadOnlyMemory<float> vector, int k, int ef, bool exact, bool hnsw)
+    {
+        var knn = new StringBuilder($"({filter})=>[KNN $K @{ChunkFields.Vector} $BLOB");
+        if (hnsw && exact)
+        {
+            knn.Append(" HYBRID_POLICY ADHOC_BF");
+        }
+        else if (hnsw)
+        {
+            knn.Append(" EF_RUNTIME $EF");
+        }
+
+        knn.Append(CultureInfo.InvariantCulture, $" AS {ChunkFields.Score}]");
+        var query = new Query(knn.ToString())
+            .AddParam("K", k)
+            .AddParam("BLOB", VectorBlob(vector))
+            .ReturnFields(ReturnFields)
+            .SetSortBy(ChunkFields.Score, ascending: true)
+            .Limit(0, k)
+            .Dialect(Dialect);
+        if (hnsw && !exact)
+        {
+            query.AddParam("EF", ef);
+        }
+
+        return query;
+    }
+
+    /// <summary>The full-text side of a hybrid search (BM25 over the chunk text), or null when the text has no searchable term.</summary>
+    public static Query? FullText(string filter, string? text, int limit)
+    {
+        var terms = Terms(text);
+        if (terms.Count == 0)
+        {
+            return null;
+        }
+
+        return new Query($"(@{ChunkFields.Content}:({string.Join('|', terms)})) ({filter})")
+            .ReturnFields(ReturnFields.Where(f => f != ChunkFields.Score).ToArray())
+            .Limit(0, limit)
+            .Dialect(Dialect);
+    }
+
+    /// <summary>
+    /// The words of a question as full-text terms: runs of letters and digits, lower-cased, stop words
+    /// and repeats dropped. Every other character separates words, so no operator, field modifier,
+    /// quote or brace of the query syntax can come from the caller.
+    /// </summary>
+    public static IReadOnlyList<string> Terms(string? text)
+    {
+        var terms = new List<string>();
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return terms;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var word = new StringBuilder();
+        foreach (var c in text.Append(' '))
+        {
+            if (char.IsLetterOrDigit(c))
+            {
+                word.Append(char.ToLowerInvariant(c));
+                continue;
+            }
+
+            if (word.Length > 0)
+            {
+                var term = word.ToString();
+                word.Clear();
+                if (term.Length <= MaxTermLength && !StopWords.Contains(term) && seen.Add(term))
+                {
+                    terms.Add(term);
+                    if (terms.Count == MaxTextTerms)
+                    {
+                        break;
+                    }
+                }
+            }
+        }
+
+        return terms;
+    }
+
+    /// <summary>
+    /// Similarity in [0, 1], higher is better, from the engine's distance, on the vector-set scale so
+    /// scores mean the same whichever engine runs: COSINE and IP distances are 1 − cos, so (1 + cos) / 2 = 1 − d / 2;
+    /// L2 distance is squared Euclidean, mapped to 1 / (1 + d).
+    /// </summary>
+    public static double Similarity(string metric, double distance) => metric switch
+    {
+        "L2" => 1.0 / (1.0 + Math.Max(0, distance)),
+        _ => Math.Clamp(1.0 - (distance / 2.0), 0.0, 1.0),
+    };
+
+    public static byte[] VectorBlob(ReadOnlyMemory<float> vector) =>
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector.Span).ToArray();
+
+    private static string TagClause(string field, IReadOnlyList<string> values) =>
+        $"@{field}:{{{string.Join('|', values.Select(EscapeTag))}}}";
+}
+
+/// <summary>Field names of a chunk hash (and of the FT schema).</summary>
+internal static class ChunkFields
+{
+    public const string Document = "doc";
+    public const string Chunk = "chunk";
+    public const string Tenant = "tenant";
+    public const string Content = "content";
+    public const string Source = "source";
+    public const string Tags = "tags";
+    public const string Timestamp = "ts";
+    public const string Vector = "vec";
+
+    /// <summary>The KNN distance alias (not stored).</summary>
+    public const string Score = "score";
+}

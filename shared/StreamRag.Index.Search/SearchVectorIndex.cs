@@ -1,0 +1,376 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NRedisStack;
+using NRedisStack.RedisStackCommands;
+using NRedisStack.Search;
+using StackExchange.Redis;
+using StreamRag.Redis;
+
+namespace StreamRag.Index.Search;
+
+/// <summary>
+/// The index engine over the Redis Query Engine (FT.*): Redis Stack, Redis 8 with the Query Engine,
+/// Redis Cloud, Azure Managed Redis. Each chunk is a hash under <see cref="KeySchema.ChunkPrefix"/>
+/// (vector, text, source, tags, tenant, timestamp) that one FT index covers; the document hash, the
+/// expiry index, the epoch and the tenant set are the same keys, with the same fields, as the
+/// vector-set engine writes, so the sweeper and every other reader work unchanged. Writes run as Lua
+/// scripts over the partition's keys (chunk hashes share the partition's hash tag), so a document's
+/// chunks and metadata change together. Searches run FT.SEARCH: KNN with the filters as pre-filter,
+/// optionally fused with a full-text search of the question (reciprocal rank fusion).
+/// </summary>
+public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
+{
+    private static readonly string UpsertScript = ReadScript("upsert.lua");
+    private static readonly string DeleteScript = ReadScript("delete.lua");
+    private static readonly string ExpireScript = ReadScript("expire.lua");
+
+    /// <summary>Rereads of the chunk count when a document grew between reading it and writing it.</summary>
+    private const int MaxKeyRetries = 5;
+
+    private readonly RedisConnections connections;
+    private readonly KeySchema keys;
+    private readonly IndexOptions settings;
+    private readonly ILogger<SearchVectorIndex> logger;
+    private readonly SearchIndexAdmin admin;
+    private readonly TimeProvider time;
+    private readonly SemaphoreSlim ensureLock = new(1, 1);
+    private volatile SearchIndexStatus? ensured;
+    private volatile StatusSnapshot? last;
+    private int refreshing;
+
+    /// <param name="meterFactory">When given, the index statistics are exported as gauges (<see cref="SearchIndexMetrics"/>).</param>
+    public SearchVectorIndex(
+        RedisConnections connections,
+        KeySchema keys,
+        IOptions<IndexOptions> options,
+        ILogger<SearchVectorIndex> logger,
+        TimeProvider? time = null,
+        IMeterFactory? meterFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.connections = connections;
+        this.keys = keys;
+        this.logger = logger;
+        this.time = time ?? TimeProvider.System;
+        settings = options.Value;
+        admin = new SearchIndexAdmin(keys, settings);
+        if (meterFactory is not null)
+        {
+            SearchIndexMetrics.Register(meterFactory.Create(SearchIndexMetrics.MeterName), StatusForMetrics);
+        }
+    }
+
+    public int Dimensions => settings.Dimensions;
+
+    /// <summary>The last FT.INFO figures read (at start-up, by <see cref="GetStatsAsync"/> or for the metrics).</summary>
+    public SearchIndexStatus? LastStatus => last?.Status;
+
+    /// <summary>
+    /// Creates the FT index and alias if missing and compares a running index with the configuration.
+    /// A mismatch throws <see cref="IndexSchemaMismatchException"/> (or, with <c>OnSchemaMismatch=warn</c>,
+    /// is logged as an error and the running index is used). Runs once; later calls return at once.
+    /// </summary>
+    public async Task<SearchIndexStatus> EnsureIndexAsync(CancellationToken cancellationToken)
+    {
+        if (ensured is { } done)
+        {
+            return done;
+        }
+
+        await ensureLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (ensured is { } raced)
+            {
+                return raced;
+            }
+
+            var (status, created) = await admin.EnsureAsync(await DatabaseAsync(), cancellationToken);
+            if (created)
+            {
+                Log.IndexCreated(logger, status.PhysicalName, admin.Alias, admin.ConfiguredSchema);
+            }
+
+            if (!status.Matches)
+            {
+                if (settings.Search.OnSchemaMismatch != "warn")
+                {
+                    throw new IndexSchemaMismatchException(status.PhysicalName, status.Differences);
+                }
+
+                Log.SchemaMismatch(logger, status.PhysicalName, string.Join("; ", status.Differences));
+            }
+
+            last = new StatusSnapshot(status, this.time.GetUtcNow());
+            ensured = status;
+            return status;
+        }
+        finally
+        {
+            ensureLock.Release();
+        }
+    }
+
+    public async Task<DocumentState?> GetStateAsync(string tenant, string documentId, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync();
+        var values = await db.HashGetAsync(keys.PartitionOf(tenant, documentId).Document(documentId), ["version", "hash", "chunks", "deleted"]);
+        if (values[0].IsNull)
+        {
+            return null;
+        }
+
+        return new DocumentState((long)values[0], (string?)values[1], (int?)values[2] ?? 0, values[3] == "1");
+    }
+
+    public async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var chunks = document.Chunks?.OrderBy(c => c.Index).ToArray();
+        if (chunks is not null)
+        {
+            var wrong = chunks.FirstOrDefault(c => c.Vector.Length != settings.Dimensions);
+            if (wrong is not null)
+            {
+                throw new DimensionMismatchException(settings.Dimensions, wrong.Vector.Length);
+            }
+        }
+
+        var partition = keys.PartitionOf(document.Tenant, document.Id);
+        var args = new List<RedisValue>(10 + (2 * (chunks?.Length ?? 0)))
+        {
+            document.Id,
+            document.Version,
+            document.ContentHash,
+            document.Source,
+            document.Timestamp.ToUnixTimeMilliseconds(),
+            string.Join(',', document.Tags),
+            document.ExpiresAt is { } expires ? expires.ToUnixTimeMilliseconds() : "",
+            chunks is null ? "0" : "1",
+            document.Tenant,
+            chunks?.Length ?? 0,
+        };
+        foreach (var chunk in chunks ?? [])
+        {
+            args.Add(SearchQueries.VectorBlob(chunk.Vector));
+            args.Add(chunk.Text);
+        }
+
+        var db = await DatabaseAsync();
+        // Registered first (idempotent), so no indexed document belongs to an unknown tenant.
+        await db.SetAddAsync(keys.Tenants, document.Tenant);
+        var result = await RunWithChunkKeysAsync(db, UpsertScript, partition, document.Id, chunks?.Length ?? 0, args.ToArray());
+        return result switch
+        {
+            1 => IndexWriteResult.Applied,
+            0 => IndexWriteResult.Stale,
+            _ => IndexWriteResult.ContentChanged,
+        };
+    }
+
+    public async Task<IndexWriteResult> DeleteAsync(string tenant, string documentId, long version, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync();
+        var result = await RunWithChunkKeysAsync(db, DeleteScript, keys.PartitionOf(tenant, documentId), documentId, 0,
+            [documentId, version, (long)settings.TombstoneRetention.TotalMilliseconds]);
+        return result == 1 ? IndexWriteResult.Applied : IndexWriteResult.Stale;
+    }
+
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Vector.Length != settings.Dimensions)
+        {
+            throw new DimensionMismatchException(settings.Dimensions, query.Vector.Length);
+        }
+
+        await EnsureIndexAsync(cancellationToken);
+        var db = await DatabaseAsync();
+        var filter = SearchQueries.Filter(query.Tenant, query.Filters);
+        var hnsw = settings.Search.Algorithm == "HNSW";
+        var ef = query.Ef ?? settings.DefaultEf;
+        // Exact searches measure recall of the vector index, so they never mix in full text.
+        var text = query.Exact || settings.Search.TextWeight <= 0 ? null : SearchQueries.FullText(filter, query.Text, Math.Max(query.K, settings.Search.HybridCandidates));
+        if (text is null)
+        {
+            var found = await RunAsync(db, SearchQueries.Knn(filter, query.Vector, query.K, ef, query.Exact, hnsw));
+            return found.Select(c => c.ToHit(SearchQueries.Similarity(settings.Search.DistanceMetric, c.Distance))).ToArray();
+        }
+
+        var candidates = Math.Max(query.K, settings.Search.HybridCandidates);
+        var vectorSide = RunAsync(db, SearchQueries.Knn(filter, query.Vector, candidates, Math.Max(ef, candidates), exact: false, hnsw));
+        var textSide = RunAsync(db, text);
+        var byVector = await vectorSide;
+        var byText = await textSide;
+        var chunks = byVector.Concat(byText).GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.First());
+        return ReciprocalRankFusion
+            .Fuse(byVector.Select(c => c.Key).ToArray(), byText.Select(c => c.Key).ToArray(), settings.Search.VectorWeight, settings.Search.TextWeight, settings.Search.RrfK)
+            .Take(query.K)
+            .Select(f => chunks[f.Key].ToHit(f.Score))
+            .ToArray();
+    }
+
+    public async Task<long> GetEpochAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync();
+        var epochs = await Task.WhenAll(keys.PartitionsOf(tenant).Select(p => db.StringGetAsync(p.Epoch)));
+        return epochs.Sum(e => (long?)e ?? 0);
+    }
+
+    public async Task<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync();
+        return (await db.SetMembersAsync(keys.Tenants)).Select(t => (string)t!).Order(StringComparer.Ordinal).ToArray();
+    }
+
+    public async Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync();
+        var due = await Task.WhenAll(keys.PartitionsOf(tenant).Select(p =>
+            db.SortedSetRangeByScoreWithScoresAsync(p.ExpiryIndex, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit)));
+        return due.SelectMany(x => x)
+            .OrderBy(e => e.Score)
+            .Take(limit)
+            .Select(e => new ExpiringDocument((string)e.Element!, DateTimeOffset.FromUnixTimeMilliseconds((long)e.Score)))
+            .ToArray();
+    }
+
+    public async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync();
+        var result = await RunWithChunkKeysAsync(db, ExpireScript, keys.PartitionOf(tenant, documentId), documentId, 0,
+            [documentId, expiresAt.ToUnixTimeMilliseconds(), (long)settings.TombstoneRetention.TotalMilliseconds]);
+        return result == 1;
+    }
+
+    /// <summary>Chunks are the FT index's documents; memory is the vector index's, as FT.INFO reports it.</summary>
+    public async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken)
+    {
+        await EnsureIndexAsync(cancellationToken);
+        var db = await DatabaseAsync();
+        var tenants = await db.SetLengthAsync(keys.Tenants);
+        var status = await admin.InspectAsync(db, cancellationToken)
+            ?? throw new InvalidOperationException($"FT index alias {admin.Alias} disappeared");
+        last = new StatusSnapshot(status, time.GetUtcNow());
+        return new IndexStats((int)tenants, status.Documents, status.VectorMemoryBytes);
+    }
+
+    /// <summary>
+    /// Runs a write script with the document's chunk hashes declared as keys (Redis Cluster and proxies
+    /// route by declared keys). The chunk count is read first; if the document gained chunks before the
+    /// script ran, the script refuses (-2) and the count is read again.
+    /// </summary>
+    private async Task<int> RunWithChunkKeysAsync(IDatabase db, string script, IndexPartition partition, string documentId, int newChunks, RedisValue[] args)
+    {
+        var document = partition.Document(documentId);
+        for (var attempt = 0; ; attempt++)
+        {
+            var stored = (int?)await db.HashGetAsync(document, "chunks") ?? 0;
+            var count = Math.Max(stored, newChunks);
+            var scriptKeys = new RedisKey[3 + count];
+            scriptKeys[0] = document;
+            scriptKeys[1] = partition.ExpiryIndex;
+            scriptKeys[2] = partition.Epoch;
+            for (var i = 0; i < count; i++)
+            {
+                scriptKeys[3 + i] = partition.Chunk(documentId, i);
+            }
+
+            var result = (int)await db.ScriptEvaluateAsync(script, scriptKeys, args);
+            if (result != -2 || attempt == MaxKeyRetries)
+            {
+                return result == -2
+                    ? throw new InvalidOperationException($"document {documentId} kept changing its chunk count; write not applied")
+                    : result;
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<FoundChunk>> RunAsync(IDatabase db, Query query)
+    {
+        var result = await db.FT().SearchAsync(keys.SearchIndexAlias, query);
+        return result.Documents.Select(FoundChunk.From).ToArray();
+    }
+
+    public void Dispose() => ensureLock.Dispose();
+
+    /// <summary>The snapshot for a gauge; a stale one triggers one background refresh at a time.</summary>
+    private SearchIndexStatus? StatusForMetrics()
+    {
+        var snapshot = last;
+        if ((snapshot is null || time.GetUtcNow() - snapshot.At > SearchIndexMetrics.MaxAge)
+            && Interlocked.CompareExchange(ref refreshing, 1, 0) == 0)
+        {
+            _ = RefreshStatusAsync();
+        }
+
+        return snapshot?.Status;
+    }
+
+    private async Task RefreshStatusAsync()
+    {
+        try
+        {
+            if (await admin.InspectAsync(await DatabaseAsync(), CancellationToken.None) is { } status)
+            {
+                last = new StatusSnapshot(status, time.GetUtcNow());
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            Log.StatsUnavailable(logger, ex.Message);
+        }
+        finally
+        {
+            Volatile.Write(ref refreshing, 0);
+        }
+    }
+
+    private sealed record StatusSnapshot(SearchIndexStatus Status, DateTimeOffset At);
+
+    private async Task<IDatabase> DatabaseAsync() => (await connections.GetSharedAsync()).GetDatabase();
+
+    private static string ReadScript(string name)
+    {
+        using var stream = typeof(SearchVectorIndex).Assembly.GetManifestResourceStream($"StreamRag.Index.Search.Scripts.{name}")
+            ?? throw new InvalidOperationException($"embedded script {name} is missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(4102, LogLevel.Debug, "FT.INFO for the index metrics failed: {Reason}")]
+        public static partial void StatsUnavailable(ILogger logger, string reason);
+
+        [LoggerMessage(4100, LogLevel.Information, "Created FT index {Index} behind alias {Alias}: {Schema}")]
+        public static partial void IndexCreated(ILogger logger, string index, string alias, string schema);
+
+        [LoggerMessage(4101, LogLevel.Error, "The running FT index {Index} differs from the configured schema and is used as it is (Index:Search:OnSchemaMismatch=warn): {Differences}. Migrate it: dotnet run --project tools/StreamRag.IndexAdmin -- migrate")]
+        public static partial void SchemaMismatch(ILogger logger, string index, string differences);
+    }
+}
+
+/// <summary>One chunk as FT.SEARCH returned it.</summary>
+internal sealed record FoundChunk(string Key, string DocumentId, int Chunk, string Content, string Source, DateTimeOffset Timestamp, IReadOnlyList<string> Tags, double Distance)
+{
+    public static FoundChunk From(Document document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var tags = (string?)document[ChunkFields.Tags];
+        var distance = document[ChunkFields.Score];
+        return new FoundChunk(
+            document.Id,
+            (string?)document[ChunkFields.Document] ?? "",
+            (int)document[ChunkFields.Chunk],
+            (string?)document[ChunkFields.Content] ?? "",
+            (string?)document[ChunkFields.Source] ?? "",
+            DateTimeOffset.FromUnixTimeMilliseconds((long)document[ChunkFields.Timestamp]),
+            string.IsNullOrEmpty(tags) ? [] : tags.Split(','),
+            distance.IsNull ? double.NaN : double.Parse((string)distance!, NumberStyles.Float, CultureInfo.InvariantCulture));
+    }
+
+    public SearchHit ToHit(double score) => new(DocumentId, Chunk, score, Content, Source, Timestamp, Tags);
+}

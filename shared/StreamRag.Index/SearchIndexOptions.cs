@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace StreamRag.Index;
+
+/// <summary>
+/// Settings of the Redis Query Engine (FT.*) engine, configuration section <c>Index:Search</c>.
+/// The vector dimension, HNSW <c>M</c>, <c>EF_CONSTRUCTION</c> and default <c>EF_RUNTIME</c> are the
+/// shared <see cref="IndexOptions"/> values (<c>Dimensions</c>, <c>M</c>, <c>EfConstruction</c>, <c>DefaultEf</c>).
+/// </summary>
+public sealed class SearchIndexOptions
+{
+    /// <summary>Vector index algorithm: <c>HNSW</c> (approximate, fast) or <c>FLAT</c> (brute force, exact).</summary>
+    [RegularExpression("^(HNSW|FLAT)$")]
+    public string Algorithm { get; set; } = "HNSW";
+
+    /// <summary>Distance metric of the vector field: <c>COSINE</c>, <c>L2</c> or <c>IP</c>.</summary>
+    [RegularExpression("^(COSINE|L2|IP)$")]
+    public string DistanceMetric { get; set; } = "COSINE";
+
+    /// <summary>
+    /// What a running index whose schema differs from this configuration does to start-up:
+    /// <c>fail</c> (refuse to start, naming the differences) or <c>warn</c> (log them as an error and keep serving the running index).
+    /// </summary>
+    [RegularExpression("^(fail|warn)$")]
+    public string OnSchemaMismatch { get; set; } = "fail";
+
+    /// <summary>Weight of the vector ranking in hybrid (text + vector) reciprocal rank fusion.</summary>
+    [Range(0.0, 100.0)]
+    public double VectorWeight { get; set; } = 1.0;
+
+    /// <summary>Weight of the full-text ranking in hybrid fusion; 0 turns hybrid search off.</summary>
+    [Range(0.0, 100.0)]
+    public double TextWeight { get; set; } = 0.5;
+
+    /// <summary>The constant k of reciprocal rank fusion (score = Σ weight / (k + rank)); larger flattens the ranks.</summary>
+    [Range(1, 10_000)]
+    public int RrfK { get; set; } = 60;
+
+    /// <summary>Candidates each side of a hybrid search returns before fusion (at least the query's K).</summary>
+    [Range(1, 1_000)]
+    public int HybridCandidates { get; set; } = 50;
+}

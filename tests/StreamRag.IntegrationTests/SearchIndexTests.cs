@@ -1,0 +1,220 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Logging.Abstractions;
+using StreamRag.Contracts;
+using StreamRag.Index;
+using StreamRag.Index.Search;
+
+namespace StreamRag.IntegrationTests;
+
+/// <summary>
+/// What only the Query Engine engine does: hybrid search, the schema check, migration and FT.INFO
+/// statistics. Needs a Query Engine server (see <see cref="SearchServerFixture"/>); skipped without one.
+/// </summary>
+public sealed class SearchIndexTests(SearchServerFixture search)
+{
+    private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static IndexedDocument Doc(string id, string text, string tenant = "default", params string[] tags) => new(
+        tenant, id, 1, $"hash-{id}", "wiki", T0, tags, null, [new IndexedChunk(0, text, TestScope.Embedder.Embed(text))]);
+
+    private static VectorQuery Query(string vectorText, string? text, int k = 5, QueryFilters? filters = null) =>
+        new("default", TestScope.Embedder.Embed(vectorText), k, filters ?? QueryFilters.None, null, Text: text);
+
+    private TestScope Scope([System.Runtime.CompilerServices.CallerMemberName] string test = "") => new(search.Require(), test);
+
+    private static IndexOptions Options(Action<IndexOptions>? configure = null)
+    {
+        var options = new IndexOptions();
+        configure?.Invoke(options);
+        return options;
+    }
+
+    private static async Task SeedAsync(IVectorIndex index)
+    {
+        await index.UpsertAsync(Doc("bees", "honeybees live in a hive ruled by a queen"), Ct);
+        await index.UpsertAsync(Doc("lava", "volcanoes erupt when magma rises through the crust"), Ct);
+        await index.UpsertAsync(Doc("tea", "the tea ceremony values harmony respect and tranquillity"), Ct);
+        await index.UpsertAsync(Doc("xylo", "a xylophone is a percussion instrument of wooden bars"), Ct);
+        await index.UpsertAsync(Doc("secret", "xylophone tuning notes of another company", tenant: "other"), Ct);
+    }
+
+    [Fact]
+    public async Task Hybrid_TextOnlyWeight_RanksTheDocumentThatContainsTheWordsFirst()
+    {
+        await using var scope = Scope();
+        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.VectorWeight = 0));
+        await SeedAsync(index);
+
+        // The vector points at volcanoes; the words point at the xylophone.
+        var hits = await index.SearchAsync(Query("volcanoes magma crust", "tell me about the xylophone"), Ct);
+
+        Assert.Equal("xylo", hits[0].DocumentId);
+        Assert.DoesNotContain(hits, h => h.DocumentId == "secret");
+    }
+
+    [Fact]
+    public async Task Hybrid_FusesBothRankings_AndScoresAreFused()
+    {
+        await using var scope = Scope();
+        var index = await search.CreateIndexAsync(scope, Options());
+        await SeedAsync(index);
+
+        var hits = await index.SearchAsync(Query("honeybees hive queen", "queen hive", k: 3), Ct);
+
+        Assert.Equal("bees", hits[0].DocumentId);
+        // First in both rankings: (1 + 0.5) / (60 + 1).
+        Assert.Equal(1.5 / 61, hits[0].Score, 9);
+        Assert.True(hits.Zip(hits.Skip(1)).All(p => p.First.Score >= p.Second.Score));
+    }
+
+    [Fact]
+    public async Task Hybrid_TextSide_KeepsTheFilters_AndTheTenant()
+    {
+        await using var scope = Scope();
+        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.VectorWeight = 0));
+        await SeedAsync(index);
+        await index.UpsertAsync(Doc("xylo-tagged", "xylophone lessons for children", tags: ["music"]), Ct);
+
+        var hits = await index.SearchAsync(Query("anything", "xylophone @tenant:{other} | secret", filters: QueryFilters.None with { TagsAll = ["music"] }), Ct);
+
+        Assert.Equal("xylo-tagged", Assert.Single(hits).DocumentId);
+    }
+
+    [Fact]
+    public async Task Exact_IgnoresTheText_AndMatchesTheGraphSearch()
+    {
+        await using var scope = Scope();
+        var index = await search.CreateIndexAsync(scope, Options());
+        await SeedAsync(index);
+
+        var exact = await index.SearchAsync(Query("volcanoes magma", "xylophone") with { Exact = true }, Ct);
+        var graph = await index.SearchAsync(Query("volcanoes magma", null), Ct);
+
+        Assert.Equal("lava", exact[0].DocumentId);
+        Assert.Equal(graph.Select(h => Math.Round(h.Score, 3)), exact.Select(h => Math.Round(h.Score, 3)));
+    }
+
+    [Fact]
+    public async Task Flat_IndexServesTheSameContract()
+    {
+        await using var scope = Scope();
+        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.Algorithm = "FLAT"));
+        await SeedAsync(index);
+
+        var hits = await index.SearchAsync(Query("honeybees hive queen", null, k: 2), Ct);
+
+        Assert.Equal("bees", hits[0].DocumentId);
+        Assert.Equal(2, hits.Count);
+    }
+
+    [Fact]
+    public async Task Start_RunningIndexWithAnotherSchema_IsReportedNotReusedNorDropped()
+    {
+        await using var scope = Scope();
+        var first = await search.CreateIndexAsync(scope, Options());
+        await SeedAsync(first);
+        await first.EnsureIndexAsync(Ct);
+
+        var changed = search.CreateIndex(scope, Options(o => o.M = 32));
+        var error = await Assert.ThrowsAsync<IndexSchemaMismatchException>(() => changed.EnsureIndexAsync(Ct));
+        Assert.Contains("vec.M: running 16, configured 32", error.Differences);
+        Assert.Contains("migrate", error.Message, StringComparison.Ordinal);
+
+        var tolerant = search.CreateIndex(scope, Options(o => (o.M, o.Search.OnSchemaMismatch) = (32, "warn")));
+        Assert.False((await tolerant.EnsureIndexAsync(Ct)).Matches);
+        Assert.Equal("bees", (await tolerant.SearchAsync(Query("honeybees hive queen", null), Ct))[0].DocumentId);
+    }
+
+    [Fact]
+    public async Task Migrate_BuildsTheNewIndex_SwitchesTheAlias_DropsTheOld_KeepsTheChunks()
+    {
+        await using var scope = Scope();
+        var first = await search.CreateIndexAsync(scope, Options());
+        await SeedAsync(first);
+        var before = await first.EnsureIndexAsync(Ct);
+        var admin = new SearchIndexAdmin(scope.Keys, Options(o => o.M = 32));
+        var progress = new List<string>();
+
+        var result = await admin.MigrateAsync(scope.Db, TimeSpan.FromMilliseconds(50), TimeSpan.FromMinutes(2), progress.Add, TimeProvider.System, Ct);
+
+        Assert.True(result.Switched, result.Message);
+        Assert.Equal(before.PhysicalName, result.From);
+        Assert.EndsWith(":v2", result.To, StringComparison.Ordinal);
+        Assert.NotEmpty(progress);
+        var after = await admin.InspectAsync(scope.Db, Ct);
+        Assert.Equal(result.To, after!.PhysicalName);
+        Assert.True(after.Matches);
+        Assert.Equal(before.Documents, after.Documents);
+        Assert.Null(await SearchIndexAdmin.InfoAsync(scope.Db, before.PhysicalName));
+        var migrated = await search.CreateIndexAsync(scope, Options(o => o.M = 32));
+        Assert.Equal("bees", (await migrated.SearchAsync(Query("honeybees hive queen", null), Ct))[0].DocumentId);
+    }
+
+    [Fact]
+    public async Task Migrate_ChangedDimension_IsRefused_AndTheAliasStays()
+    {
+        await using var scope = Scope();
+        var first = await search.CreateIndexAsync(scope, Options());
+        await SeedAsync(first);
+        var before = await first.EnsureIndexAsync(Ct);
+        var admin = new SearchIndexAdmin(scope.Keys, Options(o => o.Dimensions = 128));
+
+        var result = await admin.MigrateAsync(scope.Db, TimeSpan.FromMilliseconds(50), TimeSpan.FromMinutes(2), _ => { }, TimeProvider.System, Ct);
+
+        Assert.False(result.Switched);
+        Assert.Contains("re-embedding", result.Message, StringComparison.Ordinal);
+        Assert.Equal(before.PhysicalName, (await admin.InspectAsync(scope.Db, Ct))!.PhysicalName);
+        Assert.Null(await SearchIndexAdmin.InfoAsync(scope.Db, result.To));
+    }
+
+    [Fact]
+    public async Task Stats_ComeFromFtInfo_AndAreExportedAsGauges()
+    {
+        await using var scope = Scope();
+        using var meters = new TestMeterFactory();
+        var index = new SearchVectorIndex(scope.Connections(), scope.Keys, Microsoft.Extensions.Options.Options.Create(Options()),
+            NullLogger<SearchVectorIndex>.Instance, TimeProvider.System, meters);
+        scope.Defer(async () =>
+        {
+            index.Dispose();
+            await SearchServerFixture.DropIndexAsync(scope);
+        });
+        await index.EnsureIndexAsync(Ct);
+        await SeedAsync(index);
+
+        var stats = await index.GetStatsAsync(Ct);
+
+        Assert.Equal((2, 5L), (stats.Tenants, stats.Vectors));
+        Assert.True(stats.MemoryBytes > 0);
+        var measured = new Dictionary<string, double>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == SearchIndexMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => measured[instrument.Name] = value);
+        listener.Start();
+        listener.RecordObservableInstruments();
+        Assert.Equal(5, measured["streamrag.search.index.documents"]);
+        Assert.Equal(0, measured["streamrag.search.index.indexing_failures"]);
+        Assert.True(measured["streamrag.search.index.memory"] > 0);
+    }
+
+    private sealed class TestMeterFactory : IMeterFactory
+    {
+        private readonly List<Meter> meters = [];
+
+        public Meter Create(MeterOptions options)
+        {
+            var meter = new Meter(options);
+            meters.Add(meter);
+            return meter;
+        }
+
+        public void Dispose() => meters.ForEach(m => m.Dispose());
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Options;
+using StreamRag.Hosting;
+using StreamRag.Index;
+using StreamRag.Index.Search;
+
+namespace StreamRag.UnitTests.Search;
+
+public sealed class IndexEngineChoiceTests
+{
+    [Theory]
+    [InlineData("auto", true, "search")]
+    [InlineData("auto", false, "vectorset")]
+    [InlineData("vectorset", true, "vectorset")]
+    [InlineData("vectorset", false, "vectorset")]
+    [InlineData("search", true, "search")]
+    public void Decide_PicksTheEngine(string configured, bool available, string engine)
+    {
+        Assert.Equal(engine, IndexEngineChoice.Decide(configured, available, "ERR unknown command 'FT._LIST'").Engine);
+    }
+
+    [Fact]
+    public void Decide_AutoWithoutQueryEngine_SaysWhy()
+    {
+        var (_, reason) = IndexEngineChoice.Decide("auto", false, "ERR unknown command 'FT._LIST'");
+
+        Assert.Contains("unknown command", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decide_SearchRequiredButMissing_Throws()
+    {
+        var error = Assert.Throws<InvalidOperationException>(() => IndexEngineChoice.Decide("search", false, "ERR unknown command"));
+
+        Assert.Contains("no Query Engine", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_Defaults_AreValid()
+    {
+        Assert.True(new IndexOptionsValidator().Validate(null, new IndexOptions()).Succeeded);
+        Assert.Equal("auto", new IndexOptions().Engine);
+    }
+
+    [Theory]
+    [InlineData("bogus", "HNSW", "COSINE")]
+    [InlineData("auto", "IVF", "COSINE")]
+    [InlineData("search", "HNSW", "HAMMING")]
+    public void Options_UnknownEngineOrSchemaSetting_IsRefused(string engine, string algorithm, string metric)
+    {
+        var options = new IndexOptions { Engine = engine, Search = new SearchIndexOptions { Algorithm = algorithm, DistanceMetric = metric } };
+
+        Assert.False(new IndexOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void Options_NegativeFusionWeight_IsRefused()
+    {
+        var options = new IndexOptions { Search = new SearchIndexOptions { TextWeight = -1 } };
+
+        Assert.False(new IndexOptionsValidator().Validate(null, options).Succeeded);
+    }
+
+    [Fact]
+    public void Metrics_UseTheFleetsMeter()
+    {
+        Assert.Equal(StreamRagHosting.MeterName, SearchIndexMetrics.MeterName);
+        Assert.NotNull(Options.Create(new IndexOptions()).Value.Search);
+    }
+}
