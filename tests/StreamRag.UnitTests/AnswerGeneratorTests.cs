@@ -101,7 +101,8 @@ public sealed class AnswerGeneratorTests
         var time = new FakeTimeProvider();
         await using var stub = new StubOpenAIServer(time: time);
         stub.EnqueueChatFault(StubFault.RateLimited("2"));
-        var generator = Chat(stub, time: time);
+        // Attempts get a long timeout: the driven fake clock must not time out the healthy retry.
+        var generator = Chat(stub, o => o.Resilience.Timeout = TimeSpan.FromMinutes(5), time);
 
         var call = generator.GenerateAsync("Who rules the hive?", Passages, Ct);
         while (!call.IsCompleted)
