@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.AI;
@@ -102,12 +103,15 @@ public sealed class OpenAIEmbeddingProviderTests
         Assert.Empty(stub.Requests);
     }
 
-    [Fact]
-    public async Task Generate_RateLimitedWithRetryAfter_WaitsThatLongThenSucceeds()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Generate_RateLimitedWithRetryAfter_WaitsThatLongThenSucceeds(bool asHttpDate)
     {
         var time = new FakeTimeProvider();
         await using var stub = new StubOpenAIServer(dimensions: 16, time);
-        stub.EnqueueEmbeddingFault(StubFault.RateLimited("7"));
+        var until = time.GetUtcNow().AddSeconds(7);
+        stub.EnqueueEmbeddingFault(StubFault.RateLimited(asHttpDate ? until.ToString("R", CultureInfo.InvariantCulture) : "7"));
         using var generator = Generator(Options(stub.BaseUrl, 16), time);
 
         var result = await DriveAsync(generator.GenerateAsync(["a", "b"], cancellationToken: Ct), time, TimeSpan.FromSeconds(1));
@@ -116,8 +120,16 @@ public sealed class OpenAIEmbeddingProviderTests
         var requests = stub.EmbeddingRequests;
         Assert.Equal(2, requests.Count);
 
-        // The back-off alone would be milliseconds; only the Retry-After explains this gap (fake clock).
-        Assert.True(requests[1].At - requests[0].At >= TimeSpan.FromSeconds(7), $"retried after {requests[1].At - requests[0].At}");
+        // The back-off alone would be milliseconds; only the Retry-After explains the wait (fake clock).
+        // A date names a moment; seconds count from the 429.
+        if (asHttpDate)
+        {
+            Assert.True(requests[1].At >= until, $"retried at {requests[1].At:O}, asked to wait until {until:O}");
+        }
+        else
+        {
+            Assert.True(requests[1].At - requests[0].At >= TimeSpan.FromSeconds(7), $"retried after {requests[1].At - requests[0].At}");
+        }
     }
 
     [Fact]
