@@ -1,15 +1,14 @@
 namespace StreamRag.Embedding;
 
-/// <summary>A passage of a document: its number (stable for the same content) and text.</summary>
-public sealed record TextChunk(int Index, string Text);
-
 /// <summary>
 /// Word-based chunker for the offline embedder: windows of <c>size</c> words that overlap by
 /// <c>overlap</c> words, so a long document is searchable passage by passage. The same content
 /// always yields the same chunks, so chunk ids are stable across re-deliveries.
 /// </summary>
-public sealed class TextChunker(int size, int overlap)
+public sealed class TextChunker(int size, int overlap) : IChunker
 {
+    public string Fingerprint => $"words:{size}/{overlap}";
+
     public IReadOnlyList<TextChunk> Split(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -26,7 +25,6 @@ public static class StreamRagHosting
 
         services.AddOptionsWithValidateOnStart<RedisOptions, RedisOptionsValidator>().Bind(config.GetSection(RedisOptions.Section));
         services.AddOptionsWithValidateOnStart<IndexOptions, IndexOptionsValidator>().Bind(config.GetSection(IndexOptions.Section));
-        services.AddOptionsWithValidateOnStart<EmbeddingOptions, EmbeddingOptionsValidator>().Bind(config.GetSection(EmbeddingOptions.Section));
         services.AddOptionsWithValidateOnStart<ConsumerGroupOptions, ConsumerGroupOptionsValidator>().Bind(config.GetSection(ConsumerGroupOptions.Section));
         services.AddOptionsWithValidateOnStart<MetricsOptions, MetricsOptionsValidator>().Bind(config.GetSection(MetricsOptions.Section));
         services.AddOptionsWithValidateOnStart<BackPressureOptions, BackPressureOptionsValidator>().Bind(config.GetSection(BackPressureOptions.Section));
@@ -42,8 +40,7 @@ public static class StreamRagHosting
         services.AddSingleton<MemoryPressureGate>();
         // Index:Engine picks vector sets or the Redis Query Engine (auto: whichever the server has).
         services.AddStreamRagIndex();
-        services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
-            new HashingEmbeddingGenerator(sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value.Dimensions));
+        services.AddStreamRagEmbedding(config);
 
         var metrics = config.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
         if (metrics.PrometheusPort > 0)

@@ -103,7 +103,7 @@ public sealed class EmbedderTests(RedisServerFixture redis)
     public async Task PoisonEvents_AreDeadLetteredWithReason_WhileGoodOnesFlow()
     {
         await using var scope = new TestScope(redis);
-        await scope.StartEmbedderAsync(("Chunking:MaxEmbeddingBatch", "16"));
+        await scope.StartEmbedderAsync(("Embedder:MaxEmbeddingBatch", "16"));
         var index = scope.Index();
         var poison = new NameValueEntry[][]
         {

@@ -20,14 +20,14 @@ internal sealed partial class DocumentEventHandler(
     IVectorIndex index,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     ContractLimits limits,
-    IOptions<ChunkingOptions> chunking,
+    IChunker chunker,
+    IOptions<EmbedderOptions> options,
     EmbedderMetrics metrics,
     TimeProvider time,
     ILogger<DocumentEventHandler> logger) : IStreamEntryHandler
 {
     private readonly DocumentEventParser parser = new(limits);
-    private readonly TextChunker chunker = new(chunking.Value.Size, chunking.Value.Overlap);
-    private readonly string hashSalt = $"{embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId}|{index.Dimensions}|{chunking.Value.Size}|{chunking.Value.Overlap}\n";
+    private readonly string hashSalt = $"{embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId}|{index.Dimensions}|{chunker.Fingerprint}\n";
 
     public async Task<EntryOutcome[]> HandleAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
     {
@@ -52,22 +52,56 @@ internal sealed partial class DocumentEventHandler(
         var byDocument = events.GroupBy(e => (e.Event.Tenant, e.Event.Id));
         var plans = await Task.WhenAll(byDocument.Select(g => PlanAsync(g.ToArray(), cancellationToken)));
         var toEmbed = plans.SelectMany(p => p).Where(p => p.Chunks is not null).ToArray();
-        var vectors = await EmbedAsync(toEmbed.SelectMany(p => p.Chunks!).Select(c => c.Text).ToArray(), cancellationToken);
-        var offset = 0;
-        foreach (var plan in toEmbed)
-        {
-            plan.Vectors = vectors.Skip(offset).Take(plan.Chunks!.Count).ToArray();
-            offset += plan.Chunks!.Count;
-        }
+        await EmbedPlansAsync(toEmbed, cancellationToken);
 
         await Task.WhenAll(plans.Select(async group =>
         {
             foreach (var plan in group)
             {
-                outcomes[plan.Slot] = await WriteAsync(plan, cancellationToken);
+                outcomes[plan.Slot] = plan.Refused is { } reason ? EntryOutcome.DeadLetter(reason) : await WriteAsync(plan, cancellationToken);
+                if (plan.Refused is not null)
+                {
+                    metrics.Event("dead_lettered");
+                }
             }
         }));
         return outcomes;
+    }
+
+    /// <summary>
+    /// Embeds the chunks of every plan in as few calls as the batch limit allows. When the provider
+    /// refuses a call for its content, each document is retried alone, so only the documents that
+    /// can never be embedded are dead-lettered. An unavailable provider throws: the whole batch
+    /// stays pending and is retried after a back-off.
+    /// </summary>
+    private async Task EmbedPlansAsync(WritePlan[] plans, CancellationToken cancellationToken)
+    {
+        if (plans.Length == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var vectors = await EmbedAsync(plans.SelectMany(p => p.Chunks!).Select(c => c.Text).ToArray(), cancellationToken);
+            var offset = 0;
+            foreach (var plan in plans)
+            {
+                plan.Vectors = vectors[offset..(offset + plan.Chunks!.Count)];
+                offset += plan.Chunks!.Count;
+            }
+        }
+        catch (Exception ex) when (ex is EmbeddingRequestRejectedException or EmbeddingResponseInvalidException && plans.Length > 1)
+        {
+            foreach (var plan in plans)
+            {
+                await EmbedPlansAsync([plan], cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is EmbeddingRequestRejectedException or EmbeddingResponseInvalidException)
+        {
+            plans[0].Refused = $"{ErrorCodes.InvalidField}: the embedding provider refused this document: {ex.Message}";
+        }
     }
 
     private sealed class WritePlan(int slot, DocumentEvent @event, DateTimeOffset arrived, string contentHash, IReadOnlyList<TextChunk>? chunks)
@@ -84,6 +118,9 @@ internal sealed partial class DocumentEventHandler(
         public IReadOnlyList<TextChunk>? Chunks { get; set; } = chunks;
 
         public ReadOnlyMemory<float>[]? Vectors { get; set; }
+
+        /// <summary>Why the provider can never embed this document (it is dead-lettered), if so.</summary>
+        public string? Refused { get; set; }
     }
 
     private async Task<List<WritePlan>> PlanAsync((int Slot, DocumentEvent Event, DateTimeOffset Arrived)[] events, CancellationToken cancellationToken)
@@ -145,6 +182,11 @@ internal sealed partial class DocumentEventHandler(
             metrics.Event("dead_lettered");
             return EntryOutcome.DeadLetter($"{ErrorCodes.InvalidField}: embedding refused: {ex.Message}");
         }
+        catch (Exception ex) when (ex is EmbeddingRequestRejectedException or EmbeddingResponseInvalidException)
+        {
+            metrics.Event("dead_lettered");
+            return EntryOutcome.DeadLetter($"{ErrorCodes.InvalidField}: the embedding provider refused this document: {ex.Message}");
+        }
         catch (RedisServerException ex) when (!RedisErrors.IsTransient(ex))
         {
             // The server refused this write (not a passing state of the server): retried a few
@@ -163,7 +205,7 @@ internal sealed partial class DocumentEventHandler(
     private async Task<ReadOnlyMemory<float>[]> EmbedAsync(string[] texts, CancellationToken cancellationToken)
     {
         var vectors = new List<ReadOnlyMemory<float>>(texts.Length);
-        foreach (var batch in texts.Chunk(chunking.Value.MaxEmbeddingBatch))
+        foreach (var batch in texts.Chunk(options.Value.MaxEmbeddingBatch))
         {
             var started = time.GetTimestamp();
             var embeddings = await embedder.GenerateAsync(batch, cancellationToken: cancellationToken);

@@ -16,8 +16,8 @@ public static class EmbedderExtensions
             ["Consumer:BatchFillWait"] = "00:00:00.010",
         });
         builder.AddStreamRagCore();
-        builder.Services.AddOptionsWithValidateOnStart<ChunkingOptions, ChunkingOptionsValidator>()
-            .Bind(builder.Configuration.GetSection(ChunkingOptions.Section));
+        builder.Services.AddOptionsWithValidateOnStart<EmbedderOptions, EmbedderOptionsValidator>()
+            .Bind(builder.Configuration.GetSection(EmbedderOptions.Section));
         builder.Services.AddSingleton<EmbedderMetrics>();
         builder.Services.AddSingleton<DocumentEventHandler>();
         builder.Services.AddHostedService<EmbedderWorker>();

@@ -1,3 +1,4 @@
+using StreamRag.Generation;
 using StreamRag.Hosting;
 
 namespace StreamRag.Query;
@@ -19,6 +20,7 @@ public static class QueryExtensions
         builder.Services.AddOptionsWithValidateOnStart<QueryOptions, QueryOptionsValidator>().Bind(builder.Configuration.GetSection(QueryOptions.Section));
         builder.Services.AddSingleton<LiveSettings>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveSettings>());
+        builder.Services.AddStreamRagAnswers(builder.Configuration);
         builder.Services.AddSingleton<QueryCache>();
         builder.Services.AddSingleton<Reranker>();
         builder.Services.AddSingleton<QueryMetrics>();

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace StreamRag.Embedding;
+
+public static class EmbeddingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the <c>Embedding</c> and <c>Chunking</c> options (validated at start-up), the
+    /// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> of the configured provider (hashing, or
+    /// openai behind the resilience pipeline) and the matching <see cref="IChunker"/>.
+    /// Uses the registered <see cref="TimeProvider"/> (the system clock if none).
+    /// </summary>
+    public static IServiceCollection AddStreamRagEmbedding(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptionsWithValidateOnStart<EmbeddingOptions, EmbeddingOptionsValidator>().Bind(configuration.GetSection(EmbeddingOptions.Section));
+        services.AddOptionsWithValidateOnStart<ChunkingOptions, ChunkingOptionsValidator>().Bind(configuration.GetSection(ChunkingOptions.Section));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => EmbeddingProviders.CreateGenerator(
+            sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance));
+        services.AddSingleton(sp => EmbeddingProviders.CreateChunker(
+            sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value,
+            sp.GetRequiredService<IOptions<ChunkingOptions>>().Value));
+        return services;
+    }
+}
