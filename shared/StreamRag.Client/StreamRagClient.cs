@@ -47,7 +47,7 @@ public sealed class QueryTimeoutException(string requestId, TimeSpan timeout)
 }
 
 /// <summary>
-/// The .NET client of the wire contract. <see cref="QueryAsync"/> subscribes to this client's reply
+/// The .NET client of the wire contract. <c>QueryAsync</c> subscribes to this client's reply
 /// channel once (before the first request is posted, so no reply can be missed), posts the request
 /// to the stream and completes when the reply with the same request id arrives.
 /// </summary>
@@ -77,10 +77,25 @@ public sealed class StreamRagClient : IAsyncDisposable
     /// <summary>The pub/sub channel this client's replies arrive on.</summary>
     public RedisChannel ReplyChannel { get; }
 
-    public async Task<QueryReply> QueryAsync(string query, QueryOptions? options = null, CancellationToken cancellationToken = default)
+    public Task<QueryReply> QueryAsync(string query, QueryOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(query);
-        options ??= new QueryOptions();
+        return SendQueryAsync(query, null, options ?? new QueryOptions(), cancellationToken);
+    }
+
+    /// <summary>Searches with a ready vector (of the index's dimension) instead of text.</summary>
+    public Task<QueryReply> QueryAsync(ReadOnlyMemory<float> vector, QueryOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (vector.IsEmpty)
+        {
+            throw new ArgumentException("the vector is empty", nameof(vector));
+        }
+
+        return SendQueryAsync("", vector, options ?? new QueryOptions(), cancellationToken);
+    }
+
+    private async Task<QueryReply> SendQueryAsync(string query, ReadOnlyMemory<float>? vector, QueryOptions options, CancellationToken cancellationToken)
+    {
         await EnsureSubscribedAsync();
 
         var requestId = Guid.NewGuid().ToString("N");
@@ -94,12 +109,14 @@ public sealed class StreamRagClient : IAsyncDisposable
                 new(QueryRequestFields.ContractVersion, 1),
                 new(QueryRequestFields.RequestId, requestId),
                 new(QueryRequestFields.Query, query),
+                new(QueryRequestFields.Vector, vector is { } v ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.Span).ToArray() : RedisValue.Null),
                 new(QueryRequestFields.K, options.K),
                 new(QueryRequestFields.ReplyTo, ReplyChannel.ToString()),
                 new(QueryRequestFields.Deadline, deadline.ToUnixTimeMilliseconds()),
                 new(QueryRequestFields.Tenant, options.Tenant),
                 new(QueryRequestFields.Mode, options.Mode == QueryMode.Answer ? "answer" : "search"),
             };
+            fields.RemoveAll(f => f.Value.IsNull);
             if (options.Ef is { } ef)
             {
                 fields.Add(new(QueryRequestFields.Ef, ef));

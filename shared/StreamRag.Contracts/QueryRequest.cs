@@ -17,6 +17,7 @@ public enum QueryMode
 /// <param name="Tenant">The only tenant whose documents can be returned.</param>
 /// <param name="Mode">Search or answer.</param>
 /// <param name="Ef">Optional search effort (HNSW exploration factor); the worker's setting when absent.</param>
+/// <param name="Vector">A ready query vector (little-endian float32); when given, the text is not embedded.</param>
 public sealed record QueryRequest(
     string RequestId,
     string Query,
@@ -26,7 +27,8 @@ public sealed record QueryRequest(
     DateTimeOffset? Deadline,
     string Tenant,
     QueryMode Mode,
-    int? Ef);
+    int? Ef,
+    ReadOnlyMemory<float>? Vector = null);
 
 /// <summary>Metadata filters: all given conditions must hold.</summary>
 /// <param name="Sources">The document's source is one of these.</param>
@@ -60,9 +62,12 @@ public static class QueryRequestFields
     public const string Mode = "mode";
     public const string Ef = "ef";
 
+    /// <summary>A ready query vector: raw little-endian float32 bytes (4 × dimension bytes).</summary>
+    public const string Vector = "vector";
+
     internal static readonly HashSet<string> Known = new(StringComparer.Ordinal)
     {
-        ContractVersion, RequestId, Query, K, Filters, ReplyTo, Deadline, Tenant, Mode, Ef,
+        ContractVersion, RequestId, Query, K, Filters, ReplyTo, Deadline, Tenant, Mode, Ef, Vector,
     };
 }
 

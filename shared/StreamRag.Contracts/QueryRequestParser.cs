@@ -18,11 +18,30 @@ public sealed class QueryRequestParser(ContractLimits limits)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         ContractViolation? firstError = null;
+        float[]? vector = null;
         foreach (var (name, raw) in fields)
         {
             if (!QueryRequestFields.Known.Contains(name))
             {
                 firstError ??= new(ErrorCodes.UnknownField, $"unknown field '{DocumentEventParser.Truncate(name)}'");
+                continue;
+            }
+
+            if (name == QueryRequestFields.Vector)
+            {
+                // Binary, not text: float32 values, little-endian, as VADD/VSIM FP32 take them.
+                if (raw.Length == 0 || raw.Length % 4 != 0 || raw.Length > 4 * 4096)
+                {
+                    firstError ??= new(ErrorCodes.InvalidField, $"vector must be 1 to 4096 little-endian float32 values (a multiple of 4 bytes), not {raw.Length} bytes");
+                    continue;
+                }
+
+                vector = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(raw.Span).ToArray();
+                if (!BitConverter.IsLittleEndian || vector.Any(x => !float.IsFinite(x)))
+                {
+                    firstError ??= new(ErrorCodes.InvalidField, "vector values must be finite float32 numbers");
+                }
+
                 continue;
             }
 
@@ -83,9 +102,9 @@ public sealed class QueryRequestParser(ContractLimits limits)
         }
 
         var query = values.GetValueOrDefault(QueryRequestFields.Query, "").Trim();
-        if (query.Length == 0)
+        if (query.Length == 0 && vector is null)
         {
-            return Fail(ErrorCodes.EmptyQuery, "field 'query' is required and must not be blank");
+            return Fail(ErrorCodes.EmptyQuery, "field 'query' (or 'vector') is required and must not be blank");
         }
 
         if (query.Length > limits.MaxQueryLength)
@@ -146,7 +165,7 @@ public sealed class QueryRequestParser(ContractLimits limits)
             }
         }
 
-        return new(new QueryRequest(requestId, query, k, filters, replyTo, deadline, tenant, mode, ef), null, requestId, replyTo);
+        return new(new QueryRequest(requestId, query, k, filters, replyTo, deadline, tenant, mode, ef, vector), null, requestId, replyTo);
     }
 
     private ContractViolation? ParseFilters(string json, out QueryFilters filters)

@@ -334,3 +334,26 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
         Assert.Contains("ERROR k_out_of_range", output, StringComparison.Ordinal);
     }
 }
+
+public sealed class QueryByVectorTests(RedisServerFixture redis)
+{
+    [Fact]
+    public async Task ReadyVector_IsSearchedWithoutEmbedding_AndAWrongDimensionIsAnError()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scope = new TestScope(redis);
+        await scope.StartEmbedderAsync();
+        await scope.StartQueryWorkerAsync();
+        await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("id", "bees"), new("version", 1), new("content", "queen bee hive pollen")]);
+        await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("id", "lava"), new("version", 1), new("content", "volcano magma lava")]);
+        var index = scope.Index();
+        await TestScope.EventuallyAsync(async () => await index.GetStateAsync("default", "lava", ct) is not null && await index.GetStateAsync("default", "bees", ct) is not null, "indexed");
+        await using var client = new StreamRagClient(scope.Redis.Connection, scope.Keys);
+
+        var reply = await client.QueryAsync(TestScope.Embedder.Embed("magma volcano"), new QueryOptions { K = 1 }, ct);
+        var wrong = await client.QueryAsync(new float[12], new QueryOptions { K = 1 }, ct);
+
+        Assert.Equal("lava", Assert.Single(reply.Results).Id);
+        Assert.Equal(("error", "invalid_field"), (wrong.Status, wrong.Error!.Code));
+    }
+}

@@ -34,6 +34,10 @@ internal sealed class QueryCache : IDisposable
     public static string Normalize(string query) =>
         string.Join(' ', query.ToLowerInvariant().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
+    /// <summary>The exact-cache key of a ready vector (its bytes, hashed).</summary>
+    public static string VectorKey(ReadOnlySpan<float> vector) =>
+        "vec:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector)));
+
     public CachedAnswer? Find(string shape, string normalizedQuery, ReadOnlySpan<float> vector)
     {
         if (cache.TryGetValue(shape + '\u001e' + normalizedQuery, out CachedAnswer? exact))
@@ -83,7 +87,11 @@ internal sealed class QueryCache : IDisposable
             }
         }
 
-        public CachedAnswer? Find(ReadOnlySpan<float> vector, double threshold)
+        /// <summary>The exact-cache key of a ready vector (its bytes, hashed).</summary>
+    public static string VectorKey(ReadOnlySpan<float> vector) =>
+        "vec:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(vector)));
+
+    public CachedAnswer? Find(ReadOnlySpan<float> vector, double threshold)
         {
             lock (gate)
             {

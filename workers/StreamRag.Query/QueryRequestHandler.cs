@@ -85,6 +85,13 @@ internal sealed partial class QueryRequestHandler(
             Log.Answered(logger, reply.Id, reply.Status, reply.Results.Count, reply.Timings.TotalMs);
             return EntryOutcome.Ack;
         }
+        catch (DimensionMismatchException ex)
+        {
+            var reply = QueryReply.Failure(parsed.RequestId ?? "", ErrorCodes.InvalidField, $"vector: {ex.Message}", Timings(queueMs, 0, 0, started));
+            await PublishAsync(parsed.ReplyTo, reply);
+            metrics.Record(reply, null, 0, null);
+            return EntryOutcome.Ack;
+        }
         catch (Exception ex) when (RedisErrors.IsTransient(ex))
         {
             // Nothing was published: the entry stays pending and is retried.
@@ -114,9 +121,10 @@ internal sealed partial class QueryRequestHandler(
 
     private async Task<(QueryReply Reply, ReadOnlyMemory<float> Vector)> AnswerAsync(QueryRequest request, int ef, double queueMs, long started, CancellationToken cancellationToken)
     {
-        var embedStart = time.GetTimestamp();
+        // The epoch read goes out first and overlaps the embedding.
         var epoch = cache.Enabled ? index.GetEpochAsync(request.Tenant, cancellationToken) : Task.FromResult(0L);
-        var vector = await embedder.GenerateVectorAsync(request.Query, cancellationToken: cancellationToken);
+        var embedStart = time.GetTimestamp();
+        var vector = request.Vector ?? await embedder.GenerateVectorAsync(request.Query, cancellationToken: cancellationToken);
         var embedMs = time.GetElapsedTime(embedStart).TotalMilliseconds;
 
         string? shape = null;
@@ -124,7 +132,7 @@ internal sealed partial class QueryRequestHandler(
         if (cache.Enabled)
         {
             shape = QueryCache.Shape(request, ef, await epoch);
-            normalized = QueryCache.Normalize(request.Query);
+            normalized = request.Vector is { } given ? QueryCache.VectorKey(given.Span) : QueryCache.Normalize(request.Query);
             if (cache.Find(shape, normalized, vector.Span) is { } hit)
             {
                 return (new QueryReply(1, request.RequestId, QueryReply.StatusOk, hit.Results, hit.Answer, null, Timings(queueMs, embedMs, 0, started), "hit"), vector);
@@ -132,7 +140,7 @@ internal sealed partial class QueryRequestHandler(
         }
 
         var searchStart = time.GetTimestamp();
-        var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, reranker.Candidates(request.K), request.Filters, ef, Text: request.Query), cancellationToken);
+        var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, reranker.Candidates(request.K), request.Filters, ef, Text: request.Query.Length > 0 ? request.Query : null), cancellationToken);
         var results = (IReadOnlyList<QueryResult>)hits.Select(h => new QueryResult(h.DocumentId, h.Chunk, h.Score, h.Content, h.Source, h.Timestamp, h.Tags)).ToArray();
         results = reranker.Mode switch
         {
