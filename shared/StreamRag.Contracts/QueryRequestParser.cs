@@ -165,7 +165,7 @@ public sealed class QueryRequestParser(ContractLimits limits)
             }
         }
 
-        return new(new QueryRequest(requestId, query, k, filters, replyTo, deadline, tenant, mode, ef, vector), null, requestId, replyTo);
+        return new(new QueryRequest(requestId, query, k, filters, replyTo, deadline, tenant, mode, ef, vector is null ? (ReadOnlyMemory<float>?)null : vector), null, requestId, replyTo);
     }
 
     private ContractViolation? ParseFilters(string json, out QueryFilters filters)

@@ -108,7 +108,7 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
         Assert.Equal(0, reply.GetProperty("results").GetArrayLength());
 
         var good = await AskRawAsync(scope, ("id", "after"), ("query", "queen bee hive"));
-        Assert.Equal("ok", good.GetProperty("status").GetString());
+        Assert.True(good.GetProperty("status").GetString() == "ok", good.ToString());
     }
 
     [Fact]

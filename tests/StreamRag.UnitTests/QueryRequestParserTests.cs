@@ -107,3 +107,36 @@ public sealed class QueryRequestParserTests
         Assert.Equal(ErrorCodes.MissingField, parsed.Error!.Code);
     }
 }
+
+public sealed class QueryRequestVectorTests
+{
+    private static ParsedQueryRequest Parse(params (string Name, byte[] Value)[] fields) =>
+        new QueryRequestParser(ContractLimits.Default).Parse(fields.Select(f => new KeyValuePair<string, ReadOnlyMemory<byte>>(f.Name, f.Value)));
+
+    [Fact]
+    public void Parse_TextOnly_HasNoVector()
+    {
+        Assert.Null(Parse(("id", "r"u8.ToArray()), ("query", "bees"u8.ToArray()), ("reply_to", "c"u8.ToArray())).Request!.Vector);
+    }
+
+    [Fact]
+    public void Parse_ReadyVector_NeedsNoText()
+    {
+        var bytes = new byte[16];
+        BitConverter.GetBytes(1.5f).CopyTo(bytes, 4);
+
+        var request = Parse(("id", "r"u8.ToArray()), ("vector", bytes), ("reply_to", "c"u8.ToArray())).Request!;
+
+        Assert.Equal([0f, 1.5f, 0f, 0f], request.Vector!.Value.ToArray());
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(0)]
+    public void Parse_VectorOfWrongByteLength_IsInvalid(int length)
+    {
+        var parsed = Parse(("id", "r"u8.ToArray()), ("vector", new byte[length]), ("reply_to", "c"u8.ToArray()));
+
+        Assert.Equal(ErrorCodes.InvalidField, parsed.Error!.Code);
+    }
+}
