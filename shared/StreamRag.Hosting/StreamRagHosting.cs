@@ -28,6 +28,7 @@ public static class StreamRagHosting
         services.AddOptionsWithValidateOnStart<EmbeddingOptions, EmbeddingOptionsValidator>().Bind(config.GetSection(EmbeddingOptions.Section));
         services.AddOptionsWithValidateOnStart<ConsumerGroupOptions, ConsumerGroupOptionsValidator>().Bind(config.GetSection(ConsumerGroupOptions.Section));
         services.AddOptionsWithValidateOnStart<MetricsOptions, MetricsOptionsValidator>().Bind(config.GetSection(MetricsOptions.Section));
+        services.AddOptionsWithValidateOnStart<RetentionOptions, RetentionOptionsValidator>().Bind(config.GetSection(RetentionOptions.Section));
         services.AddSingleton<IValidateOptions<EmbeddingOptions>, EmbeddingMatchesIndex>();
 
         services.AddSingleton(TimeProvider.System);
@@ -37,6 +38,7 @@ public static class StreamRagHosting
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ConsumerGroupOptions>>().Value);
         services.AddSingleton<ConsumerGroupRunner>();
         services.AddSingleton<IVectorIndex, VectorSetIndex>();
+        services.AddSingleton<RetentionPolicy>();
         services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
             new HashingEmbeddingGenerator(sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value.Dimensions));
 

@@ -143,11 +143,87 @@ public sealed class VectorSetIndex(RedisConnections connections, KeySchema keys,
 
     public async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        var partition = keys.PartitionOf(tenant, documentId);
         var db = await DatabaseAsync();
-        var result = (int)await db.ScriptEvaluateAsync(ExpireScript, PartitionKeys(partition, documentId),
-            [documentId, expiresAt.ToUnixTimeMilliseconds(), (long)settings.TombstoneRetention.TotalMilliseconds]);
-        return result == 1;
+        var expired = await ExpirePartitionAsync(db, tenant, keys.PartitionOf(tenant, documentId), [new ExpiringDocument(documentId, expiresAt)], null);
+        return expired.Count == 1;
+    }
+
+    public async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(due);
+        if (due.Count == 0)
+        {
+            return [];
+        }
+
+        var db = await DatabaseAsync();
+        // One script per partition (its keys share a hash slot); partitions run side by side.
+        var batches = due.GroupBy(d => keys.PartitionOf(tenant, d.Id))
+            .Select(g => ExpirePartitionAsync(db, tenant, g.Key, g.ToArray(), deletedAt));
+        return (await Task.WhenAll(batches)).SelectMany(x => x).ToArray();
+    }
+
+    public async Task<IReadOnlyList<ExpiredDocument>> PendingDeletionRecordsAsync(string tenant, int limit, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync();
+        var reads = await Task.WhenAll(keys.PartitionsOf(tenant).Select(p => db.StreamRangeAsync(p.DeletionOutbox, "-", "+", limit)));
+        return reads.SelectMany(x => x).Select(e => new ExpiredDocument(
+            tenant,
+            (string)e["id"]!,
+            (long)e["version"],
+            (string?)e["source"] ?? "",
+            DateTimeOffset.FromUnixTimeMilliseconds((long)e["expires_at"]),
+            DateTimeOffset.FromUnixTimeMilliseconds((long)e["deleted_at"]),
+            (string)e.Id!)).ToArray();
+    }
+
+    public async Task<long> AcknowledgeDeletionRecordsAsync(IReadOnlyList<ExpiredDocument> records, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0)
+        {
+            return 0;
+        }
+
+        var db = await DatabaseAsync();
+        var deletes = records.GroupBy(r => keys.PartitionOf(r.Tenant, r.Id).DeletionOutbox)
+            .Select(g => db.StreamDeleteAsync(g.Key, g.Select(r => (RedisValue)r.RecordId).ToArray()));
+        return (await Task.WhenAll(deletes)).Sum();
+    }
+
+    private async Task<IReadOnlyList<ExpiredDocument>> ExpirePartitionAsync(IDatabase db, string tenant, IndexPartition partition, ExpiringDocument[] due, DateTimeOffset? deletedAt)
+    {
+        var keyList = new RedisKey[4 + due.Length];
+        keyList[0] = partition.VectorSet;
+        keyList[1] = partition.ExpiryIndex;
+        keyList[2] = partition.Epoch;
+        keyList[3] = partition.DeletionOutbox;
+        var args = new RedisValue[2 + (2 * due.Length)];
+        args[0] = (long)settings.TombstoneRetention.TotalMilliseconds;
+        args[1] = deletedAt is { } at ? at.ToUnixTimeMilliseconds() : "";
+        for (var i = 0; i < due.Length; i++)
+        {
+            keyList[4 + i] = partition.Document(due[i].Id);
+            args[2 + (2 * i)] = due[i].Id;
+            args[3 + (2 * i)] = due[i].ExpiresAt.ToUnixTimeMilliseconds();
+        }
+
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(ExpireScript, keyList, args))!;
+        var expired = new ExpiredDocument[result.Length / 6];
+        for (var i = 0; i < expired.Length; i++)
+        {
+            var r = result.AsSpan(i * 6, 6);
+            expired[i] = new ExpiredDocument(
+                tenant,
+                (string)r[0]!,
+                (long)r[1],
+                (string?)r[2] ?? "",
+                DateTimeOffset.FromUnixTimeMilliseconds((long)r[3]),
+                DateTimeOffset.FromUnixTimeMilliseconds((long)r[4]),
+                (string)r[5]!);
+        }
+
+        return expired;
     }
 
     public async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken)

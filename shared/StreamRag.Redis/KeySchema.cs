@@ -51,6 +51,15 @@ public sealed class KeySchema(string prefix, int shards)
     /// <summary>Audit stream of documents deleted by the retention sweeper.</summary>
     public RedisKey DocumentDeletions => $"{Prefix}:{{docs}}:deleted";
 
+    /// <summary>Query-metrics entries the monitor could not process (it never rejects one today; the consumer runner needs the key).</summary>
+    public RedisKey QueryMetricsDeadLetters => $"{Prefix}:{{metrics}}:dead";
+
+    /// <summary>Hash of alert states (firing/resolved, since, cooldown), beside the alerts stream so a transition and its entry are one atomic script.</summary>
+    public RedisKey AlertStates => $"{Prefix}:{{alerts}}:state";
+
+    /// <summary>Hash the monitor refreshes every evaluation: its counters and the current window figures.</summary>
+    public RedisKey MonitorStatus => $"{Prefix}:monitor:status";
+
     /// <summary>Consumer-group name of the monitor on the query-metrics stream.</summary>
     public string MonitorGroup => "monitors";
 
@@ -92,4 +101,10 @@ public readonly record struct IndexPartition(string Prefix, string Tenant, int S
 
     /// <summary>Counter bumped by every index change; caches key on it.</summary>
     public RedisKey Epoch => $"{Tag}:epoch";
+
+    /// <summary>
+    /// Stream of deletion audit records the expiry script writes atomically with each expiry; the
+    /// sweeper copies them to <see cref="KeySchema.DocumentDeletions"/> (another hash slot) and then removes them.
+    /// </summary>
+    public RedisKey DeletionOutbox => $"{Tag}:deleted";
 }

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the tools the tests use besides .NET and Redis, when missing:
+#   promtool (Debian's `prometheus` package): validates deploy/prometheus/ in the tests.
+# Idempotent and quiet; needs root for apt-get (CI runs as root). Without root, or when apt has no
+# such package, it says so and carries on: the tests that need the tool skip with that reason.
+set -uo pipefail
+
+log() { printf 'tools.sh: %s\n' "$*" >&2; }
+
+if ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then
+    log "promtool missing and not root: the promtool tests will be skipped"
+  else
+    export DEBIAN_FRONTEND=noninteractive
+    # The package's service must not start here: this is a test machine, not a Prometheus server.
+    policy=/usr/sbin/policy-rc.d
+    created_policy=0
+    if [ ! -e "$policy" ]; then
+      printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created_policy=1
+    fi
+    if ! apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1; then
+      apt-get update -qq >/dev/null 2>&1 || true
+      apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 \
+        || log "could not install Debian's prometheus package: the promtool tests will be skipped"
+    fi
+    [ "$created_policy" = 0 ] || rm -f "$policy"
+  fi
+fi
+exit 0
