@@ -17,6 +17,7 @@ if [ -z "${STREAMRAG_TEST_REDIS:-}" ] && ! deploy/redis.sh install >/dev/null; t
   summary 0 1 0; exit 1
 fi
 
+deploy/tools.sh
 if ! dotnet build StreamRag.sln -c Release -nologo -v quiet -clp:ErrorsOnly; then
   echo "build failed" >&2
   summary 0 1 0; exit 1
