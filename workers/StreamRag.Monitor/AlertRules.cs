@@ -152,7 +152,7 @@ internal static class AlertRules
         var summary = g.Exists
             ? F($"No live consumer in group '{g.Group}' on {g.Stream}: {g.Consumers} registered, none seen in {o.ConsumerDeadAfter.TotalSeconds:0} s ({g.Lag ?? 0} entries unread, {g.Pending} pending)")
             : F($"Group '{g.Group}' does not exist on {g.Stream}: no {g.Role} has ever consumed it");
-        var action = F($"Start a {g.Role} (./run.sh starts the fleet, or scale the {g.Role} deployment up); if one runs, read its log for a crash loop or a Redis connection error.");
+        var action = F($"Start {g.Role}s (./run.sh starts the fleet, or scale the {g.Role} deployment up); if one runs, read its log for a crash loop or a Redis connection error.");
         if (g.Consumers > 0)
         {
             action += F($" Stale consumers can be removed with XGROUP DELCONSUMER {g.Stream} {g.Group} <name> once their pending entries are claimed.");

@@ -41,10 +41,14 @@ internal sealed partial class ExpirySweeper(
     private readonly SweeperOptions settings = options.Value;
     private long lastRecovery = long.MinValue;
 
+    private long passes;
+    private long lastPassNowMs = long.MinValue;
+
     /// <summary>Passes completed since start.</summary>
     public long Passes => Interlocked.Read(ref passes);
 
-    private long passes;
+    /// <summary>The clock reading the latest completed pass judged expiry by.</summary>
+    public DateTimeOffset? LastPassNow => Interlocked.Read(ref lastPassNowMs) is var ms && ms == long.MinValue ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms);
 
     public async Task<SweepReport> SweepOnceAsync(CancellationToken cancellationToken)
     {
@@ -105,6 +109,7 @@ internal sealed partial class ExpirySweeper(
 
         metrics.PassCompleted();
         Interlocked.Increment(ref passes);
+        Interlocked.Exchange(ref lastPassNowMs, now.ToUnixTimeMilliseconds());
         if (expiredCount > 0 || recovered > 0)
         {
             Log.Swept(logger, expiredCount, picked - expiredCount, batches, recovered);
