@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using StreamRag.Hosting;
 using StreamRag.Redis;
 
@@ -43,8 +42,9 @@ internal sealed partial class MonitorWorker(
                     await monitor.EvaluateOnceAsync(stoppingToken);
                     failures = 0;
                 }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
+                    // Redis down, or a bug: either way the next interval tries again, and the failures counter shows it.
                     failures++;
                     metrics.EvaluationFailures.Add(1);
                     Log.EvaluationFailed(logger, ex, failures);
@@ -60,7 +60,7 @@ internal sealed partial class MonitorWorker(
 
     private static partial class Log
     {
-        [LoggerMessage(4300, LogLevel.Warning, "Evaluation failed ({Failures} in a row); retrying next interval")]
+        [LoggerMessage(4300, LogLevel.Error, "Evaluation failed ({Failures} in a row); retrying next interval")]
         public static partial void EvaluationFailed(ILogger logger, Exception ex, int failures);
     }
 }

@@ -30,8 +30,11 @@ internal sealed record RedisSnapshot(
 /// consumer-group lag and pending, live consumers, dead-letter lengths. About a dozen commands per
 /// evaluation plus two per index partition, whatever the traffic.
 /// </summary>
-internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, IVectorIndex index, IOptions<AlertOptions> alerts)
+internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, IVectorIndex index, IOptions<AlertOptions> alerts) : IAsyncDisposable
 {
+    private static readonly string[] InfoSections = ["memory", "clients", "stats"];
+    private readonly Lazy<Task<ConnectionMultiplexer>> admin = new(() => connections.ConnectAdminAsync("monitor:info"));
+
     public IReadOnlyList<WatchedGroup> Groups { get; } =
     [
         new(keys.DocumentEvents, keys.EmbedderGroup, "embedder", true),
@@ -46,12 +49,14 @@ internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, I
     public async Task<RedisSnapshot> ReadAsync(CancellationToken cancellationToken)
     {
         var db = (await connections.GetSharedAsync()).GetDatabase();
-        var infoTask = db.ExecuteAsync("INFO", "memory", "clients", "stats");
+        var adminMux = await admin.Value;
+        var server = adminMux.GetServer(adminMux.GetEndPoints()[0]);
+        var infoTasks = InfoSections.Select(section => server.InfoRawAsync(section)).ToArray();
         var lengths = Streams.Concat(DeadLetters).Select(k => (Key: k, Length: db.StreamLengthAsync(k))).ToArray();
         var groups = Groups.Select(g => ReadGroupAsync(db, g)).ToArray();
         var stats = index.GetStatsAsync(cancellationToken);
 
-        var info = ParseInfo((string?)await infoTask ?? "");
+        var info = ParseInfo(string.Join('\n', await Task.WhenAll(infoTasks)));
         await Task.WhenAll(lengths.Select(l => l.Length));
         var streamLengths = lengths.Take(Streams.Count).ToDictionary(l => l.Key.ToString(), l => l.Length.Result, StringComparer.Ordinal);
         var deadLengths = lengths.Skip(Streams.Count).ToDictionary(l => l.Key.ToString(), l => l.Length.Result, StringComparer.Ordinal);
@@ -120,4 +125,12 @@ internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, I
 
     private static double Double(Dictionary<string, string> info, string name) =>
         info.TryGetValue(name, out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (admin.IsValueCreated)
+        {
+            await (await admin.Value).DisposeAsync();
+        }
+    }
 }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 
 namespace StreamRag.Sweeper;
 
@@ -26,8 +25,9 @@ internal sealed partial class SweeperWorker(
                     await sweeper.SweepOnceAsync(stoppingToken);
                     failures = 0;
                 }
-                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
                 {
+                    // Redis down, or a bug: either way the next interval tries again, and the failures counter shows it.
                     failures++;
                     metrics.Failures.Add(1);
                     Log.PassFailed(logger, ex, failures);
@@ -43,7 +43,7 @@ internal sealed partial class SweeperWorker(
 
     private static partial class Log
     {
-        [LoggerMessage(3001, LogLevel.Warning, "Sweep pass failed ({Failures} in a row); retrying next interval")]
+        [LoggerMessage(3001, LogLevel.Error, "Sweep pass failed ({Failures} in a row); retrying next interval")]
         public static partial void PassFailed(ILogger logger, Exception ex, int failures);
     }
 }
