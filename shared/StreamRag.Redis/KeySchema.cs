@@ -51,9 +51,6 @@ public sealed class KeySchema(string prefix, int shards)
     /// <summary>Audit stream of documents deleted by the retention sweeper.</summary>
     public RedisKey DocumentDeletions => $"{Prefix}:{{docs}}:deleted";
 
-    /// <summary>Query-metrics entries the monitor could not process (it never rejects one today; the consumer runner needs the key).</summary>
-    public RedisKey QueryMetricsDeadLetters => $"{Prefix}:{{metrics}}:dead";
-
     /// <summary>Hash of alert states (firing/resolved, since, cooldown), beside the alerts stream so a transition and its entry are one atomic script.</summary>
     public RedisKey AlertStates => $"{Prefix}:{{alerts}}:state";
 

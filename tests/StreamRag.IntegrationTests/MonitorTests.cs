@@ -52,11 +52,7 @@ public sealed class MonitorTests(RedisServerFixture redis)
                 await scope.Db.StreamAddAsync(scope.Keys.QueryMetrics, [.. fields, .. sample?.Invoke(i) ?? []], id);
             }
 
-            await TestScope.EventuallyAsync(async () =>
-            {
-                var group = (await scope.Db.StreamGroupInfoAsync(scope.Keys.QueryMetrics)).Single(g => g.Name == scope.Keys.MonitorGroup);
-                return group.Lag == 0 && group.PendingMessageCount == 0;
-            }, "the monitor has read every query-metrics entry");
+            // The monitor reads them at its next evaluation.
         }
 
         /// <summary>Moves the clock on and waits for the evaluation at the new time to finish.</summary>

@@ -23,7 +23,7 @@ public static class MonitorExtensions
         });
         services.AddSingleton<MonitorMetrics>();
         services.AddSingleton<RecallSampleQueue>();
-        services.AddSingleton<QueryMetricsHandler>();
+        services.AddSingleton<QueryMetricsReader>();
         services.AddSingleton<RedisProbe>();
         services.AddSingleton<SearchTuner>();
         services.AddSingleton<AlertPublisher>();

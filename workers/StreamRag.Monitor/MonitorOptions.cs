@@ -16,6 +16,14 @@ public sealed class MonitorOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
     public TimeSpan EvaluationInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Query-metrics entries taken by one read.</summary>
+    [Range(1, 100_000)]
+    public int ReadCount { get; set; } = 1_000;
+
+    /// <summary>Reads per evaluation at most: bounds one evaluation's work when a backlog waits; the rest is read next time.</summary>
+    [Range(1, 10_000)]
+    public int MaxReadsPerEvaluation { get; set; } = 100;
+
     /// <summary>Most queries the window holds (the newest are kept); bounds the monitor's memory under heavy traffic.</summary>
     [Range(100, 10_000_000)]
     public int MaxWindowQueries { get; set; } = 200_000;

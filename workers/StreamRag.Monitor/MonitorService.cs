@@ -6,11 +6,12 @@ using StreamRag.Redis;
 namespace StreamRag.Monitor;
 
 /// <summary>
-/// One evaluation: read Redis, compute the window's figures, measure recall and tune the search
+/// One evaluation: read the new query-metrics entries, read Redis, compute the window's figures, measure recall and tune the search
 /// effort when due, judge the alert rules, publish transitions, refresh the status hash and the
 /// gauges. The evaluation loop calls it every <see cref="MonitorOptions.EvaluationInterval"/>.
 /// </summary>
 internal sealed class MonitorService(
+    QueryMetricsReader reader,
     QueryWindow window,
     RedisProbe probe,
     SearchTuner tuner,
@@ -33,6 +34,7 @@ internal sealed class MonitorService(
     public async Task<MonitorSnapshot> EvaluateOnceAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        await reader.DrainAsync(now, cancellationToken);
         var redis = await probe.ReadAsync(cancellationToken);
         var db = (await connections.GetSharedAsync()).GetDatabase();
         var (growth, added) = await DeadLetterGrowthAsync(db, now);

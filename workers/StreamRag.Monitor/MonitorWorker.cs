@@ -1,33 +1,16 @@
 using Microsoft.Extensions.Options;
-using StreamRag.Hosting;
-using StreamRag.Redis;
 
 namespace StreamRag.Monitor;
 
-/// <summary>
-/// Consumes the query-metrics stream (as one consumer of the monitors' group) into the window, and
-/// evaluates every <see cref="MonitorOptions.EvaluationInterval"/>.
-/// </summary>
+/// <summary>Evaluates at start and then every <see cref="MonitorOptions.EvaluationInterval"/>.</summary>
 internal sealed partial class MonitorWorker(
-    ConsumerGroupRunner runner,
-    ConsumerGroupOptions consumer,
-    KeySchema keys,
-    QueryMetricsHandler handler,
     MonitorService monitor,
     IOptions<MonitorOptions> options,
     MonitorMetrics metrics,
     TimeProvider time,
     ILogger<MonitorWorker> logger) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(
-            runner.RunAsync(
-                new StreamConsumerSpec(keys.QueryMetrics, keys.QueryMetricsDeadLetters, keys.MonitorGroup, StreamRagHosting.ConsumerName(consumer, "monitor")),
-                handler,
-                stoppingToken),
-            EvaluateLoopAsync(stoppingToken));
-
-    private async Task EvaluateLoopAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
         // A periodic timer keeps a tick that falls due during a slow evaluation, so none is lost.

@@ -44,7 +44,7 @@ internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, I
 
     public IReadOnlyList<RedisKey> Streams { get; } = [keys.DocumentEvents, keys.QueryRequests, keys.QueryMetrics, keys.DocumentDeletions, keys.Alerts];
 
-    public IReadOnlyList<RedisKey> DeadLetters { get; } = [keys.DocumentDeadLetters, keys.QueryDeadLetters, keys.QueryMetricsDeadLetters];
+    public IReadOnlyList<RedisKey> DeadLetters { get; } = [keys.DocumentDeadLetters, keys.QueryDeadLetters];
 
     public async Task<RedisSnapshot> ReadAsync(CancellationToken cancellationToken)
     {

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 using StackExchange.Redis;
+using Microsoft.Extensions.Options;
 using StreamRag.Contracts;
+using StreamRag.Hosting;
 using StreamRag.Redis;
 
 namespace StreamRag.Monitor;
@@ -10,28 +12,85 @@ namespace StreamRag.Monitor;
 internal sealed record RecallSample(DateTimeOffset At, string Tenant, float[] Vector, int K, string? FiltersJson, int? Ef, string[] ResultIds);
 
 /// <summary>
-/// Reads query-metrics entries into the rolling window, and queues the sampled ones for recall
-/// measurement. Never rejects an entry: a malformed one is counted and acknowledged (metrics are
-/// best-effort and must not pile up in a dead-letter stream).
+/// Reads the query-metrics stream into the rolling window, and queues the sampled entries for recall
+/// measurement. The monitor pulls at each evaluation, up to <see cref="MonitorOptions.ReadCount"/>
+/// entries per read, with XREADGROUP NOACK: metrics are best-effort, so nothing is left pending and
+/// nothing needs acknowledging, and a few reads per evaluation cost Redis far less than a blocking
+/// reader waking for every query. A malformed entry is counted and skipped.
 /// </summary>
-internal sealed partial class QueryMetricsHandler(
+internal sealed partial class QueryMetricsReader(
+    RedisConnections connections,
+    KeySchema keys,
+    ConsumerGroupOptions consumer,
     QueryWindow window,
     RecallSampleQueue samples,
+    IOptions<MonitorOptions> options,
     MonitorMetrics metrics,
-    TimeProvider time,
-    ILogger<QueryMetricsHandler> logger) : IStreamEntryHandler
+    ILogger<QueryMetricsReader> logger)
 {
-    public Task<EntryOutcome[]> HandleAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
+    private readonly string consumerName = StreamRagHosting.ConsumerName(consumer, "monitor");
+    private bool groupReady;
+
+    /// <summary>Reads everything new (at most <see cref="MonitorOptions.MaxReadsPerEvaluation"/> reads); returns how many entries.</summary>
+    public async Task<int> DrainAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var outcomes = new EntryOutcome[entries.Count];
-        for (var i = 0; i < entries.Count; i++)
+        var db = (await connections.GetSharedAsync()).GetDatabase();
+        var read = 0;
+        for (var round = 0; round < options.Value.MaxReadsPerEvaluation; round++)
         {
-            outcomes[i] = EntryOutcome.Ack;
-            if (!TryParse(entries[i], out var observation, out var sample))
+            cancellationToken.ThrowIfCancellationRequested();
+            StreamEntry[] entries;
+            try
+            {
+                await EnsureGroupAsync(db);
+                entries = StreamEntries.ParseReadGroup(await db.ExecuteAsync("XREADGROUP", "GROUP", keys.MonitorGroup, consumerName,
+                    "COUNT", options.Value.ReadCount, "NOACK", "STREAMS", keys.QueryMetrics, ">"));
+            }
+            catch (RedisServerException ex) when (ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
+            {
+                // The stream or the group was deleted: create it again next read.
+                groupReady = false;
+                continue;
+            }
+
+            Ingest(entries, now);
+            read += entries.Length;
+            if (entries.Length < options.Value.ReadCount)
+            {
+                break;
+            }
+        }
+
+        return read;
+    }
+
+    private async Task EnsureGroupAsync(IDatabase db)
+    {
+        if (groupReady)
+        {
+            return;
+        }
+
+        try
+        {
+            await db.StreamCreateConsumerGroupAsync(keys.QueryMetrics, keys.MonitorGroup, "0-0", createStream: true);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // Already there.
+        }
+
+        groupReady = true;
+    }
+
+    internal void Ingest(IReadOnlyList<StreamEntry> entries, DateTimeOffset now)
+    {
+        foreach (var entry in entries)
+        {
+            if (!TryParse(entry, out var observation, out var sample))
             {
                 metrics.Malformed.Add(1);
-                Log.Malformed(logger, (string?)entries[i].Id);
+                Log.Malformed(logger, (string?)entry.Id);
                 continue;
             }
 
@@ -42,8 +101,6 @@ internal sealed partial class QueryMetricsHandler(
                 samples.Add(sample);
             }
         }
-
-        return Task.FromResult(outcomes);
     }
 
     internal static bool TryParse(StreamEntry entry, out QueryObservation observation, out RecallSample? sample)
