@@ -19,6 +19,7 @@ if ! deploy/redis.sh install >/dev/null; then
 fi
 deploy/tools.sh || echo "warning: deploy/tools.sh failed; tests that need its packages will be skipped" >&2
 
+deploy/tools.sh
 if ! dotnet build StreamRag.sln -c Release -nologo -v quiet -clp:ErrorsOnly; then
   echo "build failed" >&2
   summary 0 1 0; exit 1

@@ -168,7 +168,8 @@ public sealed class QueryRequestParser(ContractLimits limits)
         return new(new QueryRequest(requestId, query, k, filters, replyTo, deadline, tenant, mode, ef, vector is null ? (ReadOnlyMemory<float>?)null : vector), null, requestId, replyTo);
     }
 
-    private ContractViolation? ParseFilters(string json, out QueryFilters filters)
+    /// <summary>Parses a <c>filters</c> JSON object (as in a request, or on a sampled query-metrics entry); null when valid.</summary>
+    public ContractViolation? ParseFilters(string json, out QueryFilters filters)
     {
         filters = QueryFilters.None;
         JsonDocument document;

@@ -29,6 +29,7 @@ public static class StreamRagHosting
         services.AddOptionsWithValidateOnStart<MetricsOptions, MetricsOptionsValidator>().Bind(config.GetSection(MetricsOptions.Section));
         services.AddOptionsWithValidateOnStart<BackPressureOptions, BackPressureOptionsValidator>().Bind(config.GetSection(BackPressureOptions.Section));
         services.AddMetrics();
+        services.AddOptionsWithValidateOnStart<RetentionOptions, RetentionOptionsValidator>().Bind(config.GetSection(RetentionOptions.Section));
         services.AddSingleton<IValidateOptions<EmbeddingOptions>, EmbeddingMatchesIndex>();
 
         services.AddSingleton(TimeProvider.System);
@@ -41,6 +42,7 @@ public static class StreamRagHosting
         // Index:Engine picks vector sets or the Redis Query Engine (auto: whichever the server has).
         services.AddStreamRagIndex();
         services.AddStreamRagEmbedding(config);
+        services.AddSingleton<RetentionPolicy>();
 
         var metrics = config.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
         if (metrics.PrometheusPort > 0)

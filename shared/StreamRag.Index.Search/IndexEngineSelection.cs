@@ -126,6 +126,15 @@ public sealed partial class SelectedVectorIndex(
     public async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
         await (await EngineAsync(cancellationToken)).ExpireAsync(tenant, documentId, expiresAt, cancellationToken);
 
+    public async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken) =>
+        await (await EngineAsync(cancellationToken)).ExpireBatchAsync(tenant, due, deletedAt, cancellationToken);
+
+    public async Task<IReadOnlyList<ExpiredDocument>> PendingDeletionRecordsAsync(string tenant, int limit, CancellationToken cancellationToken) =>
+        await (await EngineAsync(cancellationToken)).PendingDeletionRecordsAsync(tenant, limit, cancellationToken);
+
+    public async Task<long> AcknowledgeDeletionRecordsAsync(IReadOnlyList<ExpiredDocument> records, CancellationToken cancellationToken) =>
+        await (await EngineAsync(cancellationToken)).AcknowledgeDeletionRecordsAsync(records, cancellationToken);
+
     public async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken) =>
         await (await EngineAsync(cancellationToken)).GetStatsAsync(cancellationToken);
 

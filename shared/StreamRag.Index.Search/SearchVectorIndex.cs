@@ -237,12 +237,53 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
             .ToArray();
     }
 
-    public async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        await ExpireOneAsync(await DatabaseAsync(), tenant, new ExpiringDocument(documentId, expiresAt), null) is not null;
+
+    public async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(due);
         var db = await DatabaseAsync();
-        var result = await RunWithChunkKeysAsync(db, ExpireScript, keys.PartitionOf(tenant, documentId), documentId, 0,
-            [documentId, expiresAt.ToUnixTimeMilliseconds(), (long)settings.TombstoneRetention.TotalMilliseconds]);
-        return result == 1;
+        // One script per document: each declares its own chunk keys (the batch is bounded by the caller).
+        var expired = await Task.WhenAll(due.Select(d => ExpireOneAsync(db, tenant, d, deletedAt)));
+        return expired.OfType<ExpiredDocument>().ToArray();
+    }
+
+    public async Task<IReadOnlyList<ExpiredDocument>> PendingDeletionRecordsAsync(string tenant, int limit, CancellationToken cancellationToken) =>
+        await DeletionOutbox.PendingAsync(await DatabaseAsync(), keys, tenant, limit);
+
+    public async Task<long> AcknowledgeDeletionRecordsAsync(IReadOnlyList<ExpiredDocument> records, CancellationToken cancellationToken) =>
+        await DeletionOutbox.AcknowledgeAsync(await DatabaseAsync(), keys, records);
+
+    private async Task<ExpiredDocument?> ExpireOneAsync(IDatabase db, string tenant, ExpiringDocument due, DateTimeOffset? deletedAt)
+    {
+        var partition = keys.PartitionOf(tenant, due.Id);
+        var document = partition.Document(due.Id);
+        for (var attempt = 0; ; attempt++)
+        {
+            var chunks = (int?)await db.HashGetAsync(document, "chunks") ?? 0;
+            var scriptKeys = new RedisKey[4 + chunks];
+            (scriptKeys[0], scriptKeys[1], scriptKeys[2], scriptKeys[3]) = (document, partition.ExpiryIndex, partition.Epoch, partition.DeletionOutbox);
+            for (var i = 0; i < chunks; i++)
+            {
+                scriptKeys[4 + i] = partition.Chunk(due.Id, i);
+            }
+
+            var result = (RedisResult[])(await db.ScriptEvaluateAsync(ExpireScript, scriptKeys,
+                [due.Id, due.ExpiresAt.ToUnixTimeMilliseconds(), (long)settings.TombstoneRetention.TotalMilliseconds, deletedAt is { } at ? at.ToUnixTimeMilliseconds() : ""]))!;
+            switch ((int)result[0])
+            {
+                case 1:
+                    return new ExpiredDocument(tenant, due.Id, (long)result[1], (string?)result[2] ?? "", due.ExpiresAt,
+                        DateTimeOffset.FromUnixTimeMilliseconds((long)result[3]), (string)result[4]!);
+                case -2 when attempt < MaxKeyRetries:
+                    continue;
+                case -2:
+                    throw new InvalidOperationException($"document {due.Id} kept changing its chunk count; expiry not applied");
+                default:
+                    return null;
+            }
+        }
     }
 
     /// <summary>Chunks are the FT index's documents; memory is the vector index's, as FT.INFO reports it.</summary>

@@ -39,12 +39,30 @@ public interface IVectorIndex
     /// </summary>
     Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Expires picked documents of one tenant: each is deleted atomically (search, metadata, expiry
+    /// entry) only if it still expires at the picked instant, together with a deletion record in
+    /// the engine's outbox. Returns the documents this call deleted; the rest were changed or taken
+    /// by another sweeper. Cost grows with the number of documents given, not the number stored.
+    /// </summary>
+    Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken);
+
+    /// <summary>Deletion records of a tenant still in the outbox (not yet acknowledged), oldest first, up to <paramref name="limit"/> per partition.</summary>
+    Task<IReadOnlyList<ExpiredDocument>> PendingDeletionRecordsAsync(string tenant, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Removes deletion records from the outbox once they are published; returns how many were still there.</summary>
+    Task<long> AcknowledgeDeletionRecordsAsync(IReadOnlyList<ExpiredDocument> records, CancellationToken cancellationToken);
+
     /// <summary>Size and memory of the index, for the monitor.</summary>
     Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A document due for deletion by the retention sweeper.</summary>
 public sealed record ExpiringDocument(string Id, DateTimeOffset ExpiresAt);
+
+/// <summary>A document the retention sweeper deleted, as its deletion record.</summary>
+/// <param name="RecordId">The record's id in the engine's outbox, for acknowledging it.</param>
+public sealed record ExpiredDocument(string Tenant, string Id, long Version, string Source, DateTimeOffset ExpiresAt, DateTimeOffset DeletedAt, string RecordId);
 
 /// <summary>Index statistics across all tenants.</summary>
 /// <param name="Tenants">Tenants with an index.</param>

@@ -147,11 +147,65 @@ public sealed class VectorSetIndex(RedisConnections connections, KeySchema keys,
 
     public async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
-        var partition = keys.PartitionOf(tenant, documentId);
         var db = await DatabaseAsync();
-        var result = (int)await db.ScriptEvaluateAsync(ExpireScript, PartitionKeys(partition, documentId),
-            [documentId, expiresAt.ToUnixTimeMilliseconds(), (long)settings.TombstoneRetention.TotalMilliseconds]);
-        return result == 1;
+        var expired = await ExpirePartitionAsync(db, tenant, keys.PartitionOf(tenant, documentId), [new ExpiringDocument(documentId, expiresAt)], null);
+        return expired.Count == 1;
+    }
+
+    public async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(due);
+        if (due.Count == 0)
+        {
+            return [];
+        }
+
+        var db = await DatabaseAsync();
+        // One script per partition (its keys share a hash slot); partitions run side by side.
+        var batches = due.GroupBy(d => keys.PartitionOf(tenant, d.Id))
+            .Select(g => ExpirePartitionAsync(db, tenant, g.Key, g.ToArray(), deletedAt));
+        return (await Task.WhenAll(batches)).SelectMany(x => x).ToArray();
+    }
+
+    public async Task<IReadOnlyList<ExpiredDocument>> PendingDeletionRecordsAsync(string tenant, int limit, CancellationToken cancellationToken) =>
+        await DeletionOutbox.PendingAsync(await DatabaseAsync(), keys, tenant, limit);
+
+    public async Task<long> AcknowledgeDeletionRecordsAsync(IReadOnlyList<ExpiredDocument> records, CancellationToken cancellationToken) =>
+        await DeletionOutbox.AcknowledgeAsync(await DatabaseAsync(), keys, records);
+
+    private async Task<IReadOnlyList<ExpiredDocument>> ExpirePartitionAsync(IDatabase db, string tenant, IndexPartition partition, ExpiringDocument[] due, DateTimeOffset? deletedAt)
+    {
+        var keyList = new RedisKey[4 + due.Length];
+        keyList[0] = partition.VectorSet;
+        keyList[1] = partition.ExpiryIndex;
+        keyList[2] = partition.Epoch;
+        keyList[3] = partition.DeletionOutbox;
+        var args = new RedisValue[2 + (2 * due.Length)];
+        args[0] = (long)settings.TombstoneRetention.TotalMilliseconds;
+        args[1] = deletedAt is { } at ? at.ToUnixTimeMilliseconds() : "";
+        for (var i = 0; i < due.Length; i++)
+        {
+            keyList[4 + i] = partition.Document(due[i].Id);
+            args[2 + (2 * i)] = due[i].Id;
+            args[3 + (2 * i)] = due[i].ExpiresAt.ToUnixTimeMilliseconds();
+        }
+
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(ExpireScript, keyList, args))!;
+        var expired = new ExpiredDocument[result.Length / 6];
+        for (var i = 0; i < expired.Length; i++)
+        {
+            var r = result.AsSpan(i * 6, 6);
+            expired[i] = new ExpiredDocument(
+                tenant,
+                (string)r[0]!,
+                (long)r[1],
+                (string?)r[2] ?? "",
+                DateTimeOffset.FromUnixTimeMilliseconds((long)r[3]),
+                DateTimeOffset.FromUnixTimeMilliseconds((long)r[4]),
+                (string)r[5]!);
+        }
+
+        return expired;
     }
 
     public async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken)

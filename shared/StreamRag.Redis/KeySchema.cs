@@ -51,6 +51,12 @@ public sealed class KeySchema(string prefix, int shards)
     /// <summary>Audit stream of documents deleted by the retention sweeper.</summary>
     public RedisKey DocumentDeletions => $"{Prefix}:{{docs}}:deleted";
 
+    /// <summary>Hash of alert states (firing/resolved, since, cooldown), beside the alerts stream so a transition and its entry are one atomic script.</summary>
+    public RedisKey AlertStates => $"{Prefix}:{{alerts}}:state";
+
+    /// <summary>Hash the monitor refreshes every evaluation: its counters and the current window figures.</summary>
+    public RedisKey MonitorStatus => $"{Prefix}:monitor:status";
+
     /// <summary>Consumer-group name of the monitor on the query-metrics stream.</summary>
     public string MonitorGroup => "monitors";
 
@@ -108,4 +114,10 @@ public readonly record struct IndexPartition(string Prefix, string Tenant, int S
     /// hash tag so one script writes it together with the document hash.
     /// </summary>
     public RedisKey Chunk(string documentId, int chunk) => $"{Prefix}:chunk:{{{Tenant}.{Shard}}}:{documentId}#{chunk}";
+
+    /// <summary>
+    /// Stream of deletion audit records the expiry script writes atomically with each expiry; the
+    /// sweeper copies them to <see cref="KeySchema.DocumentDeletions"/> (another hash slot) and then removes them.
+    /// </summary>
+    public RedisKey DeletionOutbox => $"{Tag}:deleted";
 }

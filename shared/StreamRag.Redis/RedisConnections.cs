@@ -37,6 +37,17 @@ public sealed class RedisConnections(IOptions<RedisOptions> options) : IAsyncDis
             c.SyncTimeout = Math.Max(c.SyncTimeout, timeout);
         });
 
+    /// <summary>
+    /// A new connection allowed to run server commands (INFO), for the monitor: StackExchange.Redis
+    /// refuses them unless asked, and the shared connection keeps that guard for every other caller.
+    /// </summary>
+    public Task<ConnectionMultiplexer> ConnectAdminAsync(string name) =>
+        ConnectAsync(options.Value.Configuration, c =>
+        {
+            c.ClientName = name;
+            c.AllowAdmin = true;
+        });
+
     private static async Task<ConnectionMultiplexer> ConnectAsync(string configuration, Action<ConfigurationOptions>? configure)
     {
         var config = ConfigurationOptions.Parse(configuration);

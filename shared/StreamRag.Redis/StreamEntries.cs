@@ -24,4 +24,42 @@ public static class StreamEntries
             ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : DateTimeOffset.UnixEpoch;
     }
+
+    /// <summary>
+    /// Entries of an XREADGROUP reply for one stream (RESP2 array of [stream, entries], or RESP3 map),
+    /// with field values kept as the raw bytes Redis sent: binary fields (a query vector) and invalid
+    /// UTF-8 reach the handler unchanged. NRedisStack's XReadGroupAsync decodes values as text, which
+    /// corrupts both; that is why the command is sent and parsed here.
+    /// </summary>
+    public static StreamEntry[] ParseReadGroup(RedisResult result)
+    {
+        if (result.IsNull || result.Resp2Type != ResultType.Array)
+        {
+            return [];
+        }
+
+        var top = (RedisResult[])result!;
+        if (top.Length == 0)
+        {
+            return [];
+        }
+
+        // RESP3 flattens the map to [stream, entries, …]; RESP2 nests [[stream, entries], …].
+        var items = top[0].Resp2Type == ResultType.Array ? (RedisResult[])((RedisResult[])top[0]!)[1]! : (RedisResult[])top[1]!;
+        var entries = new StreamEntry[items.Length];
+        for (var i = 0; i < items.Length; i++)
+        {
+            var entry = (RedisResult[])items[i]!;
+            var pairs = entry[1].IsNull ? [] : (RedisResult[])entry[1]!;
+            var values = new NameValueEntry[pairs.Length / 2];
+            for (var f = 0; f < values.Length; f++)
+            {
+                values[f] = new NameValueEntry((RedisValue)pairs[2 * f], (RedisValue)pairs[(2 * f) + 1]);
+            }
+
+            entries[i] = new StreamEntry((RedisValue)entry[0], values);
+        }
+
+        return entries;
+    }
 }

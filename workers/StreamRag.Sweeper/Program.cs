@@ -1,6 +1,8 @@
-using StreamRag.Hosting;
+using Microsoft.Extensions.Configuration.Memory;
+using StreamRag.Sweeper;
 
-// The sweeper host: shares the fleet's wiring; its work arrives in a later release.
 var builder = Host.CreateApplicationBuilder(args);
-builder.AddStreamRagCore();
+// Default scrape port of this host (deploy/prometheus/prometheus.yml); any configuration source overrides it.
+builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = [new("Metrics:PrometheusPort", "9466")] });
+builder.AddSweeperWorker();
 await builder.Build().RunAsync();

@@ -1,22 +1,30 @@
 -- Deletes a document and its chunk hashes for the retention sweeper, atomically, only if it still
--- expires at the instant the sweeper picked (an update with a later expiry, or another sweeper, got there first otherwise).
--- KEYS: document hash, expiry index, epoch, then chunk hashes 0..m-1 (m = chunk count the caller read).
--- ARGV: id, expires-at ms, tombstone TTL ms.
--- Returns 1 deleted, 0 not (changed or gone), -2 more chunks than keys given (caller retries).
-local doc, expiry, epoch = KEYS[1], KEYS[2], KEYS[3]
-local id = ARGV[1]
+-- expires at the instant the sweeper picked (an update with a later expiry, or another sweeper, got
+-- there first otherwise), and writes its audit record to the partition's outbox in the same step.
+-- KEYS: document hash, expiry index, epoch, outbox, then chunk hashes 0..m-1 (m = chunk count the caller read).
+-- ARGV: id, expires-at ms, tombstone TTL ms, deleted-at ms ('' = server time).
+-- Returns {1, version, source, deleted-at ms, outbox entry id} deleted, {0} not (changed or gone),
+-- {-2} more chunks than keys given (caller retries).
+local doc, expiry, epoch, outbox = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local id, at, deletedAt = ARGV[1], ARGV[2], ARGV[4]
 local scheduled = redis.call('ZSCORE', expiry, id)
-if not scheduled or tonumber(scheduled) ~= tonumber(ARGV[2]) then return 0 end
-local version = redis.call('HGET', doc, 'version') or '0'
-local old = tonumber(redis.call('HGET', doc, 'chunks') or '0')
-if old > #KEYS - 3 then return -2 end
+if not scheduled or tonumber(scheduled) ~= tonumber(at) then return {0} end
+local meta = redis.call('HMGET', doc, 'version', 'chunks', 'source')
+local version, old, source = meta[1] or '0', tonumber(meta[2] or '0'), meta[3] or ''
+if old > #KEYS - 4 then return {-2} end
+if deletedAt == '' then
+  local t = redis.call('TIME')
+  deletedAt = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
+end
 for i = 0, old - 1 do
-  redis.call('DEL', KEYS[4 + i])
+  redis.call('DEL', KEYS[5 + i])
 end
 redis.call('DEL', doc)
 -- The tombstone keeps the version, so a replay of the expired upsert does not bring it back.
 redis.call('HSET', doc, 'version', version, 'deleted', '1', 'chunks', 0, 'expired', '1')
 redis.call('PEXPIRE', doc, ARGV[3])
 redis.call('ZREM', expiry, id)
+local entry = redis.call('XADD', outbox, '*', 'id', id, 'version', version, 'source', source,
+  'expires_at', at, 'deleted_at', deletedAt)
 redis.call('INCR', epoch)
-return 1
+return {1, version, source, deletedAt, entry}

@@ -1,20 +1,44 @@
--- Deletes a document for the retention sweeper, atomically, only if it still expires at the
--- instant the sweeper picked (an update with a later expiry, or another sweeper, got there first otherwise).
--- KEYS: vector set, document hash, expiry index, epoch. ARGV: id, expires-at ms, tombstone TTL ms.
--- Returns 1 deleted, 0 not (changed or gone).
-local vset, doc, expiry, epoch = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local id = ARGV[1]
-local scheduled = redis.call('ZSCORE', expiry, id)
-if not scheduled or tonumber(scheduled) ~= tonumber(ARGV[2]) then return 0 end
-local version = redis.call('HGET', doc, 'version') or '0'
-local old = tonumber(redis.call('HGET', doc, 'chunks') or '0')
-for i = 0, old - 1 do
-  redis.call('VREM', vset, id .. '#' .. i)
+-- Expires a batch of documents of one partition for the retention sweeper. Each document is deleted
+-- only if it still expires at the instant the sweeper picked (an update with a later expiry, or
+-- another sweeper, got there first otherwise), and its audit record is written to the partition's
+-- outbox in the same step, so no document disappears without a record. The caller bounds the batch,
+-- which bounds how long this script holds Redis.
+-- KEYS: vector set, expiry index, epoch, outbox, then one document hash per document.
+-- ARGV: tombstone TTL ms, deleted-at ms ('' = server time), then per document: id, expires-at ms.
+-- Returns, per document deleted: id, version, source, expires-at ms, deleted-at ms, outbox entry id.
+local vset, expiry, epoch, outbox = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local ttl, deletedAt = ARGV[1], ARGV[2]
+if deletedAt == '' then
+  local t = redis.call('TIME')
+  deletedAt = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 end
-redis.call('DEL', doc)
--- The tombstone keeps the version, so a replay of the expired upsert does not bring it back.
-redis.call('HSET', doc, 'version', version, 'deleted', '1', 'chunks', 0, 'expired', '1')
-redis.call('PEXPIRE', doc, ARGV[3])
-redis.call('ZREM', expiry, id)
-redis.call('INCR', epoch)
-return 1
+local out = {}
+for i = 1, #KEYS - 4 do
+  local doc = KEYS[4 + i]
+  local id, at = ARGV[1 + 2 * i], ARGV[2 + 2 * i]
+  local scheduled = redis.call('ZSCORE', expiry, id)
+  if scheduled and tonumber(scheduled) == tonumber(at) then
+    local meta = redis.call('HMGET', doc, 'version', 'chunks', 'source')
+    local version, chunks, source = meta[1] or '0', tonumber(meta[2] or '0'), meta[3] or ''
+    for c = 0, chunks - 1 do
+      redis.call('VREM', vset, id .. '#' .. c)
+    end
+    redis.call('DEL', doc)
+    -- The tombstone keeps the version, so a replay of the expired upsert does not bring it back.
+    redis.call('HSET', doc, 'version', version, 'deleted', '1', 'chunks', 0, 'expired', '1')
+    redis.call('PEXPIRE', doc, ttl)
+    redis.call('ZREM', expiry, id)
+    local entry = redis.call('XADD', outbox, '*', 'id', id, 'version', version, 'source', source,
+      'expires_at', at, 'deleted_at', deletedAt)
+    out[#out + 1] = id
+    out[#out + 1] = version
+    out[#out + 1] = source
+    out[#out + 1] = at
+    out[#out + 1] = deletedAt
+    out[#out + 1] = entry
+  end
+end
+if #out > 0 then
+  redis.call('INCR', epoch)
+end
+return out

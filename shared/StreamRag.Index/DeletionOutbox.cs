@@ -1,0 +1,41 @@
+using StackExchange.Redis;
+using StreamRag.Redis;
+
+namespace StreamRag.Index;
+
+/// <summary>
+/// Reads and clears the per-partition deletion outboxes that the engines' expiry scripts write
+/// atomically with each expiry (the same stream layout for every engine).
+/// </summary>
+public static class DeletionOutbox
+{
+    public static async Task<IReadOnlyList<ExpiredDocument>> PendingAsync(IDatabase db, KeySchema keys, string tenant, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(keys);
+        var reads = await Task.WhenAll(keys.PartitionsOf(tenant).Select(p => db.StreamRangeAsync(p.DeletionOutbox, "-", "+", limit)));
+        return reads.SelectMany(x => x).Select(e => new ExpiredDocument(
+            tenant,
+            (string)e["id"]!,
+            (long)e["version"],
+            (string?)e["source"] ?? "",
+            DateTimeOffset.FromUnixTimeMilliseconds((long)e["expires_at"]),
+            DateTimeOffset.FromUnixTimeMilliseconds((long)e["deleted_at"]),
+            (string)e.Id!)).ToArray();
+    }
+
+    public static async Task<long> AcknowledgeAsync(IDatabase db, KeySchema keys, IReadOnlyList<ExpiredDocument> records)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(records);
+        if (records.Count == 0)
+        {
+            return 0;
+        }
+
+        var deletes = records.GroupBy(r => keys.PartitionOf(r.Tenant, r.Id).DeletionOutbox)
+            .Select(g => db.StreamDeleteAsync(g.Key, g.Select(r => (RedisValue)r.RecordId).ToArray()));
+        return (await Task.WhenAll(deletes)).Sum();
+    }
+}

@@ -1,0 +1,68 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace StreamRag.Index;
+
+/// <summary>Default retention of documents whose event gives no expiry (configuration section <c>Retention</c>).</summary>
+public sealed class RetentionOptions : IValidatableObject
+{
+    public const string Section = "Retention";
+
+    private static readonly TimeSpan Longest = TimeSpan.FromDays(100 * 365);
+
+    /// <summary>Retention per source label, counted from the document's timestamp (<c>Retention:DefaultBySource:crm = 30.00:00:00</c>).</summary>
+    public Dictionary<string, TimeSpan> DefaultBySource { get; set; } = [];
+
+    /// <summary>Retention of documents from any other source; none (kept until deleted) when unset.</summary>
+    public TimeSpan? Default { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (source, retention) in DefaultBySource)
+        {
+            if (retention <= TimeSpan.Zero || retention > Longest)
+            {
+                yield return new ValidationResult($"Retention:DefaultBySource:{source} must be between 1 ms and 100 years, not {retention}", [nameof(DefaultBySource)]);
+            }
+        }
+
+        if (Default is { } d && (d <= TimeSpan.Zero || d > Longest))
+        {
+            yield return new ValidationResult($"Retention:Default must be between 1 ms and 100 years, not {d}", [nameof(Default)]);
+        }
+    }
+}
+
+[OptionsValidator]
+public sealed partial class RetentionOptionsValidator : IValidateOptions<RetentionOptions>;
+
+/// <summary>
+/// When a document expires: the event's own expiry (<c>ttl</c> or <c>expires_at</c>) wins; else the
+/// retention configured for its source; else the default retention; else never. A retention is
+/// counted from the document's timestamp, so a redelivered or replayed event expires at the same
+/// instant. The embedder applies it before writing, so the sweeper only ever reads the expiry index.
+/// </summary>
+public sealed class RetentionPolicy
+{
+    private readonly Dictionary<string, TimeSpan> bySource;
+    private readonly TimeSpan? fallback;
+
+    public RetentionPolicy(IOptions<RetentionOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        // Configuration keys are case-insensitive, so a source's retention is too.
+        bySource = new Dictionary<string, TimeSpan>(options.Value.DefaultBySource, StringComparer.OrdinalIgnoreCase);
+        fallback = options.Value.Default;
+    }
+
+    public DateTimeOffset? ExpiryOf(DateTimeOffset? eventExpiry, string source, DateTimeOffset timestamp)
+    {
+        if (eventExpiry is not null)
+        {
+            return eventExpiry;
+        }
+
+        var retention = bySource.TryGetValue(source ?? "", out var r) ? r : fallback;
+        return retention is { } keep ? timestamp + keep : null;
+    }
+}

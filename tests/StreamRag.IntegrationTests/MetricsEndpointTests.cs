@@ -1,0 +1,202 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using StreamRag.Monitor;
+using StreamRag.Sweeper;
+
+namespace StreamRag.IntegrationTests;
+
+/// <summary>The sweeper and the monitor serve their OpenTelemetry metrics on a Prometheus endpoint, under the documented names.</summary>
+public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    internal static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Metric names in a Prometheus text exposition.</summary>
+    internal static HashSet<string> Names(string exposition) =>
+        SampleName().Matches(exposition).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+
+    internal static async Task<string> ScrapeUntilAsync(int port, IReadOnlyCollection<string> expected)
+    {
+        using var http = new HttpClient();
+        var text = "";
+        var missing = expected.ToArray();
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (missing.Length > 0)
+        {
+            if (DateTime.UtcNow > until)
+            {
+                Assert.Fail($"port {port} does not serve {string.Join(", ", missing)}; it serves {string.Join(", ", Names(text).Order())}");
+            }
+
+            await Task.Delay(100, Ct);
+            try
+            {
+                text = await http.GetStringAsync(new Uri($"http://localhost:{port}/metrics"), Ct);
+            }
+            catch (HttpRequestException)
+            {
+                continue;
+            }
+
+            var names = Names(text);
+            missing = expected.Where(n => !names.Contains(n)).ToArray();
+        }
+
+        return text;
+    }
+
+    [Fact]
+    public async Task Sweeper_ServesItsMetrics()
+    {
+        await using var scope = new TestScope(redis);
+        await scope.Index(16).UpsertAsync(SweeperTests.Doc("old", 1, DateTimeOffset.UtcNow.AddHours(-1)), Ct);
+        var port = FreePort();
+        await scope.StartAsync(b => b.AddSweeperWorker(), ("Index:Dimensions", "16"), ("Embedding:Dimensions", "16"), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        await ScrapeUntilAsync(port,
+        [
+            "rag_sweeper_expired_total", "rag_sweeper_skipped_total", "rag_sweeper_deletions_published_total", "rag_sweeper_passes_total",
+            "rag_sweeper_lag_seconds", "rag_sweeper_last_pass_timestamp_seconds",
+        ]);
+    }
+
+    [Fact]
+    public async Task Monitor_ServesItsMetrics()
+    {
+        await using var scope = new TestScope(redis);
+        await scope.Db.StreamCreateConsumerGroupAsync(scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, "0-0", createStream: true);
+        await scope.Db.StreamAddAsync(scope.Keys.DocumentDeadLetters, "dlq_reason", "x");
+        await scope.Db.StreamAddAsync(scope.Keys.QueryMetrics, [new("total_ms", 12), new("search_ms", 3), new("embed_ms", 2), new("ef", 100)]);
+        var port = FreePort();
+        await scope.StartAsync(b => b.AddMonitorWorker(), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Monitor:EvaluationInterval", "00:00:00.200"));
+
+        var text = await ScrapeUntilAsync(port,
+        [
+            "rag_monitor_ingested_total", "rag_monitor_evaluations_total", "rag_monitor_alert_transitions_total",
+            "rag_monitor_window_queries", "rag_monitor_window_errors", "rag_monitor_queries_per_second",
+            "rag_monitor_query_latency_ms", "rag_monitor_search_ms", "rag_monitor_embed_ms", "rag_monitor_cache_hit_ratio",
+            "rag_redis_used_memory_bytes", "rag_redis_maxmemory_bytes", "rag_redis_connected_clients", "rag_redis_blocked_clients",
+            "rag_redis_ops_per_second", "rag_redis_evicted_keys", "rag_index_vectors", "rag_index_memory_bytes", "rag_index_tenants",
+            "rag_stream_length", "rag_dead_letter_length", "rag_dead_letters_added_total",
+            "rag_consumer_group_lag", "rag_consumer_group_pending", "rag_consumer_group_consumers", "rag_consumer_group_live_consumers",
+            "rag_search_ef", "rag_search_tuning_stuck", "rag_search_recall_floor", "rag_search_ef_max", "rag_alert_firing",
+        ]);
+
+        // Labels as the Prometheus rules match them.
+        Assert.Matches(@"(?m)^rag_consumer_group_live_consumers\{.*group=""embedders"".*\} 0( |$)", text);
+        Assert.Matches(@"(?m)^rag_monitor_query_latency_ms\{.*stat=""avg"".*\} 12( |$)", text);
+        Assert.Matches(@"(?m)^rag_alert_firing\{.*rule=""no_live_consumer"".*\} 1( |$)", text);
+    }
+
+    [Fact]
+    public async Task MonitorAlerts_AgreeWithThePrometheusRules_OnARecordedScrape()
+    {
+        var promtool = Environment.GetEnvironmentVariable("PATH")?.Split(':').Select(d => Path.Combine(d, "promtool")).FirstOrDefault(File.Exists);
+        if (promtool is null)
+        {
+            Assert.Skip("promtool is not installed (deploy/tools.sh installs Debian's prometheus package as root)");
+        }
+
+        await using var scope = new TestScope(redis);
+        // An embedders' group nobody consumes, and slow queries (real time: the monitor runs on the system clock here).
+        await scope.Db.StreamCreateConsumerGroupAsync(scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, "0-0", createStream: true);
+        for (var i = 0; i < 12; i++)
+        {
+            await scope.Db.StreamAddAsync(scope.Keys.QueryMetrics, [new("total_ms", 300), new("search_ms", 80), new("embed_ms", 20), new("queue_ms", 200), new("ef", 100)]);
+        }
+
+        var port = FreePort();
+        await scope.StartAsync(b => b.AddMonitorWorker(), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Monitor:EvaluationInterval", "00:00:00.200"));
+        var text = await ScrapeUntilAsync(port, ["rag_monitor_window_queries", "rag_alert_firing"]);
+        await TestScope.EventuallyAsync(async () =>
+        {
+            text = await ScrapeUntilAsync(port, ["rag_alert_firing"]);
+            return FiringRules().Count(text) >= 3;
+        }, "the monitor fires its three alerts");
+        var monitorFiring = FiringRules().Matches(text).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+
+        // Each Prometheus rule evaluated over the recorded scrape: does it fire?
+        var rulesFile = Path.Combine(RedisServerFixture.RepositoryRoot(), "deploy", "prometheus", "rules.yml");
+        var rules = PrometheusRule().Matches(await File.ReadAllTextAsync(rulesFile, Ct))
+            .Select(m => (Alert: m.Groups[1].Value, Expr: m.Groups[2].Value.Trim(), Rule: m.Groups[3].Value)).ToArray();
+        Assert.Equal(10, rules.Length);
+        var firing = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (alert, expr, rule) in rules)
+        {
+            if (await FiresAsync(promtool, text, expr))
+            {
+                firing.Add(rule);
+            }
+        }
+
+        Assert.Equal(["no_live_consumer", "query_latency", "search_slow"], monitorFiring.Order());
+        Assert.Equal(monitorFiring.Order(), firing.Order());
+    }
+
+    /// <summary>Runs promtool over the scrape (every sample held for a minute) and says whether the expression returns anything.</summary>
+    private static async Task<bool> FiresAsync(string promtool, string exposition, string expr)
+    {
+        var dir = Directory.CreateTempSubdirectory("streamrag-promtool-");
+        try
+        {
+            var yaml = new System.Text.StringBuilder();
+            yaml.AppendLine("evaluation_interval: 15s").AppendLine("tests:").AppendLine("  - interval: 15s").AppendLine("    input_series:");
+            foreach (var line in exposition.Split('\n'))
+            {
+                if (line.StartsWith('#') || line.StartsWith("target_info", StringComparison.Ordinal) || string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                var close = line.LastIndexOf('}');
+                var series = close < 0 ? line[..line.IndexOf(' ', StringComparison.Ordinal)] : line[..(close + 1)];
+                var value = line[(series.Length + 1)..].Split(' ')[0];
+                series = close < 0 ? series + "{job=\"streamrag-monitor\"}" : series[..^1] + ",job=\"streamrag-monitor\"}";
+                yaml.AppendLine($"      - series: '{series.Replace("'", "''", StringComparison.Ordinal)}'");
+                yaml.AppendLine($"        values: '{string.Join(' ', Enumerable.Repeat(value, 5))}'");
+            }
+
+            yaml.AppendLine("    promql_expr_test:");
+            yaml.AppendLine($"      - expr: 'count({expr.Replace("'", "''", StringComparison.Ordinal)}) or vector(0)'");
+            yaml.AppendLine("        eval_time: 1m").AppendLine("        exp_samples:").AppendLine("          - labels: '{}'").AppendLine("            value: 0");
+            var file = Path.Combine(dir.FullName, "recorded.test.yml");
+            await File.WriteAllTextAsync(file, yaml.ToString(), Ct);
+
+            var start = new System.Diagnostics.ProcessStartInfo(promtool) { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.ArgumentList.Add("test");
+            start.ArgumentList.Add("rules");
+            start.ArgumentList.Add(file);
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var output = await process.StandardOutput.ReadToEndAsync(Ct) + await process.StandardError.ReadToEndAsync(Ct);
+            await process.WaitForExitAsync(Ct);
+            // Expecting 0: success means quiet; a mismatch naming value 1 (or more) means it fires.
+            if (process.ExitCode == 0)
+            {
+                return false;
+            }
+
+            Assert.True(output.Contains("exp:", StringComparison.Ordinal) && output.Contains("got:", StringComparison.Ordinal), $"promtool failed on '{expr}': {output}");
+            return true;
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [GeneratedRegex(@"(?m)^rag_alert_firing\{[^\n]*rule=""(\w+)""[^\n]*\} 1( |$)")]
+    private static partial Regex FiringRules();
+
+    [GeneratedRegex(@"- alert: (\w+)\s+expr: ([^\n]+)\n(?:\s+for: [^\n]+\n)?\s+labels:\s+severity: \w+\s+rule: (\w+)")]
+    private static partial Regex PrometheusRule();
+
+    [GeneratedRegex(@"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{| )", RegexOptions.Multiline)]
+    private static partial Regex SampleName();
+}

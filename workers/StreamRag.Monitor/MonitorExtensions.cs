@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Options;
+using StreamRag.Hosting;
+
+namespace StreamRag.Monitor;
+
+public static class MonitorExtensions
+{
+    /// <summary>Everything the monitor host needs: shared core, its options, window, probe, tuner, alerts and the worker.</summary>
+    public static IHostApplicationBuilder AddMonitorWorker(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddStreamRagCore();
+        var services = builder.Services;
+        var config = builder.Configuration;
+        services.AddMetrics();
+        services.AddOptionsWithValidateOnStart<MonitorOptions, MonitorOptionsValidator>().Bind(config.GetSection(MonitorOptions.Section));
+        services.AddOptionsWithValidateOnStart<AlertOptions, AlertOptionsValidator>().Bind(config.GetSection(AlertOptions.Section));
+        services.AddOptionsWithValidateOnStart<TuningOptions, TuningOptionsValidator>().Bind(config.GetSection(TuningOptions.Section));
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<MonitorOptions>>().Value;
+            return new QueryWindow(o.Window, o.MaxWindowQueries);
+        });
+        services.AddSingleton<MonitorMetrics>();
+        services.AddSingleton<RecallSampleQueue>();
+        services.AddSingleton<QueryMetricsReader>();
+        services.AddSingleton<RedisProbe>();
+        services.AddSingleton<SearchTuner>();
+        services.AddSingleton<AlertPublisher>();
+        services.AddSingleton<MonitorService>();
+        services.AddHostedService<MonitorWorker>();
+        return builder;
+    }
+}

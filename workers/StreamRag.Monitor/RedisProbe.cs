@@ -1,0 +1,136 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using StreamRag.Index;
+using StreamRag.Redis;
+
+namespace StreamRag.Monitor;
+
+/// <summary>A worker group the monitor watches.</summary>
+internal sealed record WatchedGroup(RedisKey Stream, string Group, string Role, bool NeedsLiveConsumer);
+
+/// <summary>State of one consumer group; <see cref="Exists"/> is false when the stream exists but the group does not.</summary>
+internal sealed record GroupState(string Stream, string Group, string Role, bool NeedsLiveConsumer, bool Exists, long? Lag, long Pending, int Consumers, int LiveConsumers);
+
+/// <summary>What the monitor read from Redis in one evaluation.</summary>
+internal sealed record RedisSnapshot(
+    long UsedMemory,
+    long MaxMemory,
+    long ConnectedClients,
+    long BlockedClients,
+    double OpsPerSecond,
+    long EvictedKeys,
+    IndexStats Index,
+    IReadOnlyDictionary<string, long> StreamLengths,
+    IReadOnlyDictionary<string, long> DeadLetterLengths,
+    IReadOnlyList<GroupState> Groups);
+
+/// <summary>
+/// Reads Redis for the monitor: INFO memory/clients/stats, index size and memory, stream lengths,
+/// consumer-group lag and pending, live consumers, dead-letter lengths. About a dozen commands per
+/// evaluation plus two per index partition, whatever the traffic.
+/// </summary>
+internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, IVectorIndex index, IOptions<AlertOptions> alerts) : IAsyncDisposable
+{
+    private static readonly string[] InfoSections = ["memory", "clients", "stats"];
+    private readonly Lazy<Task<ConnectionMultiplexer>> admin = new(() => connections.ConnectAdminAsync("monitor:info"));
+
+    public IReadOnlyList<WatchedGroup> Groups { get; } =
+    [
+        new(keys.DocumentEvents, keys.EmbedderGroup, "embedder", true),
+        new(keys.QueryRequests, keys.QueryGroup, "query worker", true),
+        new(keys.QueryMetrics, keys.MonitorGroup, "monitor", false),
+    ];
+
+    public IReadOnlyList<RedisKey> Streams { get; } = [keys.DocumentEvents, keys.QueryRequests, keys.QueryMetrics, keys.DocumentDeletions, keys.Alerts];
+
+    public IReadOnlyList<RedisKey> DeadLetters { get; } = [keys.DocumentDeadLetters, keys.QueryDeadLetters];
+
+    public async Task<RedisSnapshot> ReadAsync(CancellationToken cancellationToken)
+    {
+        var db = (await connections.GetSharedAsync()).GetDatabase();
+        var adminMux = await admin.Value;
+        var server = adminMux.GetServer(adminMux.GetEndPoints()[0]);
+        var infoTasks = InfoSections.Select(section => server.InfoRawAsync(section)).ToArray();
+        var lengths = Streams.Concat(DeadLetters).Select(k => (Key: k, Length: db.StreamLengthAsync(k))).ToArray();
+        var groups = Groups.Select(g => ReadGroupAsync(db, g)).ToArray();
+        var stats = index.GetStatsAsync(cancellationToken);
+
+        var info = ParseInfo(string.Join('\n', await Task.WhenAll(infoTasks)));
+        await Task.WhenAll(lengths.Select(l => l.Length));
+        var streamLengths = lengths.Take(Streams.Count).ToDictionary(l => l.Key.ToString(), l => l.Length.Result, StringComparer.Ordinal);
+        var deadLengths = lengths.Skip(Streams.Count).ToDictionary(l => l.Key.ToString(), l => l.Length.Result, StringComparer.Ordinal);
+        var groupStates = (await Task.WhenAll(groups)).OfType<GroupState>().ToArray();
+
+        return new RedisSnapshot(
+            Long(info, "used_memory"),
+            Long(info, "maxmemory"),
+            Long(info, "connected_clients"),
+            Long(info, "blocked_clients"),
+            Double(info, "instantaneous_ops_per_sec"),
+            Long(info, "evicted_keys"),
+            await stats,
+            streamLengths,
+            deadLengths,
+            groupStates);
+    }
+
+    private async Task<GroupState?> ReadGroupAsync(IDatabase db, WatchedGroup watched)
+    {
+        if (!await db.KeyExistsAsync(watched.Stream))
+        {
+            // Nothing was ever produced or consumed there: nothing to watch yet.
+            return null;
+        }
+
+        var infos = await db.StreamGroupInfoAsync(watched.Stream);
+        var matches = infos.Where(g => g.Name == watched.Group).ToArray();
+        if (matches.Length == 0)
+        {
+            return new GroupState(watched.Stream.ToString(), watched.Group, watched.Role, watched.NeedsLiveConsumer, false, null, 0, 0, 0);
+        }
+
+        var info = matches[0];
+        var consumers = info.ConsumerCount == 0 ? [] : await db.StreamConsumerInfoAsync(watched.Stream, watched.Group);
+        var deadAfter = (long)alerts.Value.ConsumerDeadAfter.TotalMilliseconds;
+        return new GroupState(
+            watched.Stream.ToString(),
+            watched.Group,
+            watched.Role,
+            watched.NeedsLiveConsumer,
+            true,
+            info.Lag,
+            info.PendingMessageCount,
+            info.ConsumerCount,
+            consumers.Count(c => c.IdleTimeInMilliseconds <= deadAfter));
+    }
+
+    internal static Dictionary<string, string> ParseInfo(string info)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in info.Split('\n'))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && !line.StartsWith('#'))
+            {
+                values[line[..colon]] = line[(colon + 1)..].TrimEnd('\r');
+            }
+        }
+
+        return values;
+    }
+
+    private static long Long(Dictionary<string, string> info, string name) =>
+        info.TryGetValue(name, out var text) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : 0;
+
+    private static double Double(Dictionary<string, string> info, string name) =>
+        info.TryGetValue(name, out var text) && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : 0;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (admin.IsValueCreated)
+        {
+            await (await admin.Value).DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using StreamRag.Hosting;
+
+namespace StreamRag.Sweeper;
+
+public static class SweeperExtensions
+{
+    /// <summary>Everything the retention sweeper host needs: shared core, its options, metrics and the worker.</summary>
+    public static IHostApplicationBuilder AddSweeperWorker(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddStreamRagCore();
+        builder.Services.AddMetrics();
+        builder.Services.AddOptionsWithValidateOnStart<SweeperOptions, SweeperOptionsValidator>()
+            .Bind(builder.Configuration.GetSection(SweeperOptions.Section));
+        builder.Services.AddSingleton<SweeperMetrics>();
+        builder.Services.AddSingleton<ExpirySweeper>();
+        builder.Services.AddHostedService<SweeperWorker>();
+        return builder;
+    }
+}
