@@ -12,7 +12,7 @@ using StreamRag.Sweeper;
 
 // Benchmarks quoted in docs/operations.md. Needs a Redis 8 of its own (the monitor figure counts
 // every command the server processes), e.g. deploy/redis.sh start 6399 .run/bench-redis:
-//   dotnet artifacts/bin/StreamRag.OpsBench/release/StreamRag.OpsBench.dll sweeper 127.0.0.1:6399 100000
+//   dotnet artifacts/bin/StreamRag.OpsBench/release/StreamRag.OpsBench.dll sweeper 127.0.0.1:6399 100000 [batch size]
 //   dotnet artifacts/bin/StreamRag.OpsBench/release/StreamRag.OpsBench.dll monitor 127.0.0.1:6399 60 200
 var mode = args.ElementAtOrDefault(0) ?? "sweeper";
 var redisConfig = args.ElementAtOrDefault(1) ?? "127.0.0.1:6399";
@@ -26,6 +26,7 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["Redis:KeyPrefix"] = prefix,
     ["Index:Dimensions"] = mode == "sweeper" ? "64" : "384",
     ["Embedding:Dimensions"] = mode == "sweeper" ? "64" : "384",
+    ["Sweeper:BatchSize"] = mode == "sweeper" ? args.ElementAtOrDefault(3) ?? "128" : "128",
 });
 builder.AddSweeperWorker();
 using var host = builder.Build();
@@ -39,7 +40,7 @@ float[] Vector(int dims) => Enumerable.Range(0, dims).Select(_ => (float)random.
 
 async Task IndexAsync(string idPrefix, int count, int dims, DateTimeOffset? expiresAt)
 {
-    foreach (var batch in Enumerable.Range(0, count).Chunk(1000))
+    foreach (var batch in Enumerable.Range(0, count).Chunk(200))
     {
         await Task.WhenAll(batch.Select(i => index.UpsertAsync(new IndexedDocument("default", $"{idPrefix}{i}", 1, "h", "bench", DateTimeOffset.UtcNow, [], expiresAt,
             [new IndexedChunk(0, "text", Vector(dims))]), CancellationToken.None)));
@@ -65,7 +66,7 @@ try
         // Baseline: the bare deletes, pipelined in batches of the sweeper's size, no checks, no tombstone, no audit.
         await IndexAsync("raw", count, 64, DateTimeOffset.UtcNow.AddSeconds(-1));
         var raw = Stopwatch.StartNew();
-        foreach (var batch in Enumerable.Range(0, count).Chunk(256))
+        foreach (var batch in Enumerable.Range(0, count).Chunk(int.Parse(args.ElementAtOrDefault(3) ?? "128", CultureInfo.InvariantCulture)))
         {
             var ops = new List<Task>(batch.Length * 3);
             foreach (var i in batch)

@@ -38,6 +38,7 @@ internal sealed partial class ExpirySweeper(
     TimeProvider time,
     ILogger<ExpirySweeper> logger)
 {
+    private const int MaxPublishingBatches = 4;
     private readonly SweeperOptions settings = options.Value;
     private long lastRecovery = long.MinValue;
 
@@ -60,6 +61,9 @@ internal sealed partial class ExpirySweeper(
         // one batch per tenant in turn, so a tenant with a huge backlog does not starve the others.
         var start = tenants.Count == 0 ? 0 : Random.Shared.Next(tenants.Count);
         var active = tenants.Skip(start).Concat(tenants.Take(start)).ToList();
+        // Publishing a batch's records overlaps picking and expiring the next ones (a few batches in
+        // flight at most); a record whose publishing fails stays in the outbox for recovery.
+        var publishing = new Queue<Task>();
         while (active.Count > 0)
         {
             var more = new List<string>();
@@ -83,7 +87,11 @@ internal sealed partial class ExpirySweeper(
                 if (expired.Count > 0)
                 {
                     metrics.SetLag(deletedAt - expired.Min(e => e.ExpiresAt));
-                    await PublishAsync(expired, cancellationToken);
+                    publishing.Enqueue(PublishAsync(expired, cancellationToken));
+                    if (publishing.Count > MaxPublishingBatches)
+                    {
+                        await publishing.Dequeue();
+                    }
                 }
 
                 if (due.Count == settings.BatchSize)
@@ -95,6 +103,7 @@ internal sealed partial class ExpirySweeper(
             active = more;
         }
 
+        await Task.WhenAll(publishing);
         if (expiredCount == 0)
         {
             metrics.SetLag(TimeSpan.Zero);

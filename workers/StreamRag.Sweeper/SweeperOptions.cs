@@ -14,7 +14,7 @@ public sealed class SweeperOptions
 
     /// <summary>Documents deleted by one script call: bounds how long Redis is held by the sweeper at a time.</summary>
     [Range(1, 10_000)]
-    public int BatchSize { get; set; } = 256;
+    public int BatchSize { get; set; } = 128;
 
     /// <summary>Approximate cap of the document-deletions audit stream.</summary>
     [Range(1_000, 1_000_000_000)]
