@@ -47,6 +47,25 @@ public sealed class EmbedderTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task SourceRetention_SetsTheExpiry_UnlessTheEventGivesOne()
+    {
+        await using var scope = new TestScope(redis);
+        await scope.StartEmbedderAsync(("Retention:DefaultBySource:news", "01:00:00"));
+        var index = scope.Index();
+        var ts = DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000);
+
+        await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("id", "n1"), new("version", 1), new("source", "news"), new("timestamp", ts.ToUnixTimeMilliseconds()), new("content", "headline")]);
+        await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("id", "n2"), new("version", 1), new("source", "news"), new("timestamp", ts.ToUnixTimeMilliseconds()), new("ttl", "60"), new("content", "flash")]);
+        await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("id", "w1"), new("version", 1), new("source", "wiki"), new("content", "evergreen")]);
+        await WaitIndexedAsync(index, "n1", 1);
+        await WaitIndexedAsync(index, "n2", 1);
+        await WaitIndexedAsync(index, "w1", 1);
+
+        var due = await index.DueForExpiryAsync("default", DateTimeOffset.MaxValue, 10, Ct);
+        Assert.Equal([("n2", ts.AddSeconds(60)), ("n1", ts.AddHours(1))], due.Select(d => (d.Id, d.ExpiresAt)));
+    }
+
+    [Fact]
     public async Task OlderVersion_IsAcknowledgedAndIgnored()
     {
         await using var scope = new TestScope(redis);

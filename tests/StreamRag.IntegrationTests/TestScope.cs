@@ -49,6 +49,8 @@ public sealed class TestScope : IAsyncDisposable
             ["Consumer:MaxBackoff"] = "00:00:00.500",
             ["Consumer:DrainTimeout"] = "00:00:02",
             ["Logging:LogLevel:Default"] = "Warning",
+            // Worker processes started by tests must not fight over the default scrape ports.
+            ["Metrics:PrometheusPort"] = "0",
         };
         foreach (var (key, value) in overrides)
         {

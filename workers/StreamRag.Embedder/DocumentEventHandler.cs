@@ -23,6 +23,7 @@ internal sealed partial class DocumentEventHandler(
     IChunker chunker,
     IOptions<EmbedderOptions> options,
     EmbedderMetrics metrics,
+    RetentionPolicy retention,
     TimeProvider time,
     ILogger<DocumentEventHandler> logger) : IStreamEntryHandler
 {
@@ -199,7 +200,9 @@ internal sealed partial class DocumentEventHandler(
     {
         var e = plan.Event;
         var chunks = plan.Chunks?.Select((c, i) => new IndexedChunk(c.Index, c.Text, plan.Vectors![i])).ToArray();
-        return new IndexedDocument(e.Tenant, e.Id, e.Version, plan.ContentHash, e.Source, e.Timestamp, e.Tags, e.ExpiresAt, chunks);
+        // The event's own expiry wins; else the configured retention of its source, if any.
+        var expiresAt = retention.ExpiryOf(e.ExpiresAt, e.Source, e.Timestamp);
+        return new IndexedDocument(e.Tenant, e.Id, e.Version, plan.ContentHash, e.Source, e.Timestamp, e.Tags, expiresAt, chunks);
     }
 
     private async Task<ReadOnlyMemory<float>[]> EmbedAsync(string[] texts, CancellationToken cancellationToken)
