@@ -148,7 +148,7 @@ public sealed class DocumentEventParser(ContractLimits limits)
     /// A caller's value as quoted in an error message: at most 64 characters, control characters
     /// escaped, so a crafted value cannot rewrite a terminal or forge log lines where it is shown.
     /// </summary>
-    internal static string Truncate(string value)
+    public static string Truncate(string value)
     {
         var shown = value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 64), "…");
         return shown.Any(char.IsControl)

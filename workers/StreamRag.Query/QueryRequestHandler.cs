@@ -17,6 +17,7 @@ internal sealed partial class QueryRequestHandler(
     IVectorIndex index,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     RedisConnections connections,
+    KeySchema keys,
     ContractLimits limits,
     LiveSettings live,
     QueryCache cache,
@@ -38,7 +39,8 @@ internal sealed partial class QueryRequestHandler(
         {
             var vector = await embedder.GenerateVectorAsync("warm up", cancellationToken: cancellationToken);
             await index.SearchAsync(new VectorQuery(DocumentEventParser.DefaultTenant, vector, 1, QueryFilters.None, null), cancellationToken);
-            await (await connections.GetSharedAsync()).GetSubscriber().PublishAsync(RedisChannel.Literal("warm-up"), "");
+            // On a reply channel of the fleet's own namespace: an ACL user may publish nowhere else (deploy/users.acl).
+            await (await connections.GetSharedAsync()).GetSubscriber().PublishAsync(keys.ReplyChannel("warm-up"), "");
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or DimensionMismatchException)
         {
@@ -77,7 +79,15 @@ internal sealed partial class QueryRequestHandler(
                 (reply, vector) = await AnswerAsync(request, ef, queueMs, started, cancellationToken);
             }
 
-            await PublishAsync(parsed.ReplyTo, reply);
+            try
+            {
+                await PublishAsync(parsed.ReplyTo, reply);
+            }
+            catch (RedisServerException ex) when (!RedisErrors.IsTransient(ex))
+            {
+                return Undeliverable(parsed.ReplyTo, ex);
+            }
+
             metrics.Record(reply, parsed.Request, ef, vector);
             Log.Answered(logger, reply.Id, reply.Status, reply.Results.Count, reply.Timings.TotalMs);
             return EntryOutcome.Ack;
@@ -102,8 +112,20 @@ internal sealed partial class QueryRequestHandler(
             {
                 return EntryOutcome.Retry(publishError.Message);
             }
+            catch (RedisServerException publishError)
+            {
+                return Undeliverable(parsed.ReplyTo, publishError);
+            }
         }
     }
+
+    /// <summary>
+    /// The server refuses to publish on the reply channel (e.g. NOPERM: the ACL user of this worker
+    /// may not publish there). That will never pass, and nobody can hear an error: dead-letter it,
+    /// instead of failing the whole batch again and again.
+    /// </summary>
+    private static EntryOutcome Undeliverable(string channel, RedisServerException ex) =>
+        EntryOutcome.DeadLetter($"{ErrorCodes.InvalidField}: the reply could not be published on reply_to '{DocumentEventParser.Truncate(channel)}' ({ex.Message}), so no reply can be sent");
 
     private async Task<(QueryReply Reply, ReadOnlyMemory<float> Vector)> AnswerAsync(QueryRequest request, int ef, double queueMs, long started, CancellationToken cancellationToken)
     {
