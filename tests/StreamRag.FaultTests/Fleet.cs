@@ -285,6 +285,11 @@ internal sealed class QueryLoad : IAsyncDisposable
             {
                 outcome = "redis timeout (retryable)";
             }
+            catch (RedisServerException ex) when (RedisErrors.IsTransient(ex))
+            {
+                // E.g. LOADING while a restarted Redis reads its AOF: the server says "later".
+                outcome = $"{ex.Message.Split(' ')[0]} (retryable)";
+            }
             catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
                 break;

@@ -26,7 +26,6 @@ public sealed class RedisRestartTests(FaultReport report)
         // Producer: slices of 100 events every 50 ms; an XADD that fails is sent again until Redis takes it.
         var acknowledged = new ConcurrentDictionary<int, byte>();
         var producerErrors = 0;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var producer = Task.Run(async () =>
         {
             for (var start = 0; start < n; start += 100)
@@ -60,56 +59,11 @@ public sealed class RedisRestartTests(FaultReport report)
         }, Ct);
 
         // Queries: two callers asking in a loop; every outcome is classified.
-        var outcomes = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
-        var lastOk = 0L;
-        var unexpected = new ConcurrentQueue<Exception>();
-        var askers = Enumerable.Range(0, 2).Select(a => Task.Run(async () =>
-        {
-            var i = 0;
-            while (!stop.IsCancellationRequested)
-            {
-                string outcome;
-                try
-                {
-                    var reply = await client.QueryAsync($"bees honey colony {i++ % 97}", new Client.QueryOptions { K = 3, Timeout = TimeSpan.FromSeconds(2) }, Ct);
-                    outcome = reply.Status == "ok" ? "ok" : $"error:{reply.Error!.Code}";
-                    if (reply.Status == "ok")
-                    {
-                        Interlocked.Exchange(ref lastOk, Stopwatch.GetTimestamp());
-                    }
-                }
-                catch (QueryTimeoutException)
-                {
-                    outcome = "timeout (retryable)";
-                }
-                catch (RedisConnectionException)
-                {
-                    outcome = "connection error (retryable)";
-                }
-                catch (RedisTimeoutException)
-                {
-                    outcome = "redis timeout (retryable)";
-                }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
-                {
-                    break;
-                }
-                catch (Exception ex)
-                {
-                    unexpected.Enqueue(ex);
-                    outcome = $"unexpected:{ex.GetType().Name}";
-                }
-
-                outcomes.AddOrUpdate(outcome, 1, (_, c) => c + 1);
-                if (outcome != "ok")
-                {
-                    await Task.Delay(50, Ct);
-                }
-            }
-        }, Ct)).ToArray();
+        var queries = new QueryLoad(client, callers: 2, TimeSpan.FromSeconds(2));
+        await using var queriesStopped = queries;
 
         var vset = scope.Keys.PartitionOf("default", "d0").VectorSet;
-        await EventuallyAsync(async () => await scope.Db.VectorSetLengthAsync(vset) > n / 2 && Volatile.Read(ref lastOk) != 0,
+        await EventuallyAsync(async () => await scope.Db.VectorSetLengthAsync(vset) > n / 2 && queries.LastOk != 0,
             "ingestion and queries are under way", TimeSpan.FromSeconds(120), () => embedder.Output + queryWorker.Output);
 
         var down = Stopwatch.GetTimestamp();
@@ -126,14 +80,13 @@ public sealed class RedisRestartTests(FaultReport report)
         await EventuallyAsync(async () =>
         {
             indexing = await scope.Db.VectorSetLengthAsync(vset) > indexedAfterRestart ? Stopwatch.GetTimestamp() : 0;
-            return indexing != 0 && Interlocked.Read(ref lastOk) > up;
+            return indexing != 0 && queries.LastOk > up;
         }, "the workers index and answer again after the restart", TimeSpan.FromSeconds(60), () => embedder.Output + queryWorker.Output);
-        var answering = Interlocked.Read(ref lastOk);
+        var answering = queries.LastOk;
 
         await producer;
         await WaitDrainedAsync(scope.Db, scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, TimeSpan.FromSeconds(120), () => embedder.Output);
-        await stop.CancelAsync();
-        await Task.WhenAll(askers);
+        await queries.DisposeAsync();
 
         var (missing, extra) = await CheckIndexedExactlyOnceAsync(scope.Index(), scope.Db, scope.Keys, n);
         var deadEvents = await scope.Db.StreamLengthAsync(scope.Keys.DocumentDeadLetters);
@@ -146,14 +99,14 @@ public sealed class RedisRestartTests(FaultReport report)
             extra,
             Math.Max(Between(up, indexing), Between(up, answering)),
             $"shutdown {Between(down, stopped)} s, down + restart + AOF load {Between(stopped, up)} s; first passage indexed {Between(up, indexing)} s and first query answered {Between(up, answering)} s after Redis was back; "
-            + $"producer XADD errors retried {producerErrors}; query outcomes {string.Join(", ", outcomes.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"))}; dead-lettered events {deadEvents}, queries {deadQueries}"));
+            + $"producer XADD errors retried {producerErrors}; query outcomes {queries.Summary}; dead-lettered events {deadEvents}, queries {deadQueries}"));
 
         Assert.Equal(n, acknowledged.Count);
         Assert.Equal(0, missing);
         Assert.Equal(0, extra);
         Assert.Equal(0, deadEvents);
         Assert.Equal(0, deadQueries);
-        Assert.True(unexpected.IsEmpty, string.Join("\n", unexpected));
+        Assert.True(queries.Unexpected.Count == 0, string.Join("\n", queries.Unexpected));
         Assert.False(embedder.HasExited || queryWorker.HasExited, embedder.Output + queryWorker.Output);
     }
 }

@@ -105,14 +105,12 @@ public sealed class StreamGrowthTests(RedisServerFixture redis, FaultReport repo
         Assert.Equal(0, auditGaps);
         Assert.Equal(0, missingForAudit);
         Assert.Equal(produced.Count, audited.Count);
-        // Bounded: trimmed all along (not only at the end) to what some group still needs, plus what
-        // finished since the last trim pass (a pass runs every ClaimInterval, between reads, so a busy
-        // embedder runs it late) and the whole-node slack of XTRIM MINID ~. A bound in seconds of
-        // arrivals, not in the length of the run.
+        // Bounded: trimmed all along (not only at the end) to what some group still needs (a group that
+        // lags keeps its backlog, as it must), plus what finished since the last trim pass (one runs
+        // every ClaimInterval), the slow group's one-second batches, the embedders' in-flight window
+        // and the whole-node slack of XTRIM MINID ~: a bound in seconds of arrivals, not in the length of the run.
         var perSecond = produced.Count / runFor.TotalSeconds;
         Assert.True(maxExcess < 5 * perSecond, $"the document stream kept {maxExcess} entries every group had finished ({perSecond:0} arrive per second)");
-        Assert.True(maxDocs < produced.Count / 2, $"document stream reached {maxDocs} of {produced.Count} produced");
-        Assert.True(maxRequests < Math.Max(1000, requestEntries / 2), $"request stream reached {maxRequests} of {requestEntries} posted");
         Assert.True(queries.Unexpected.Count == 0, string.Join("\n", queries.Unexpected));
     }
 
