@@ -330,18 +330,20 @@ public sealed partial class ConsumerGroupRunner
         var keepAliveTask = KeepAliveAsync(db, spec, entries, keepAlive.Token);
         try
         {
-            // A read already waiting when the gate closed may bring entries: hold them (kept alive,
-            // unacknowledged) until the gate opens again, instead of writing into a full Redis.
-            if (spec.Gate is not null)
-            {
-                await spec.Gate.WaitOpenAsync(cancellationToken);
-            }
-
             var remaining = entries;
             var attempts = new Dictionary<string, int>(StringComparer.Ordinal);
             var transientFailures = 0;
             while (remaining.Length > 0 && !cancellationToken.IsCancellationRequested)
             {
+                // A read already waiting when the gate closed may bring entries, and a batch may be
+                // retrying because Redis is full (OOM): hold them (kept alive, unacknowledged) until
+                // the gate opens again, instead of writing into a full Redis. Asked before every
+                // attempt, so the gate measures even while every in-flight slot is taken.
+                if (spec.Gate is not null)
+                {
+                    await spec.Gate.WaitOpenAsync(cancellationToken);
+                }
+
                 EntryOutcome[] outcomes;
                 try
                 {
