@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# ./test.sh   build, run every test project against a real Redis 8, and end with one line:
-#             "N passed, N failed, N skipped"
+# ./test.sh          build, run every test project against a real Redis 8, and end with one line:
+#                    "N passed, N failed, N skipped"
+# ./test.sh faults   the same, for the fault, abuse and access suite alone (tests/StreamRag.FaultTests;
+#                    docs/faults.md); its measured rows go to .run/fault-report.jsonl
 #
 # Redis for the integration tests: STREAMRAG_TEST_REDIS if set; else a redis:8 container when a
 # Docker engine answers; else a local server from deploy/redis.sh (installed here if missing).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
+
+stage="${1:-all}"
+case "$stage" in
+  all) projects=(tests/*/*.csproj) ;;
+  faults) projects=(tests/StreamRag.FaultTests/StreamRag.FaultTests.csproj) ;;
+  *) echo "usage: ./test.sh [faults]" >&2; exit 2 ;;
+esac
 
 results=.run/test-results
 rm -rf "$results"
@@ -26,7 +35,7 @@ if ! dotnet build StreamRag.sln -c Release -nologo -v quiet -clp:ErrorsOnly; the
 fi
 
 status=0
-for project in tests/*/*.csproj; do
+for project in "${projects[@]}"; do
   name=$(basename "$project" .csproj)
   dotnet test "$project" -c Release --no-build -nologo \
     --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \

@@ -26,9 +26,7 @@ public static class StreamRagClientExtensions
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<RedisOptions>>().Value;
-            var config = ConfigurationOptions.Parse(options.Configuration);
-            config.AbortOnConnectFail = false;
-            var redis = ConnectionMultiplexer.Connect(config);
+            var redis = ConnectionMultiplexer.Connect(RedisConnections.CreateConfiguration(options));
             return new StreamRagClient(redis, new KeySchema(options), sp.GetService<TimeProvider>(), sp.GetService<ILogger<StreamRagClient>>(), ownsConnection: true);
         });
         return services;

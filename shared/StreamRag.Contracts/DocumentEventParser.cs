@@ -144,5 +144,15 @@ public sealed class DocumentEventParser(ContractLimits limits)
         return ParseResult<DocumentEvent>.Ok(new DocumentEvent(op, id, version, content, source, timestamp, tags, expiresAt, tenant));
     }
 
-    internal static string Truncate(string value) => value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 64), "…");
+    /// <summary>
+    /// A caller's value as quoted in an error message: at most 64 characters, control characters
+    /// escaped, so a crafted value cannot rewrite a terminal or forge log lines where it is shown.
+    /// </summary>
+    public static string Truncate(string value)
+    {
+        var shown = value.Length <= 64 ? value : string.Concat(value.AsSpan(0, 64), "…");
+        return shown.Any(char.IsControl)
+            ? string.Concat(shown.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()))
+            : shown;
+    }
 }

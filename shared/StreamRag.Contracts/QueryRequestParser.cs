@@ -112,6 +112,12 @@ public sealed class QueryRequestParser(ContractLimits limits)
             return Fail(ErrorCodes.TooLarge, $"query is {query.Length} characters; the limit is {limits.MaxQueryLength}");
         }
 
+        // NUL, escape and the like are never part of a question; they only reach logs and the metrics stream.
+        if (Validation.HasControlCharacters(query))
+        {
+            return Fail(ErrorCodes.InvalidField, "query must not contain control characters (tab, CR and LF are allowed)");
+        }
+
         var k = DefaultK;
         if (values.TryGetValue(QueryRequestFields.K, out var kText)
             && (!int.TryParse(kText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out k) || k < 1 || k > limits.MaxK))

@@ -27,6 +27,8 @@ public interface IIntakeGate
 /// wakes within a millisecond without polling, and the shared multiplexer is never blocked.</item>
 /// <item>Keeps its in-flight entries alive (XCLAIM JUSTID resets their idle time without counting a
 /// delivery) and reclaims entries left idle by dead consumers (XAUTOCLAIM).</item>
+/// <item>Every ClaimInterval, beside the read loop: records lag and pending for the gauges, and trims
+/// the stream of the entries every consumer group has finished (XTRIM MINID), so it stays bounded.</item>
 /// <item>Acknowledges only what the handler reports done; retries what it asks to retry, up to
 /// MaxAttempts; moves entries that can never succeed, or that were delivered MaxDeliveries times
 /// without completing, to the dead-letter stream, atomically with their acknowledgement.</item>
@@ -88,6 +90,7 @@ public sealed partial class ConsumerGroupRunner
         var failures = 0;
 
         Log.Started(logger, spec.Stream.ToString(), spec.Group, spec.Consumer);
+        var upkeep = MaintainAsync(db, spec, stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             var taken = 0;
@@ -109,7 +112,6 @@ public sealed partial class ConsumerGroupRunner
                 var untilClaim = time.GetElapsedTime(time.GetTimestamp(), nextClaim);
                 if (untilClaim <= TimeSpan.Zero)
                 {
-                    await RecordGroupStateAsync(db, spec);
                     (entries, claimCursor) = await ClaimAbandonedAsync(db, spec, taken, claimCursor);
                     if (claimCursor == "0-0" || entries.Length == 0)
                     {
@@ -169,6 +171,7 @@ public sealed partial class ConsumerGroupRunner
             }
         }
 
+        await upkeep.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         Log.Draining(logger, spec.Stream.ToString(), inFlight.Count);
         processing.CancelAfter(options.DrainTimeout);
         await Task.WhenAll(inFlight.Keys).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -207,6 +210,29 @@ public sealed partial class ConsumerGroupRunner
         if (taken > 0)
         {
             slots.Release(taken);
+        }
+    }
+
+    /// <summary>
+    /// Every ClaimInterval: records lag and pending for the gauges and trims what every group has
+    /// finished. It runs beside the read loop, not in it, so a worker whose in-flight slots are all
+    /// taken (the read loop waits for one) still trims on time and its stream stays bounded.
+    /// </summary>
+    private async Task MaintainAsync(IDatabase db, StreamConsumerSpec spec, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RecordGroupStateAsync(db, spec);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // Redis away or the stream gone: the read loop reports and recovers; try again next time.
+                Log.UpkeepFailed(logger, ex, spec.Stream.ToString());
+            }
+
+            await Task.Delay(options.ClaimInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -304,18 +330,20 @@ public sealed partial class ConsumerGroupRunner
         var keepAliveTask = KeepAliveAsync(db, spec, entries, keepAlive.Token);
         try
         {
-            // A read already waiting when the gate closed may bring entries: hold them (kept alive,
-            // unacknowledged) until the gate opens again, instead of writing into a full Redis.
-            if (spec.Gate is not null)
-            {
-                await spec.Gate.WaitOpenAsync(cancellationToken);
-            }
-
             var remaining = entries;
             var attempts = new Dictionary<string, int>(StringComparer.Ordinal);
             var transientFailures = 0;
             while (remaining.Length > 0 && !cancellationToken.IsCancellationRequested)
             {
+                // A read already waiting when the gate closed may bring entries, and a batch may be
+                // retrying because Redis is full (OOM): hold them (kept alive, unacknowledged) until
+                // the gate opens again, instead of writing into a full Redis. Asked before every
+                // attempt, so the gate measures even while every in-flight slot is taken.
+                if (spec.Gate is not null)
+                {
+                    await spec.Gate.WaitOpenAsync(cancellationToken);
+                }
+
                 EntryOutcome[] outcomes;
                 try
                 {
@@ -551,6 +579,9 @@ public sealed partial class ConsumerGroupRunner
 
         [LoggerMessage(1010, LogLevel.Information, "Stopped consuming {Stream} as {Consumer}")]
         public static partial void Stopped(ILogger logger, string stream, string consumer);
+
+        [LoggerMessage(1012, LogLevel.Debug, "Recording the group state of {Stream} or trimming it failed; trying again next interval")]
+        public static partial void UpkeepFailed(ILogger logger, Exception ex, string stream);
 
         [LoggerMessage(1011, LogLevel.Warning, "Could not {What} ({Failures} in a row); retrying")]
         public static partial void TransientFailure(ILogger logger, Exception ex, string what, int failures);

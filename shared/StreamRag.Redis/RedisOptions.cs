@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace StreamRag.Redis;
 
 /// <summary>How every host reaches Redis and names its keys (configuration section <c>Redis</c>).</summary>
-public sealed class RedisOptions
+public sealed class RedisOptions : IValidatableObject
 {
     public const string Section = "Redis";
 
@@ -28,6 +28,35 @@ public sealed class RedisOptions
     /// <summary>Index partitions per tenant; each is one vector set in its own hash slot (Redis Cluster).</summary>
     [Range(1, 1024)]
     public int Shards { get; set; } = 1;
+
+    /// <summary>
+    /// PEM file of the certificate authority that signed the server's TLS certificate (with
+    /// <c>ssl=true</c> in <see cref="Configuration"/>). The server certificate is then checked
+    /// against this authority instead of the system's trust store (e.g. a private or self-signed CA).
+    /// </summary>
+    public string? TlsCaCertificate { get; set; }
+
+    /// <summary>PEM file of this host's client certificate, for a server that requires one (<c>tls-auth-clients yes</c>).</summary>
+    public string? TlsClientCertificate { get; set; }
+
+    /// <summary>PEM file of the client certificate's private key, when it is not in <see cref="TlsClientCertificate"/> itself.</summary>
+    public string? TlsClientKey { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (name, path) in new[] { (nameof(TlsCaCertificate), TlsCaCertificate), (nameof(TlsClientCertificate), TlsClientCertificate), (nameof(TlsClientKey), TlsClientKey) })
+        {
+            if (!string.IsNullOrEmpty(path) && !File.Exists(path))
+            {
+                yield return new ValidationResult($"Redis:{name} names a file that does not exist: {path}", [name]);
+            }
+        }
+
+        if (!string.IsNullOrEmpty(TlsClientKey) && string.IsNullOrEmpty(TlsClientCertificate))
+        {
+            yield return new ValidationResult("Redis:TlsClientKey needs Redis:TlsClientCertificate", [nameof(TlsClientKey)]);
+        }
+    }
 }
 
 [OptionsValidator]

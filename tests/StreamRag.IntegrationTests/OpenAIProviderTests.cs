@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using StackExchange.Redis;
-using StreamRag.TestSupport;
 
 namespace StreamRag.IntegrationTests;
 

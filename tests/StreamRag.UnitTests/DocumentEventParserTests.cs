@@ -29,6 +29,16 @@ public sealed class DocumentEventParserTests
     }
 
     [Fact]
+    public void Parse_ValueWithControlCharacters_IsQuotedEscapedInTheMessage()
+    {
+        var result = Parse(("id", "a"), ("version", "1"), ("content", "x"), ("tags", "\u001b[31mred\r\nFAKE LOG LINE"));
+
+        Assert.Equal(ErrorCodes.InvalidField, result.Error!.Code);
+        Assert.Contains("\\u001b[31mred", result.Error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Error.Message, char.IsControl);
+    }
+
+    [Fact]
     public void Parse_FullUpsert_ReadsEveryField()
     {
         var result = Parse(("v", "1"), ("op", "upsert"), ("id", "a"), ("version", "10"), ("content", "text"), ("source", "crm"),

@@ -48,6 +48,8 @@ public sealed class QueryRequestParserTests
 
     [Theory]
     [InlineData("empty_query", "query=")]
+    [InlineData("invalid_field", "query=bees\u0000honey")]
+    [InlineData("invalid_field", "query=bees\u001b[2J")]
     [InlineData("empty_query", "query=   ")]
     [InlineData("k_out_of_range", "query=q", "k=0")]
     [InlineData("k_out_of_range", "query=q", "k=-3")]

@@ -19,6 +19,7 @@ internal sealed partial class QueryRequestHandler(
     IVectorIndex index,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     RedisConnections connections,
+    KeySchema keys,
     ContractLimits limits,
     LiveSettings live,
     QueryCache cache,
@@ -41,7 +42,8 @@ internal sealed partial class QueryRequestHandler(
         {
             var vector = await embedder.GenerateVectorAsync("warm up", cancellationToken: cancellationToken);
             await index.SearchAsync(new VectorQuery(DocumentEventParser.DefaultTenant, vector, 1, QueryFilters.None, null), cancellationToken);
-            await (await connections.GetSharedAsync()).GetSubscriber().PublishAsync(RedisChannel.Literal("warm-up"), "");
+            // On a reply channel of the fleet's own namespace: an ACL user may publish nowhere else (deploy/users.acl).
+            await (await connections.GetSharedAsync()).GetSubscriber().PublishAsync(keys.ReplyChannel("warm-up"), "");
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException or DimensionMismatchException)
         {
@@ -80,7 +82,15 @@ internal sealed partial class QueryRequestHandler(
                 (reply, vector) = await AnswerAsync(request, ef, queueMs, started, cancellationToken);
             }
 
-            await PublishAsync(parsed.ReplyTo, reply);
+            try
+            {
+                await PublishAsync(parsed.ReplyTo, reply);
+            }
+            catch (RedisServerException ex) when (!RedisErrors.IsTransient(ex))
+            {
+                return Undeliverable(parsed.ReplyTo, ex);
+            }
+
             metrics.Record(reply, parsed.Request, ef, vector);
             Log.Answered(logger, reply.Id, reply.Status, reply.Results.Count, reply.Timings.TotalMs);
             return EntryOutcome.Ack;
@@ -116,8 +126,20 @@ internal sealed partial class QueryRequestHandler(
             {
                 return EntryOutcome.Retry(publishError.Message);
             }
+            catch (RedisServerException publishError)
+            {
+                return Undeliverable(parsed.ReplyTo, publishError);
+            }
         }
     }
+
+    /// <summary>
+    /// The server refuses to publish on the reply channel (e.g. NOPERM: the ACL user of this worker
+    /// may not publish there). That will never pass, and nobody can hear an error: dead-letter it,
+    /// instead of failing the whole batch again and again.
+    /// </summary>
+    private static EntryOutcome Undeliverable(string channel, RedisServerException ex) =>
+        EntryOutcome.DeadLetter($"{ErrorCodes.InvalidField}: the reply could not be published on reply_to '{DocumentEventParser.Truncate(channel)}' ({ex.Message}), so no reply can be sent");
 
     private async Task<(QueryReply Reply, ReadOnlyMemory<float> Vector)> AnswerAsync(QueryRequest request, int ef, double queueMs, long started, CancellationToken cancellationToken)
     {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace StreamRag.IntegrationTests;
+namespace StreamRag.TestSupport;
 
 /// <summary>A worker host running as a real, separate process (as in production), which a test can SIGKILL.</summary>
 public sealed class WorkerProcess : IAsyncDisposable
@@ -67,6 +67,26 @@ public sealed class WorkerProcess : IAsyncDisposable
             {
                 output.AppendLine(line);
             }
+        }
+    }
+
+    /// <summary>Peak resident memory of the process so far (VmHWM), in bytes; 0 once it has exited.</summary>
+    public long PeakMemoryBytes => ReadStatus("VmHWM:");
+
+    /// <summary>Current resident memory of the process (VmRSS), in bytes; 0 once it has exited.</summary>
+    public long MemoryBytes => ReadStatus("VmRSS:");
+
+    private long ReadStatus(string field)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{process.Id}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+            var kb = line?[field.Length..].Trim().Split(' ')[0];
+            return kb is null ? 0 : long.Parse(kb, System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        }
+        catch (IOException)
+        {
+            return 0;
         }
     }
 

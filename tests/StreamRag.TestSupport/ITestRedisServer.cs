@@ -1,6 +1,6 @@
 using StackExchange.Redis;
 
-namespace StreamRag.IntegrationTests;
+namespace StreamRag.TestSupport;
 
 /// <summary>A Redis server tests run against (the shared Redis 8, or a Query Engine server).</summary>
 public interface ITestRedisServer

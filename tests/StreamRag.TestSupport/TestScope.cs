@@ -10,7 +10,7 @@ using StreamRag.Index;
 using StreamRag.Query;
 using StreamRag.Redis;
 
-namespace StreamRag.IntegrationTests;
+namespace StreamRag.TestSupport;
 
 /// <summary>
 /// One test's private corner of the shared server: a unique key prefix (from the test's name and a

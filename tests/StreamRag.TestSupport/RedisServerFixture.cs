@@ -4,9 +4,7 @@ using System.Net.Sockets;
 using StackExchange.Redis;
 using Testcontainers.Redis;
 
-[assembly: AssemblyFixture(typeof(StreamRag.IntegrationTests.RedisServerFixture))]
-
-namespace StreamRag.IntegrationTests;
+namespace StreamRag.TestSupport;
 
 /// <summary>
 /// The one Redis 8 server all integration tests share (each test isolates itself with its own key
@@ -87,17 +85,19 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
     /// A separate local server for a test that changes server-wide state (maxmemory, shutdown,
     /// client kills), so the tests sharing the main server are not disturbed.
     /// </summary>
-    public static async Task<DedicatedRedisServer> StartDedicatedAsync(params string[] extraArgs)
+    public static Task<DedicatedRedisServer> StartDedicatedAsync(params string[] extraArgs) =>
+        StartDedicatedAsync(extraArgs, credentials: null);
+
+    /// <param name="credentials">Appended to the test's own connection string, e.g. <c>user=admin,password=…</c> for a server with an ACL file.</param>
+    public static async Task<DedicatedRedisServer> StartDedicatedAsync(IReadOnlyList<string> extraArgs, string? credentials)
     {
+        ArgumentNullException.ThrowIfNull(extraArgs);
         var port = FreePort();
         var dir = Directory.CreateTempSubdirectory("streamrag-test-redis-").FullName;
-        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await RunScriptAsync(["start", portText, dir, "--appendonly", "no", .. extraArgs]);
-        var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{port},allowAdmin=true");
-        return new DedicatedRedisServer($"127.0.0.1:{port}", port, dir, connection);
+        var server = new DedicatedRedisServer(port, dir, ["--appendonly", "no", .. extraArgs], credentials);
+        await server.StartAsync();
+        return server;
     }
-
-    internal static Task StopLocalAsync(int port) => RunScriptAsync("stop", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public async ValueTask DisposeAsync()
     {
@@ -138,7 +138,7 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
         throw new InvalidOperationException("StreamRag.sln not found above the test binaries");
     }
 
-    internal static async Task RunScriptAsync(params string[] args)
+    public static async Task RunScriptAsync(params string[] args)
     {
         var root = RepositoryRoot();
         var start = new ProcessStartInfo(Path.Combine(root, "deploy", "redis.sh")) { RedirectStandardError = true, RedirectStandardOutput = true };
@@ -157,7 +157,7 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
         }
     }
 
-    internal static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -165,21 +165,123 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
     }
 }
 
-/// <summary>A Redis server started for one test and stopped when it is disposed.</summary>
-public sealed class DedicatedRedisServer(string configuration, int port, string directory, ConnectionMultiplexer connection) : ITestRedisServer, IAsyncDisposable
+/// <summary>
+/// A Redis server started for one test and stopped when it is disposed. It can be stopped and
+/// started again on the same port, with the same data folder and arguments (an AOF restart).
+/// </summary>
+public sealed class DedicatedRedisServer : ITestRedisServer, IAsyncDisposable
 {
-    public string Configuration { get; } = configuration;
+    /// <summary>Client name of the test's own connection, so a test can kill every other client.</summary>
+    public const string TestClientName = "streamrag-test";
 
-    public ConnectionMultiplexer Connection { get; } = connection;
+    private readonly string[] args;
+    private readonly string? credentials;
+    private ConnectionMultiplexer? connection;
 
-    public int Port { get; } = port;
+    internal DedicatedRedisServer(int port, string directory, string[] args, string? credentials)
+    {
+        Port = port;
+        Directory = directory;
+        this.args = args;
+        this.credentials = credentials;
+        Configuration = $"127.0.0.1:{port}";
+    }
 
-    public string Directory { get; } = directory;
+    /// <summary>Configuration string without credentials (append <c>,user=…,password=…</c> for ACL users).</summary>
+    public string Configuration { get; }
+
+    /// <summary>The test's own connection (with the credentials given at start), which reconnects after a restart.</summary>
+    public ConnectionMultiplexer Connection => connection ?? throw new InvalidOperationException("the server was never started");
+
+    public int Port { get; }
+
+    public string Directory { get; }
+
+    public IServer Server => Connection.GetServer(Configuration);
+
+    /// <summary>Starts the server (again) on its port with its folder and arguments; returns once it answers PING.</summary>
+    public async Task StartAsync()
+    {
+        await RedisServerFixture.RunScriptAsync(["start", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), Directory, .. args]);
+        if (connection is null)
+        {
+            var options = ConfigurationOptions.Parse($"{Configuration},allowAdmin=true,name={TestClientName}{(credentials is null ? "" : "," + credentials)}");
+            options.AbortOnConnectFail = false;
+            connection = await ConnectionMultiplexer.ConnectAsync(options);
+        }
+    }
+
+    /// <summary>SHUTDOWN (the AOF, when on, is flushed first), then waits until the process is gone.</summary>
+    public async Task ShutdownAsync(bool save = true)
+    {
+        var pid = ReadPid();
+        try
+        {
+            await Connection.GetDatabase().ExecuteAsync("SHUTDOWN", save ? [] : ["NOSAVE"]);
+        }
+        catch (RedisException)
+        {
+            // The server closes the connection instead of answering: that is success.
+        }
+
+        await WaitExitedAsync(pid, TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>Stops and starts the server on the same port and folder; with AOF on, it reloads its data.</summary>
+    public async Task RestartAsync()
+    {
+        await ShutdownAsync();
+        await StartAsync();
+    }
+
+    private int? ReadPid()
+    {
+        var file = Path.Combine(Directory, "redis.pid");
+        return File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), out var pid) ? pid : null;
+    }
+
+    private static async Task WaitExitedAsync(int? pid, TimeSpan timeout)
+    {
+        if (pid is not { } id)
+        {
+            return;
+        }
+
+        var until = DateTime.UtcNow + timeout;
+        while (File.Exists($"/proc/{id}") && DateTime.UtcNow < until)
+        {
+            await Task.Delay(20);
+        }
+
+        if (File.Exists($"/proc/{id}"))
+        {
+            try
+            {
+                using var process = Process.GetProcessById(id);
+                process.Kill();
+                await process.WaitForExitAsync();
+            }
+            catch (ArgumentException)
+            {
+                // Gone in the meantime.
+            }
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
-        await Connection.DisposeAsync();
-        await RedisServerFixture.StopLocalAsync(Port);
+        if (connection is not null)
+        {
+            if (connection.IsConnected)
+            {
+                await ShutdownAsync(save: false);
+            }
+
+            await connection.DisposeAsync();
+        }
+
+        // A server that never got a connection is stopped through the script (no credentials needed by default).
+        await WaitExitedAsync(ReadPid(), TimeSpan.Zero);
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
