@@ -27,7 +27,7 @@ internal sealed class Fleet : IAsyncDisposable
     public static async Task<Fleet> StartRedisAsync(string root)
     {
         var port = FreePort();
-        var dir = Path.Combine(root, ".run", "bench-redis");
+        var dir = Path.Combine(root, ".run", $"bench-redis-{port}");
         if (Directory.Exists(dir))
         {
             Directory.Delete(dir, recursive: true);
@@ -40,7 +40,9 @@ internal sealed class Fleet : IAsyncDisposable
 
     public void StartWorker(string name, IReadOnlyDictionary<string, string> settings)
     {
-        var dll = Path.Combine(root, "artifacts", "bin", $"StreamRag.{name}", "release", $"StreamRag.{name}.dll");
+        // The workers built beside this program, in the same configuration (release from bench.sh).
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;
+        var dll = Path.Combine(root, "artifacts", "bin", $"StreamRag.{name}", configuration, $"StreamRag.{name}.dll");
         var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(dll);
         start.Environment["Redis__Configuration"] = Configuration;
@@ -94,6 +96,14 @@ internal sealed class Fleet : IAsyncDisposable
     {
         await StopWorkersAsync();
         await RunAsync(Path.Combine(root, "deploy", "redis.sh"), "stop", Port.ToString(CultureInfo.InvariantCulture));
+        try
+        {
+            Directory.Delete(DataDir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover data folder under .run/ is harmless.
+        }
     }
 
     private static async Task RunAsync(string file, params string[] args)

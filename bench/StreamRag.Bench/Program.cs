@@ -11,7 +11,9 @@ using StreamRag.Redis;
 // Every headline figure of the fleet next to raw Redis doing the same work on the same data, in
 // one run on one machine (so noise hits both alike). See docs/benchmarks.md.
 var quick = args.Contains("--quick");
-var n = quick ? 10_000 : 100_000;
+// --smoke: the whole harness on a tiny load, for the test suite (figures meaningless).
+var smoke = args.Contains("--smoke");
+var n = smoke ? 1_000 : quick ? 10_000 : 100_000;
 var nIndex = Array.IndexOf(args, "--n");
 if (nIndex >= 0)
 {
@@ -29,10 +31,10 @@ var outDir = Path.Combine(root, "bench-results");
 const int Dimensions = 384;
 const int K = 10;
 const int Ef = 50;
-var recallQueries = 200;
-var latencySamples = quick ? 300 : 1000;
-var throughputSeconds = quick ? 3 : 8;
-var freshnessSeconds = quick ? 5 : 10;
+var recallQueries = smoke ? 20 : 200;
+var latencySamples = smoke ? 30 : quick ? 300 : 1000;
+var throughputSeconds = smoke ? 1 : quick ? 3 : 8;
+var freshnessSeconds = smoke ? 1 : quick ? 5 : 10;
 var figures = new List<Figure>();
 void Report(Figure f)
 {
@@ -308,7 +310,7 @@ void WriteResults()
 
     Console.WriteLine();
     Console.WriteLine(table);
-    var name = quick ? "quick" : $"n{n}";
+    var name = smoke ? "smoke" : quick ? "quick" : $"n{n}";
     File.WriteAllText(Path.Combine(outDir, $"{name}.md"), table.ToString());
     File.WriteAllText(Path.Combine(outDir, $"{name}.json"), JsonSerializer.Serialize(new
     {
