@@ -21,12 +21,13 @@ public sealed class EmbedderKillTests(RedisServerFixture redis, FaultReport repo
         Assert.Equal(n, produced.Length);
 
         // Kill once a good part is indexed, while the embedder still holds a full window of entries in flight.
+        long pendingAtKill = 0;
         await EventuallyAsync(async () =>
         {
             Assert.False(first.HasExited, first.Output);
-            return await scope.Db.VectorSetLengthAsync(vset) > n / 2;
-        }, "ingestion is well under way", TimeSpan.FromSeconds(120));
-        var pendingAtKill = (await GroupAsync(scope.Db, events, group))!.Value.PendingMessageCount;
+            pendingAtKill = (await GroupAsync(scope.Db, events, group))?.PendingMessageCount ?? 0;
+            return pendingAtKill > 0 && await scope.Db.VectorSetLengthAsync(vset) > n / 2;
+        }, "ingestion is well under way with entries in flight", TimeSpan.FromSeconds(120));
         await first.KillAsync();
         var killed = Stopwatch.GetTimestamp();
         var indexedAtKill = await scope.Db.VectorSetLengthAsync(vset);

@@ -21,6 +21,10 @@ public sealed class MemoryPressureTests(FaultReport report)
         await using var embedder = WorkerProcess.Start("Embedder", settings);
         var db = scope.Db;
 
+        // Its consumer group must exist before memory is full: creating it is a write, refused with OOM.
+        await EventuallyAsync(async () => await db.KeyExistsAsync(scope.Keys.DocumentEvents)
+            && (await db.StreamGroupInfoAsync(scope.Keys.DocumentEvents)).Any(g => g.Name == scope.Keys.EmbedderGroup), "the embedder has created its group", TimeSpan.FromSeconds(60), () => embedder.Output);
+
         // About 1.3 kB of text per document (one passage): the index and the stream fill memory fast.
         static string Text(int i) => string.Join(' ', Enumerable.Range(0, 150).Select(w => $"w{(i * 31 + w) % 5000}")) + $" doc{i}";
         NameValueEntry[] Event(int i) => [new("id", $"d{i}"), new("version", 1), new("content", Text(i))];
