@@ -120,30 +120,14 @@ public sealed class VectorSetIndex(RedisConnections connections, KeySchema keys,
         return await HydrateAsync(await DatabaseAsync(), query.Tenant, found);
     }
 
-    public async Task<long> GetEpochAsync(string tenant, CancellationToken cancellationToken)
-    {
-        var db = await DatabaseAsync();
-        var epochs = await Task.WhenAll(keys.PartitionsOf(tenant).Select(p => db.StringGetAsync(p.Epoch)));
-        return epochs.Sum(e => (long?)e ?? 0);
-    }
+    public async Task<long> GetEpochAsync(string tenant, CancellationToken cancellationToken) =>
+        await PartitionReads.EpochAsync(await DatabaseAsync(), keys, tenant);
 
-    public async Task<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken)
-    {
-        var db = await DatabaseAsync();
-        return (await db.SetMembersAsync(keys.Tenants)).Select(t => (string)t!).Order(StringComparer.Ordinal).ToArray();
-    }
+    public async Task<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken) =>
+        await PartitionReads.TenantsAsync(await DatabaseAsync(), keys);
 
-    public async Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken)
-    {
-        var db = await DatabaseAsync();
-        var due = await Task.WhenAll(keys.PartitionsOf(tenant).Select(p =>
-            db.SortedSetRangeByScoreWithScoresAsync(p.ExpiryIndex, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit)));
-        return due.SelectMany(x => x)
-            .OrderBy(e => e.Score)
-            .Take(limit)
-            .Select(e => new ExpiringDocument((string)e.Element!, DateTimeOffset.FromUnixTimeMilliseconds((long)e.Score)))
-            .ToArray();
-    }
+    public async Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        await PartitionReads.DueForExpiryAsync(await DatabaseAsync(), keys, tenant, now, limit);
 
     public async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {

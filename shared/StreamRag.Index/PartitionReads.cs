@@ -1,0 +1,39 @@
+using StackExchange.Redis;
+using StreamRag.Redis;
+
+namespace StreamRag.Index;
+
+/// <summary>
+/// Reads of the per-partition metadata every engine keeps in the same keys (epoch, tenant set,
+/// expiry index), so both engines answer them the same way.
+/// </summary>
+public static class PartitionReads
+{
+    public static async Task<long> EpochAsync(IDatabase db, KeySchema keys, string tenant)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(keys);
+        var epochs = await Task.WhenAll(keys.PartitionsOf(tenant).Select(p => db.StringGetAsync(p.Epoch)));
+        return epochs.Sum(e => (long?)e ?? 0);
+    }
+
+    public static async Task<IReadOnlyList<string>> TenantsAsync(IDatabase db, KeySchema keys)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(keys);
+        return (await db.SetMembersAsync(keys.Tenants)).Select(t => (string)t!).Order(StringComparer.Ordinal).ToArray();
+    }
+
+    public static async Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(IDatabase db, KeySchema keys, string tenant, DateTimeOffset now, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(keys);
+        var due = await Task.WhenAll(keys.PartitionsOf(tenant).Select(p =>
+            db.SortedSetRangeByScoreWithScoresAsync(p.ExpiryIndex, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit)));
+        return due.SelectMany(x => x)
+            .OrderBy(e => e.Score)
+            .Take(limit)
+            .Select(e => new ExpiringDocument((string)e.Element!, DateTimeOffset.FromUnixTimeMilliseconds((long)e.Score)))
+            .ToArray();
+    }
+}
