@@ -129,14 +129,7 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
     {
         ArgumentNullException.ThrowIfNull(document);
         var chunks = document.Chunks?.OrderBy(c => c.Index).ToArray();
-        if (chunks is not null)
-        {
-            var wrong = chunks.FirstOrDefault(c => c.Vector.Length != settings.Dimensions);
-            if (wrong is not null)
-            {
-                throw new DimensionMismatchException(settings.Dimensions, wrong.Vector.Length);
-            }
-        }
+        document.EnsureDimensions(settings.Dimensions);
 
         var partition = keys.PartitionOf(document.Tenant, document.Id);
         var args = new List<RedisValue>(10 + (2 * (chunks?.Length ?? 0)))

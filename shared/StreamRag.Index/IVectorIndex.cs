@@ -84,7 +84,18 @@ public sealed record IndexedDocument(
     DateTimeOffset Timestamp,
     IReadOnlyList<string> Tags,
     DateTimeOffset? ExpiresAt,
-    IReadOnlyList<IndexedChunk>? Chunks);
+    IReadOnlyList<IndexedChunk>? Chunks)
+{
+    /// <summary>Refuses chunks whose vectors cannot fit an index of <paramref name="dimensions"/>, before anything is written.</summary>
+    public void EnsureDimensions(int dimensions)
+    {
+        var wrong = Chunks?.FirstOrDefault(c => c.Vector.Length != dimensions);
+        if (wrong is not null)
+        {
+            throw new DimensionMismatchException(dimensions, wrong.Vector.Length);
+        }
+    }
+}
 
 /// <summary>One passage with its embedding.</summary>
 public sealed record IndexedChunk(int Index, string Text, ReadOnlyMemory<float> Vector);

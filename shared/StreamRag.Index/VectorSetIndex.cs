@@ -41,14 +41,7 @@ public sealed class VectorSetIndex(RedisConnections connections, KeySchema keys,
     {
         ArgumentNullException.ThrowIfNull(document);
         var chunks = document.Chunks;
-        if (chunks is not null)
-        {
-            var wrong = chunks.FirstOrDefault(c => c.Vector.Length != settings.Dimensions);
-            if (wrong is not null)
-            {
-                throw new DimensionMismatchException(settings.Dimensions, wrong.Vector.Length);
-            }
-        }
+        document.EnsureDimensions(settings.Dimensions);
 
         var partition = keys.PartitionOf(document.Tenant, document.Id);
         var args = new List<RedisValue>(14 + (2 * (chunks?.Count ?? 0)))

@@ -1,3 +1,4 @@
+using StreamRag.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace StreamRag.Monitor;
@@ -13,32 +14,11 @@ internal sealed partial class MonitorWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
-        // A periodic timer keeps a tick that falls due during a slow evaluation, so none is lost.
-        using var timer = new PeriodicTimer(options.Value.EvaluationInterval, time);
-        var failures = 0;
-        try
+        await PeriodicPass.RunAsync(options.Value.EvaluationInterval, time, monitor.EvaluateOnceAsync, (ex, failures) =>
         {
-            do
-            {
-                try
-                {
-                    await monitor.EvaluateOnceAsync(stoppingToken);
-                    failures = 0;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-                {
-                    // Redis down, or a bug: either way the next interval tries again, and the failures counter shows it.
-                    failures++;
-                    metrics.EvaluationFailures.Add(1);
-                    Log.EvaluationFailed(logger, ex, failures);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
+            metrics.EvaluationFailures.Add(1);
+            Log.EvaluationFailed(logger, ex, failures);
+        }, stoppingToken);
     }
 
     private static partial class Log

@@ -1,3 +1,4 @@
+using StreamRag.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace StreamRag.Sweeper;
@@ -12,33 +13,11 @@ internal sealed partial class SweeperWorker(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // A periodic timer, not a delay after each pass: a tick that falls due during a long pass is
-        // kept, so a backlog is followed by the next pass at once.
-        using var timer = new PeriodicTimer(options.Value.Interval, time);
-        var failures = 0;
-        try
+        await PeriodicPass.RunAsync(options.Value.Interval, time, sweeper.SweepOnceAsync, (ex, failures) =>
         {
-            do
-            {
-                try
-                {
-                    await sweeper.SweepOnceAsync(stoppingToken);
-                    failures = 0;
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-                {
-                    // Redis down, or a bug: either way the next interval tries again, and the failures counter shows it.
-                    failures++;
-                    metrics.Failures.Add(1);
-                    Log.PassFailed(logger, ex, failures);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Stopping.
-        }
+            metrics.Failures.Add(1);
+            Log.PassFailed(logger, ex, failures);
+        }, stoppingToken);
     }
 
     private static partial class Log
