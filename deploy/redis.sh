@@ -11,7 +11,8 @@
 #                                          127.0.0.1:PORT..PORT+5 (cluster bus on PORT+10000..PORT+10005),
 #                                          node data in DIR/<port>; prints its seed nodes
 #                                          (host:port,host:port,...) once every slot is served and
-#                                          every replica is in sync
+#                                          every replica is in sync; ARGS go to the nodes it starts
+#                                          (e.g. --appendonly no, --cluster-node-timeout 2000)
 #   deploy/redis.sh cluster-stop PORT      SHUTDOWN the six nodes of the cluster on PORT..PORT+5 (if any)
 #   deploy/redis.sh cli ARGS...            run redis-cli (the one matching the server)
 #
