@@ -3,17 +3,23 @@
 #                    "N passed, N failed, N skipped"
 # ./test.sh faults   the same, for the fault, abuse and access suite alone (tests/StreamRag.FaultTests;
 #                    docs/faults.md); its measured rows go to .run/fault-report.jsonl
+# ./test.sh cluster  the cluster stage alone: the integration scenarios marked [ClusterScenario] and
+#                    the [ClusterOnly] tests, against a local Redis Cluster of 3 masters and 3
+#                    replicas (deploy/redis.sh cluster, on free ports) with Redis:Shards=3
 #
 # Redis for the integration tests: STREAMRAG_TEST_REDIS if set; else a redis:8 container when a
 # Docker engine answers; else a local server from deploy/redis.sh (installed here if missing).
+# The cluster stage always starts its own cluster (STREAMRAG_TEST_REDIS does not apply to it).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 stage="${1:-all}"
+cluster_stage=0
 case "$stage" in
-  all) projects=(tests/*/*.csproj) ;;
+  all) projects=(tests/*/*.csproj); cluster_stage=1 ;;
   faults) projects=(tests/StreamRag.FaultTests/StreamRag.FaultTests.csproj) ;;
-  *) echo "usage: ./test.sh [faults]" >&2; exit 2 ;;
+  cluster) projects=(); cluster_stage=1 ;;
+  *) echo "usage: ./test.sh [faults | cluster]" >&2; exit 2 ;;
 esac
 
 results=.run/test-results
@@ -35,12 +41,21 @@ if ! dotnet build StreamRag.sln -c Release -nologo -v quiet -clp:ErrorsOnly; the
 fi
 
 status=0
-for project in "${projects[@]}"; do
-  name=$(basename "$project" .csproj)
-  dotnet test "$project" -c Release --no-build -nologo \
-    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+run_tests() { # $1: project, $2: name of its results file, $3: test filter
+  dotnet test "$1" -c Release --no-build -nologo --filter "$3" \
+    --logger "trx;LogFileName=$2.trx" --logger "console;verbosity=normal" \
     --results-directory "$results" || status=1
+}
+for project in "${projects[@]}"; do
+  # The cluster-only tests run in the cluster stage below.
+  run_tests "$project" "$(basename "$project" .csproj)" "Cluster!=only"
 done
+if [ "$cluster_stage" = 1 ]; then
+  began=$SECONDS
+  STREAMRAG_TEST_REDIS='' STREAMRAG_TEST_CLUSTER=1 run_tests tests/StreamRag.IntegrationTests/StreamRag.IntegrationTests.csproj \
+    StreamRag.IntegrationTests.cluster 'Cluster=scenario|Cluster=only'
+  echo "cluster stage: $((SECONDS - began)) s"
+fi
 
 passed=0; failed=0; skipped=0; found=0
 for trx in "$results"/*.trx; do

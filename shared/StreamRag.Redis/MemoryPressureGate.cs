@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -39,7 +38,8 @@ public sealed partial class BackPressureOptionsValidator : IValidateOptions<Back
 /// Closes the intake while Redis memory is nearly full. Redis runs with <c>noeviction</c>, so the
 /// alternative would be failed writes; pausing intake instead leaves events safely in the stream
 /// until memory is freed (retention, operator action), and then resumes by itself.
-/// With no maxmemory set there is no ceiling to measure against, and the gate stays open.
+/// With no maxmemory set there is no ceiling to measure against, and the gate stays open. On a Redis
+/// Cluster the ratio is that of the master nearest its maxmemory.
 /// </summary>
 public sealed partial class MemoryPressureGate(
     RedisConnections connections,
@@ -96,10 +96,13 @@ public sealed partial class MemoryPressureGate(
     {
         try
         {
-            var mux = await connections.GetSharedAsync();
-            var info = await mux.GetServers()[0].InfoAsync("memory");
-            var (used, max) = ParseMemory(info.SelectMany(g => g));
-            MemoryRatio = max > 0 ? (double)used / max : 0;
+            // On a cluster, every master: the fullest one refuses writes first.
+            if (await RedisPrimaries.FullestMemoryAsync(await connections.GetSharedAsync()) is not { } memory)
+            {
+                return;
+            }
+
+            MemoryRatio = memory.Max > 0 ? (double)memory.Used / memory.Max : 0;
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
@@ -121,24 +124,6 @@ public sealed partial class MemoryPressureGate(
             IsPaused = false;
             Log.Resumed(logger, MemoryRatio);
         }
-    }
-
-    internal static (long Used, long Max) ParseMemory(IEnumerable<KeyValuePair<string, string>> info)
-    {
-        long used = 0, max = 0;
-        foreach (var (name, value) in info)
-        {
-            if (name == "used_memory")
-            {
-                used = long.Parse(value, CultureInfo.InvariantCulture);
-            }
-            else if (name == "maxmemory")
-            {
-                max = long.Parse(value, CultureInfo.InvariantCulture);
-            }
-        }
-
-        return (used, max);
     }
 
     private static partial class Log

@@ -26,6 +26,7 @@ public sealed class EmbedderTests(RedisServerFixture redis)
         }, "every event is processed and acknowledged");
 
     [Fact]
+    [ClusterScenario]
     public async Task Update_ReplacesChunks_NoStaleChunkLeft()
     {
         await using var scope = new TestScope(redis);
@@ -66,6 +67,7 @@ public sealed class EmbedderTests(RedisServerFixture redis)
     }
 
     [Fact]
+    [ClusterScenario]
     public async Task OlderVersion_IsAcknowledgedAndIgnored()
     {
         await using var scope = new TestScope(redis);
@@ -119,6 +121,7 @@ public sealed class EmbedderTests(RedisServerFixture redis)
     }
 
     [Fact]
+    [ClusterScenario]
     public async Task PoisonEvents_AreDeadLetteredWithReason_WhileGoodOnesFlow()
     {
         await using var scope = new TestScope(redis);
@@ -273,11 +276,12 @@ public sealed class EmbedderTests(RedisServerFixture redis)
         }
 
         batch.Execute();
-        var vset = scope.Keys.PartitionOf("default", "d0").VectorSet;
+        async Task<long> VectorsAsync() =>
+            (await Task.WhenAll(scope.Keys.PartitionsOf("default").Select(p => scope.Db.VectorSetLengthAsync(p.VectorSet)))).Sum();
         await TestScope.EventuallyAsync(async () =>
         {
             Assert.False(a.HasExited || b.HasExited, $"a worker exited early:\n{a.Output}\n{b.Output}");
-            return await scope.Db.VectorSetLengthAsync(vset) > 600;
+            return await VectorsAsync() > 600;
         }, "ingestion is under way", TimeSpan.FromSeconds(60));
         await a.KillAsync();
 
@@ -297,7 +301,7 @@ public sealed class EmbedderTests(RedisServerFixture redis)
         }
 
         // No duplicate chunk: the vector set holds exactly the chunks the document hashes account for.
-        Assert.Equal(chunks, await scope.Db.VectorSetLengthAsync(vset));
+        Assert.Equal(chunks, await VectorsAsync());
         Assert.Equal(0, await scope.Db.StreamLengthAsync(scope.Keys.DocumentDeadLetters));
         Assert.False(b.HasExited, b.Output);
     }

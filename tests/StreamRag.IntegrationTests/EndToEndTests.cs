@@ -9,6 +9,7 @@ namespace StreamRag.IntegrationTests;
 public sealed class EndToEndTests(RedisServerFixture redis)
 {
     [Fact]
+    [ClusterScenario]
     public async Task DocumentEventThenQuery_ReplyNamesThatDocumentFirst()
     {
         await using var scope = new TestScope(redis);

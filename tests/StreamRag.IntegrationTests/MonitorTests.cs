@@ -73,6 +73,7 @@ public sealed class MonitorTests(RedisServerFixture redis)
     }
 
     [Fact]
+    [ClusterScenario]
     public async Task QueryLatencyAlert_FiresOnce_ResolvesOnce_AndKeepsQuietDuringCooldown()
     {
         await using var scope = new TestScope(redis);
@@ -144,6 +145,7 @@ public sealed class MonitorTests(RedisServerFixture redis)
     }
 
     [Fact]
+    [ClusterScenario]
     public async Task ConsumerGroupsAndDeadLetters_RaiseAndResolveTheirAlerts()
     {
         await using var scope = new TestScope(redis);

@@ -135,6 +135,7 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
     }
 
     [Fact]
+    [ClusterScenario]
     public async Task Filters_RunInTheEngine_AndInjectionMatchesNothingExtra()
     {
         await using var scope = await StartFleetAsync(redis);
@@ -156,6 +157,7 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
     }
 
     [Fact]
+    [ClusterScenario]
     public async Task Tenants_AreIsolated()
     {
         await using var scope = await StartFleetAsync(redis);
@@ -171,6 +173,7 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
     }
 
     [Fact]
+    [ClusterScenario]
     public async Task Cache_HitsOnRepeat_AndAnyIndexChangeInvalidatesIt()
     {
         await using var scope = await StartFleetAsync(redis);
@@ -296,6 +299,7 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
     }
 
     [Fact]
+    [ClusterScenario]
     public async Task ForeignClient_PythonRedis_UsesTheDocumentedContract()
     {
         const string python = "/usr/bin/python3";
@@ -314,8 +318,9 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
         }
 
         await using var scope = await StartFleetAsync(redis);
-        var endpoint = ConfigurationOptions.Parse(redis.Configuration).EndPoints.Single() as System.Net.DnsEndPoint;
-        var ip = ConfigurationOptions.Parse(redis.Configuration).EndPoints.Single() as System.Net.IPEndPoint;
+        // One seed node is enough, on a cluster too: the client discovers the others.
+        var endpoint = ConfigurationOptions.Parse(redis.Configuration).EndPoints[0] as System.Net.DnsEndPoint;
+        var ip = ConfigurationOptions.Parse(redis.Configuration).EndPoints[0] as System.Net.IPEndPoint;
         var (host, port) = endpoint is not null ? (endpoint.Host, endpoint.Port) : (ip!.Address.ToString(), ip.Port);
         var script = Path.Combine(RedisServerFixture.RepositoryRoot(), "tests", "clients", "python_client.py");
         var start = new ProcessStartInfo(python, [script, host, port.ToString(System.Globalization.CultureInfo.InvariantCulture), scope.Prefix])

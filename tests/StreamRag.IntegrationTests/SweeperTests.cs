@@ -45,9 +45,11 @@ public sealed class SweeperTests(RedisServerFixture redis)
 
     private static async Task<StreamEntry[]> DeletionsAsync(TestScope scope) => await scope.Db.StreamRangeAsync(scope.Keys.DocumentDeletions);
 
-    private static async Task<long> OutboxLengthAsync(TestScope scope) => await scope.Db.StreamLengthAsync(scope.Keys.Partition("default", 0).DeletionOutbox);
+    private static async Task<long> OutboxLengthAsync(TestScope scope) =>
+        (await Task.WhenAll(scope.Keys.PartitionsOf("default").Select(p => scope.Db.StreamLengthAsync(p.DeletionOutbox)))).Sum();
 
     [Fact]
+    [ClusterScenario]
     public async Task Host_DeletesADocumentOnceDue_FromSearchMetadataAndExpiryIndex_WithOneAuditRecord()
     {
         await using var scope = new TestScope(redis);
@@ -74,14 +76,13 @@ public sealed class SweeperTests(RedisServerFixture redis)
 
         await AdvanceAsync(1);
 
-        var partition = scope.Keys.Partition("default", 0);
         Assert.Equal(2, (await index.GetStatsAsync(Ct)).Vectors);
         Assert.DoesNotContain("a", (await index.SearchAsync(new VectorQuery("default", Doc("a", 3, null, 3).Chunks![0].Vector, 10, QueryFilters.None, null), Ct)).Select(h => h.DocumentId));
         var state = await index.GetStateAsync("default", "a", Ct);
         Assert.True(state!.Deleted);
         Assert.Equal(3, state.Version);
-        Assert.Null(await scope.Db.SortedSetScoreAsync(partition.ExpiryIndex, "a"));
-        Assert.NotNull(await scope.Db.SortedSetScoreAsync(partition.ExpiryIndex, "b"));
+        Assert.Null(await scope.Db.SortedSetScoreAsync(scope.Keys.PartitionOf("default", "a").ExpiryIndex, "a"));
+        Assert.NotNull(await scope.Db.SortedSetScoreAsync(scope.Keys.PartitionOf("default", "b").ExpiryIndex, "b"));
 
         var record = Assert.Single(await DeletionsAsync(scope));
         Assert.Equal("default", (string?)record[DocumentDeletionFields.Tenant]);
@@ -116,7 +117,7 @@ public sealed class SweeperTests(RedisServerFixture redis)
         Assert.True(report.LargestBatch <= batch, $"a script call was given {report.LargestBatch} documents");
         Assert.True(report.Batches >= expiring / batch, $"{report.Batches} batches");
         Assert.Equal(200, (await index.GetStatsAsync(Ct)).Vectors);
-        Assert.Equal(0, await scope.Db.SortedSetLengthAsync(scope.Keys.Partition("default", 0).ExpiryIndex));
+        Assert.Equal(0, (await Task.WhenAll(scope.Keys.PartitionsOf("default").Select(p => scope.Db.SortedSetLengthAsync(p.ExpiryIndex)))).Sum());
         Assert.Equal(expiring, await scope.Db.StreamLengthAsync(scope.Keys.DocumentDeletions));
         Assert.Equal(0, await OutboxLengthAsync(scope));
     }
@@ -203,6 +204,7 @@ public sealed class SweeperTests(RedisServerFixture redis)
     }
 
     [Fact]
+    [ClusterScenario]
     public async Task DeletionRecords_LeftByACrashedSweeper_ArePublishedByAnother()
     {
         await using var scope = new TestScope(redis);

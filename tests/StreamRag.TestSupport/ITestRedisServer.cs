@@ -9,4 +9,10 @@ public interface ITestRedisServer
     string Configuration { get; }
 
     ConnectionMultiplexer Connection { get; }
+
+    /// <summary>
+    /// Index partitions per tenant (<c>Redis:Shards</c>) the scenarios run with: 3 on a Redis
+    /// Cluster, so a tenant's partitions land on different nodes; else 1.
+    /// </summary>
+    int Shards => 1;
 }

@@ -8,14 +8,24 @@ namespace StreamRag.TestSupport;
 
 /// <summary>
 /// The one Redis 8 server all integration tests share (each test isolates itself with its own key
-/// prefix). Where it comes from, in order: <c>STREAMRAG_TEST_REDIS</c>; a <c>redis:8</c> container
-/// when a Docker engine answers; else a local server started from <c>deploy/redis.sh</c> on a free
-/// port and stopped afterwards.
+/// prefix). Where it comes from, in order: <c>STREAMRAG_TEST_REDIS</c>; a local Redis Cluster
+/// (3 masters, 3 replicas) from <c>deploy/redis.sh cluster</c> when <c>STREAMRAG_TEST_CLUSTER</c>
+/// is <c>1</c> (the cluster stage of <c>./test.sh</c>); a <c>redis:8</c> container when a Docker
+/// engine answers; else a local server started from <c>deploy/redis.sh</c> on a free port and
+/// stopped afterwards. On a cluster (started here or named by <c>STREAMRAG_TEST_REDIS</c>) the
+/// scenarios run with <see cref="ClusterShards"/> partitions per tenant.
 /// </summary>
 public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
 {
+    /// <summary>Set to <c>1</c> to run the shared server as a local Redis Cluster.</summary>
+    public const string ClusterVariable = "STREAMRAG_TEST_CLUSTER";
+
+    /// <summary>Partitions per tenant on a cluster: one per master of the local cluster.</summary>
+    public const int ClusterShards = 3;
+
     private RedisContainer? container;
     private int localPort;
+    private int clusterPort;
     private string? localDir;
 
     /// <summary>StackExchange.Redis configuration string of the server.</summary>
@@ -26,12 +36,33 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
 
     public ConnectionMultiplexer Connection { get; private set; } = null!;
 
+    /// <summary>True when the server is a Redis Cluster.</summary>
+    public bool IsCluster { get; private set; }
+
+    public int Shards => IsCluster ? ClusterShards : 1;
+
+    /// <summary>First port and data folder of the cluster this fixture started (null otherwise).</summary>
+    public (int Port, string Directory)? LocalCluster => clusterPort == 0 ? null : (clusterPort, localDir!);
+
+    /// <summary>Skips the test unless the server is a Redis Cluster.</summary>
+    public void RequireCluster()
+    {
+        if (!IsCluster)
+        {
+            Assert.Skip($"needs a Redis Cluster: ./test.sh cluster runs it ({ClusterVariable}=1)");
+        }
+    }
+
     public async ValueTask InitializeAsync()
     {
         var given = Environment.GetEnvironmentVariable("STREAMRAG_TEST_REDIS");
         if (!string.IsNullOrWhiteSpace(given))
         {
             (Configuration, Origin) = (given, "STREAMRAG_TEST_REDIS");
+        }
+        else if (Environment.GetEnvironmentVariable(ClusterVariable) == "1")
+        {
+            (Configuration, Origin) = (await StartClusterAsync(), "deploy/redis.sh cluster (local)");
         }
         else if (await TryStartContainerAsync() is { } fromDocker)
         {
@@ -43,6 +74,7 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
         }
 
         Connection = await ConnectionMultiplexer.ConnectAsync(ConfigurationOptions.Parse(Configuration) is var o && (o.AllowAdmin = true) ? o : o);
+        IsCluster = Connection.GetServers().Any(s => s.ServerType == ServerType.Cluster);
     }
 
     private async Task<string?> TryStartContainerAsync()
@@ -81,6 +113,47 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
         return $"127.0.0.1:{localPort}";
     }
 
+    private async Task<string> StartClusterAsync()
+    {
+        clusterPort = FreePortRange(6, busOffset: 10000);
+        localDir = Directory.CreateTempSubdirectory("streamrag-test-cluster-").FullName;
+        var port = clusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return (await RunScriptAsync("cluster", port, localDir, "--appendonly", "no", "--maxmemory", "1gb")).Trim();
+    }
+
+    /// <summary>
+    /// A first port of <paramref name="count"/> free consecutive ports whose cluster bus ports
+    /// (port + <paramref name="busOffset"/>) are free too, below the ephemeral range so that
+    /// outgoing connections do not take them meanwhile.
+    /// </summary>
+    public static int FreePortRange(int count, int busOffset)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var first = Random.Shared.Next(20000, 30000 - count);
+            if (Enumerable.Range(first, count).All(p => IsFree(p) && IsFree(p + busOffset)))
+            {
+                return first;
+            }
+        }
+
+        throw new InvalidOperationException($"no {count} free consecutive ports found between 20000 and 30000");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
     /// A separate local server for a test that changes server-wide state (maxmemory, shutdown,
     /// client kills), so the tests sharing the main server are not disturbed.
@@ -111,9 +184,11 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
             await container.DisposeAsync();
         }
 
-        if (localPort != 0)
+        if (localPort != 0 || clusterPort != 0)
         {
-            await RunScriptAsync("stop", localPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await (localPort != 0
+                ? RunScriptAsync("stop", localPort.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                : RunScriptAsync("cluster-stop", clusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             try
             {
                 Directory.Delete(localDir!, recursive: true);
@@ -138,8 +213,22 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
         throw new InvalidOperationException("StreamRag.sln not found above the test binaries");
     }
 
-    public static async Task RunScriptAsync(params string[] args)
+    /// <summary>Runs <c>deploy/redis.sh</c>; returns its standard output, throws with its messages when it fails.</summary>
+    public static async Task<string> RunScriptAsync(params string[] args)
     {
+        var (exitCode, stdout, stderr) = await RunScriptAsync(new Dictionary<string, string>(), args);
+        if (exitCode != 0)
+        {
+            throw new InvalidOperationException($"deploy/redis.sh {string.Join(' ', args)} failed ({exitCode}): {stderr}{stdout}");
+        }
+
+        return stdout;
+    }
+
+    /// <summary>Runs <c>deploy/redis.sh</c> with extra environment variables; returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunScriptAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
         var root = RepositoryRoot();
         var start = new ProcessStartInfo(Path.Combine(root, "deploy", "redis.sh")) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var arg in args)
@@ -147,14 +236,16 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
             start.ArgumentList.Add(arg);
         }
 
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"deploy/redis.sh {string.Join(' ', args)} failed ({process.ExitCode}): {await stderr}{await stdout}");
-        }
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     public static int FreePort()

@@ -25,7 +25,7 @@ public sealed class TestScope : IAsyncDisposable
         Redis = redis;
         var name = new string(test.Where(char.IsLetterOrDigit).Take(16).ToArray());
         Prefix = $"t{name}{Guid.NewGuid().ToString("N")[..6]}";
-        Keys = new KeySchema(Prefix, 1);
+        Keys = new KeySchema(Prefix, redis.Shards);
     }
 
     public ITestRedisServer Redis { get; }
@@ -43,6 +43,7 @@ public sealed class TestScope : IAsyncDisposable
         {
             ["Redis:Configuration"] = Redis.Configuration,
             ["Redis:KeyPrefix"] = Prefix,
+            ["Redis:Shards"] = Keys.Shards.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Consumer:ClaimIdle"] = "00:00:02",
             ["Consumer:ClaimInterval"] = "00:00:00.500",
             ["Consumer:BlockTimeout"] = "00:00:00.500",
@@ -85,7 +86,7 @@ public sealed class TestScope : IAsyncDisposable
     /// <summary>Connections to this scope's server, closed with the scope.</summary>
     public RedisConnections Connections()
     {
-        var connections = new RedisConnections(Options.Create(new RedisOptions { Configuration = Redis.Configuration, KeyPrefix = Prefix }));
+        var connections = new RedisConnections(Options.Create(new RedisOptions { Configuration = Redis.Configuration, KeyPrefix = Prefix, Shards = Keys.Shards }));
         disposables.Add(connections);
         return connections;
     }
@@ -132,11 +133,13 @@ public sealed class TestScope : IAsyncDisposable
             await d.DisposeAsync();
         }
 
-        // Remove this test's keys so the shared server stays small.
-        var server = Redis.Connection.GetServers()[0];
-        await foreach (var key in server.KeysAsync(pattern: $"{Prefix}:*", pageSize: 1000))
+        // Remove this test's keys so the shared server stays small (on a cluster, from every master).
+        foreach (var server in RedisPrimaries.Of(Redis.Connection))
         {
-            await Db.KeyDeleteAsync(key, CommandFlags.FireAndForget);
+            await foreach (var key in server.KeysAsync(pattern: $"{Prefix}:*", pageSize: 1000))
+            {
+                await Db.KeyDeleteAsync(key, CommandFlags.FireAndForget);
+            }
         }
     }
 }

@@ -9,6 +9,10 @@ import redis
 
 host, port, prefix = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 r = redis.Redis(host=host, port=port)
+if r.info("cluster").get("cluster_enabled"):
+    # A Redis Cluster: a cluster client sends each command to the node that holds its key.
+    from redis.cluster import RedisCluster
+    r = RedisCluster(host=host, port=port)
 requests = f"{prefix}:{{queries}}:requests"
 channel = f"{prefix}:py-replies"
 

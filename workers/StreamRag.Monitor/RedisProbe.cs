@@ -28,7 +28,9 @@ internal sealed record RedisSnapshot(
 /// <summary>
 /// Reads Redis for the monitor: INFO memory/clients/stats, index size and memory, stream lengths,
 /// consumer-group lag and pending, live consumers, dead-letter lengths. About a dozen commands per
-/// evaluation plus two per index partition, whatever the traffic.
+/// evaluation plus two per index partition, whatever the traffic. On a Redis Cluster INFO is read
+/// from every master: memory is that of the master nearest its maxmemory (it refuses writes
+/// first), clients, ops and evictions are summed.
 /// </summary>
 internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, IVectorIndex index, IOptions<AlertOptions> alerts) : IAsyncDisposable
 {
@@ -50,30 +52,33 @@ internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, I
     {
         var db = (await connections.GetSharedAsync()).GetDatabase();
         var adminMux = await admin.Value;
-        var server = adminMux.GetServer(adminMux.GetEndPoints()[0]);
-        var infoTasks = InfoSections.Select(section => server.InfoRawAsync(section)).ToArray();
+        var infoTasks = RedisPrimaries.Of(adminMux).Select(ReadInfoAsync).ToArray();
         var lengths = Streams.Concat(DeadLetters).Select(k => (Key: k, Length: db.StreamLengthAsync(k))).ToArray();
         var groups = Groups.Select(g => ReadGroupAsync(db, g)).ToArray();
         var stats = index.GetStatsAsync(cancellationToken);
 
-        var info = ParseInfo(string.Join('\n', await Task.WhenAll(infoTasks)));
+        var infos = await Task.WhenAll(infoTasks);
+        var fullest = infos.Length == 0 ? (0, 0) : RedisPrimaries.Fullest(infos.Select(i => (Long(i, "used_memory"), Long(i, "maxmemory"))));
         await Task.WhenAll(lengths.Select(l => l.Length));
         var streamLengths = lengths.Take(Streams.Count).ToDictionary(l => l.Key.ToString(), l => l.Length.Result, StringComparer.Ordinal);
         var deadLengths = lengths.Skip(Streams.Count).ToDictionary(l => l.Key.ToString(), l => l.Length.Result, StringComparer.Ordinal);
         var groupStates = (await Task.WhenAll(groups)).OfType<GroupState>().ToArray();
 
         return new RedisSnapshot(
-            Long(info, "used_memory"),
-            Long(info, "maxmemory"),
-            Long(info, "connected_clients"),
-            Long(info, "blocked_clients"),
-            Double(info, "instantaneous_ops_per_sec"),
-            Long(info, "evicted_keys"),
+            fullest.Used,
+            fullest.Max,
+            infos.Sum(i => Long(i, "connected_clients")),
+            infos.Sum(i => Long(i, "blocked_clients")),
+            infos.Sum(i => Double(i, "instantaneous_ops_per_sec")),
+            infos.Sum(i => Long(i, "evicted_keys")),
             await stats,
             streamLengths,
             deadLengths,
             groupStates);
     }
+
+    private static async Task<Dictionary<string, string>> ReadInfoAsync(IServer server) =>
+        ParseInfo(string.Join('\n', await Task.WhenAll(InfoSections.Select(section => server.InfoRawAsync(section)))));
 
     private async Task<GroupState?> ReadGroupAsync(IDatabase db, WatchedGroup watched)
     {
