@@ -5,26 +5,36 @@ namespace StreamRag.Embedding;
 
 /// <summary>
 /// Which embedding model turns text into vectors, and how it is called (configuration section
-/// <c>Embedding</c>). See docs/providers.md for every option and for pointing the <c>openai</c>
-/// provider at Azure OpenAI, Ollama, vLLM, TEI or LM Studio.
+/// <c>Embedding</c>). See docs/providers.md for every option, for the local models, and for pointing
+/// the <c>openai</c> provider at Azure OpenAI, Ollama, vLLM, TEI or LM Studio.
 /// </summary>
 public sealed class EmbeddingOptions : IValidatableObject
 {
     public const string Section = "Embedding";
 
+    public const string LocalProvider = "local";
     public const string HashingProvider = "hashing";
     public const string OpenAIProvider = "openai";
 
     /// <summary>
-    /// <c>hashing</c>: offline, no model weights, no network (the default). <c>openai</c>: any
-    /// server that speaks the OpenAI <c>/v1/embeddings</c> API.
+    /// <c>local</c> (the default): a sentence-embedding model run in-process by ONNX Runtime, no
+    /// network. <c>hashing</c>: lexical feature hashing, no model at all. <c>openai</c>: any server
+    /// that speaks the OpenAI <c>/v1/embeddings</c> API.
     /// </summary>
     [Required]
-    [RegularExpression("^(hashing|openai)$")]
-    public string Provider { get; set; } = HashingProvider;
+    [RegularExpression("^(local|hashing|openai)$")]
+    public string Provider { get; set; } = LocalProvider;
 
-    /// <summary>Model (or Azure deployment) name; required by <c>openai</c>, ignored by <c>hashing</c>.</summary>
+    /// <summary>
+    /// Model name. <c>local</c>: one of <see cref="LocalModelSpec.All"/> (unset means
+    /// <see cref="LocalModelSpec.Default"/>). <c>openai</c>: the model or Azure deployment (required).
+    /// Ignored by <c>hashing</c>.
+    /// </summary>
     public string? Model { get; set; }
+
+    /// <summary>How the <c>local</c> provider runs its model (threads, batching, execution provider).</summary>
+    [ValidateObjectMembers]
+    public LocalEmbeddingOptions Local { get; set; } = new();
 
     /// <summary>Vector dimension; must match the index. A provider that returns another length is refused.</summary>
     [Range(8, 4096)]
@@ -65,6 +75,9 @@ public sealed class EmbeddingOptions : IValidatableObject
     [ValidateObjectMembers]
     public ProviderResilienceOptions Resilience { get; set; } = new();
 
+    /// <summary>The local model <see cref="Model"/> names (the default one when unset), or null if it names none.</summary>
+    public LocalModelSpec? LocalModel => LocalModelSpec.Find(Model);
+
     /// <summary>True when <see cref="Dimensions"/> should be sent with each request.</summary>
     public bool SendsDimensions =>
         RequestDimensions ?? (Model?.StartsWith("text-embedding-3", StringComparison.OrdinalIgnoreCase) ?? false);
@@ -74,6 +87,22 @@ public sealed class EmbeddingOptions : IValidatableObject
         if (Provider == OpenAIProvider && string.IsNullOrWhiteSpace(Model))
         {
             yield return new ValidationResult("Embedding:Model is required when Embedding:Provider is openai", [nameof(Model)]);
+        }
+
+        if (Provider == LocalProvider)
+        {
+            if (LocalModelSpec.Find(Model) is not { } spec)
+            {
+                yield return new ValidationResult(
+                    $"Embedding:Model ({Model}) is not a local model; Embedding:Provider local runs {string.Join(" or ", LocalModelSpec.All.Select(m => m.Name))}",
+                    [nameof(Model)]);
+            }
+            else if (Dimensions != spec.Dimensions)
+            {
+                yield return new ValidationResult(
+                    $"Embedding:Dimensions ({Dimensions}) must be {spec.Dimensions}, the dimension of {spec.Name} (and Index:Dimensions with it)",
+                    [nameof(Dimensions)]);
+            }
         }
 
         if (!string.IsNullOrWhiteSpace(BaseUrl) && !ProviderEndpoint.IsValidBaseUrl(BaseUrl))

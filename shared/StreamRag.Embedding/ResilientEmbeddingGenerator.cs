@@ -52,6 +52,13 @@ public sealed class ResilientEmbeddingGenerator : DelegatingEmbeddingGenerator<s
             return [];
         }
 
+        if (options?.AdditionalProperties?.ContainsKey(EmbeddingInput.KindKey) == true)
+        {
+            // The input-kind marker is for in-process models; a remote API has no use for it.
+            options = options.Clone();
+            options.AdditionalProperties!.Remove(EmbeddingInput.KindKey);
+        }
+
         GeneratedEmbeddings<Embedding<float>> result;
         try
         {

@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace StreamRag.IntegrationTests;
 
-/// <summary>The benchmark harness runs end to end on a tiny load (no timing is asserted).</summary>
+/// <summary>The benchmark harness runs end to end on a tiny load, the local model's figures included (no timing is asserted).</summary>
 public sealed class BenchSmokeTests
 {
     [Fact]
@@ -22,7 +22,8 @@ public sealed class BenchSmokeTests
 
         var text = await output;
         Assert.True(process.ExitCode == 0, $"bench failed:\n{text}\n{await errors}");
-        foreach (var figure in new[] { "| ingestion |", "| memory per chunk |", "| query latency p50, 1 client |", "| recall@10 |", "| throughput, 16 clients |", "| freshness p99 at 200 events/s |" })
+        foreach (var figure in new[] { "| ingestion |", "| memory per chunk |", "| query latency p50, 1 client |", "| recall@10 |", "| throughput, 16 clients |", "| freshness p99 at 200 events/s |",
+                     "| raw model inference, batch 32 vs batch 1 |", "| model ingestion, 1 embedder |", "| model ingestion, 2 embedders vs 1 |", "| model query latency p50, 1 client |" })
         {
             Assert.Contains(figure, text, StringComparison.Ordinal);
         }

@@ -5,16 +5,22 @@ using StreamRag.Contracts;
 
 namespace StreamRag.IntegrationTests;
 
-/// <summary>One document travels the whole way: raw XADD event in, vector indexed, raw XADD query in, reply out.</summary>
+/// <summary>
+/// One document travels the whole way on the default provider (the local arctic-embed-xs model):
+/// raw XADD event in, vector indexed, raw XADD query in, reply out.
+/// </summary>
 public sealed class EndToEndTests(RedisServerFixture redis)
 {
-    [Fact]
+    [Theory]
     [ClusterScenario]
-    public async Task DocumentEventThenQuery_ReplyNamesThatDocumentFirst()
+    [InlineData("what does the queen bee do in the hive?")]
+    // Shares no content word with the passage: only a semantic model finds it.
+    [InlineData("which insects turn flower juice into something sweet?")]
+    public async Task DocumentEventThenQuery_ReplyNamesThatDocumentFirst(string question)
     {
         await using var scope = new TestScope(redis);
-        await scope.StartEmbedderAsync();
-        await scope.StartQueryWorkerAsync();
+        await scope.StartEmbedderAsync(TestScope.UseLocalModel);
+        await scope.StartQueryWorkerAsync(TestScope.UseLocalModel);
         var ct = TestContext.Current.CancellationToken;
 
         // Exactly what an upstream system would send with redis-cli XADD.
@@ -39,7 +45,7 @@ public sealed class EndToEndTests(RedisServerFixture redis)
 
         await scope.Db.StreamAddAsync(scope.Keys.QueryRequests,
         [
-            new("id", "q1"), new("query", "what does the queen bee do in the hive?"), new("k", "2"), new("reply_to", channel.ToString()),
+            new("id", "q1"), new("query", question), new("k", "2"), new("reply_to", channel.ToString()),
         ]);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -57,6 +63,7 @@ public sealed class EndToEndTests(RedisServerFixture redis)
         Assert.Equal("wiki", results[0].GetProperty("source").GetString());
         Assert.Equal(["nature", "insects"], results[0].GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
         Assert.Contains("queen", results[0].GetProperty("content").GetString(), StringComparison.Ordinal);
+        Assert.Equal("lava", results[1].GetProperty("id").GetString());
         Assert.True(results[0].GetProperty("score").GetDouble() > results[1].GetProperty("score").GetDouble());
         Assert.True(root.GetProperty("timings").GetProperty("total_ms").GetDouble() > 0);
 

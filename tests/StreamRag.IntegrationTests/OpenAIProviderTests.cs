@@ -59,6 +59,10 @@ public sealed class OpenAIProviderTests(RedisServerFixture redis)
         Assert.Equal("ok", reply.RootElement.GetProperty("status").GetString());
         Assert.Equal("bees", reply.RootElement.GetProperty("results")[0].GetProperty("id").GetString());
 
+        // The query worker marks its calls as queries; that marker is for in-process models and never reaches a remote API.
+        Assert.Contains(stub.EmbeddingRequests, r => r.Body.Contains("queen bee", StringComparison.Ordinal));
+        Assert.DoesNotContain(stub.EmbeddingRequests, r => r.Body.Contains(Embedding.EmbeddingInput.KindKey, StringComparison.Ordinal));
+
         // Documents and the question were all embedded by the provider, not locally.
         Assert.Contains(stub.EmbeddingRequests, r => r.Body.Contains("queen bee do", StringComparison.Ordinal));
         Assert.Contains(stub.EmbeddingRequests, r => r.Body.Contains("Volcanoes erupt", StringComparison.Ordinal));

@@ -1,11 +1,13 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using StreamRag.Embedder;
 using StreamRag.Embedding;
+using StreamRag.Embedding.Local;
 using StreamRag.Index;
 using StreamRag.Query;
 using StreamRag.Redis;
@@ -50,6 +52,9 @@ public sealed class TestScope : IAsyncDisposable
             ["Consumer:MaxBackoff"] = "00:00:00.500",
             ["Consumer:DrainTimeout"] = "00:00:02",
             ["Logging:LogLevel:Default"] = "Warning",
+            // Most tests exercise the fleet, not the model: the lexical hashing embedder is instant and
+            // needs no model load. Tests of the local model ask for it (UseLocalModel).
+            ["Embedding:Provider"] = "hashing",
             // Worker processes started by tests must not fight over the default scrape ports.
             ["Metrics:PrometheusPort"] = "0",
         };
@@ -72,6 +77,9 @@ public sealed class TestScope : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, EnvironmentName = "Test" });
         builder.Configuration.AddInMemoryCollection(Settings(overrides));
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddSimpleConsole();
+        // Every in-process host of the test run shares one set of loaded local models: a model load
+        // costs a second or more and ~100 MB, once per process as in production.
+        builder.Services.AddSingleton(LocalModels);
         configure(builder);
         var host = builder.Build();
         await host.StartAsync(TestContext.Current.CancellationToken);
@@ -99,6 +107,12 @@ public sealed class TestScope : IAsyncDisposable
     private readonly List<IAsyncDisposable> disposables = [];
 
     public static HashingEmbeddingGenerator Embedder { get; } = new(384);
+
+    /// <summary>The local models of this test process, loaded on first use and shared by every test and host.</summary>
+    public static LocalEmbeddingModels LocalModels { get; } = new();
+
+    /// <summary>Settings that run a host on the default local model (snowflake-arctic-embed-xs).</summary>
+    public static readonly (string Key, string Value)[] UseLocalModel = [("Embedding:Provider", "local")];
 
     /// <summary>Polls until the condition holds; fails the test with the message after the timeout.</summary>
     public static async Task EventuallyAsync(Func<Task<bool>> condition, string because, TimeSpan? timeout = null)

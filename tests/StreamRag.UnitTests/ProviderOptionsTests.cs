@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StreamRag.Embedding;
+using StreamRag.Embedding.Local;
 using StreamRag.Generation;
 
 namespace StreamRag.UnitTests;
@@ -10,22 +11,58 @@ namespace StreamRag.UnitTests;
 /// <summary>Start-up validation of the provider settings, and what the registrations resolve to.</summary>
 public sealed class ProviderOptionsTests
 {
-    private static ServiceProvider Services(params (string Key, string Value)[] settings)
+    private static ServiceProvider Services(params (string Key, string Value)[] settings) => Services(local: true, settings);
+
+    private static ServiceProvider Services(bool local, params (string Key, string Value)[] settings)
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value)))
             .Build();
-        return new ServiceCollection().AddStreamRagEmbedding(configuration).AddStreamRagAnswers(configuration).BuildServiceProvider();
+        var services = new ServiceCollection().AddStreamRagEmbedding(configuration).AddStreamRagAnswers(configuration);
+        if (local)
+        {
+            services.AddSingleton(SharedLocalModels.Models).AddStreamRagLocalEmbedding();
+        }
+
+        return services.BuildServiceProvider();
     }
 
     [Fact]
-    public void Defaults_AreOfflineHashingWithWordChunksAndExtractiveAnswers()
+    public void Defaults_AreTheLocalArcticModelWithItsOwnTokenChunksAndExtractiveAnswers()
     {
         using var services = Services();
 
+        var generator = Assert.IsType<LocalEmbeddingGenerator>(services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.Equal(("local", "snowflake-arctic-embed-xs", 384), (generator.Metadata().ProviderName, generator.Metadata().DefaultModelId, generator.Metadata().DefaultModelDimensions));
+        Assert.Equal("tokens:snowflake-arctic-embed-xs:200/40", Assert.IsType<WordPieceChunker>(services.GetRequiredService<IChunker>()).Fingerprint);
+        Assert.IsType<ExtractiveAnswerGenerator>(services.GetRequiredService<IAnswerGenerator>());
+    }
+
+    [Fact]
+    public void LocalModel_InAHostWithoutTheLocalProvider_FailsWithAClearMessage()
+    {
+        using var services = Services(local: false);
+
+        var error = Assert.Throws<InvalidOperationException>(() => services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.Contains("built without it", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HashingSettings_ResolveTheHashingGeneratorAndWordChunks()
+    {
+        using var services = Services(("Embedding:Provider", "hashing"));
+
         Assert.IsType<HashingEmbeddingGenerator>(services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
         Assert.IsType<TextChunker>(services.GetRequiredService<IChunker>());
-        Assert.IsType<ExtractiveAnswerGenerator>(services.GetRequiredService<IAnswerGenerator>());
+    }
+
+    [Fact]
+    public void MiniLmSettings_ResolveThatModel()
+    {
+        using var services = Services(("Embedding:Model", "all-MiniLM-L6-v2"), ("Embedding:Local:IntraOpThreads", "2"));
+
+        Assert.Equal("all-MiniLM-L6-v2", services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().Metadata().DefaultModelId);
+        Assert.Equal("tokens:all-MiniLM-L6-v2:200/40", services.GetRequiredService<IChunker>().Fingerprint);
     }
 
     [Fact]
@@ -49,6 +86,11 @@ public sealed class ProviderOptionsTests
     [InlineData("Embedding:BaseUrl", "localhost:11434", "Embedding:BaseUrl")]
     [InlineData("Embedding:Resilience:MaxRetries", "-1", "MaxRetries")]
     [InlineData("Embedding:Tokenizer", "p50k_base", "Tokenizer")]
+    [InlineData("Embedding:Model", "bge-small-en", "is not a local model")]
+    [InlineData("Embedding:Dimensions", "256", "must be 384, the dimension of snowflake-arctic-embed-xs")]
+    [InlineData("Embedding:Local:ExecutionProvider", "rocm", "ExecutionProvider")]
+    [InlineData("Embedding:Local:IntraOpThreads", "-1", "IntraOpThreads")]
+    [InlineData("Embedding:Local:MaxBatchTokens", "100", "MaxBatchTokens")]
     public void InvalidEmbeddingSettings_FailValidation(string key, string value, string message)
     {
         using var services = Services((key, value));
@@ -76,4 +118,10 @@ public sealed class ProviderOptionsTests
         Assert.False(new EmbeddingOptions { Model = "nomic-embed-text" }.SendsDimensions);
         Assert.True(new EmbeddingOptions { Model = "my-matryoshka", RequestDimensions = true }.SendsDimensions);
     }
+}
+
+internal static class GeneratorMetadataExtensions
+{
+    public static EmbeddingGeneratorMetadata Metadata(this IEmbeddingGenerator<string, Embedding<float>> generator) =>
+        generator.GetService<EmbeddingGeneratorMetadata>()!;
 }

@@ -142,7 +142,7 @@ public sealed class TokenChunkerTests
     {
         var chunking = new ChunkingOptions { Size = 100, Overlap = 10 };
 
-        Assert.IsType<TextChunker>(EmbeddingProviders.CreateChunker(new EmbeddingOptions(), chunking));
+        Assert.IsType<TextChunker>(EmbeddingProviders.CreateChunker(new EmbeddingOptions { Provider = "hashing" }, chunking));
         var tokens = Assert.IsType<TokenChunker>(EmbeddingProviders.CreateChunker(
             new EmbeddingOptions { Provider = "openai", Model = "text-embedding-3-small", MaxInputTokens = 512 }, chunking));
         Assert.Equal("tokens:model=text-embedding-3-small:100/10", tokens.Fingerprint);

@@ -2,15 +2,20 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using StreamRag.Client;
 using StreamRag.Contracts;
+using StreamRag.Embedding;
 using StreamRag.Hosting;
 using StreamRag.Index;
 using StreamRag.Redis;
 
 // The demo an operator runs against a live fleet: ingest the bundled corpus through the
 // document-events stream, wait until it is searchable, ask the bundled questions through the
-// query stream and print each answer with its latency. Exits 1 if an answer names the wrong document.
+// query stream and print each answer with its latency. Beside each answer it shows what word
+// matching alone (the hashing-v1 embedder, computed here in-process on the same passages) would
+// have put first, so the paraphrased questions show what the semantic model finds that word
+// matching does not. Exits 1 if an answer of the fleet names the wrong document.
 var corpus = args.ElementAtOrDefault(0) ?? "demo/corpus";
 var questionsFile = args.ElementAtOrDefault(1) ?? "demo/questions.tsv";
 
@@ -25,6 +30,9 @@ using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
 
 var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 var files = Directory.GetFiles(corpus, "*.md").Order(StringComparer.Ordinal).ToArray();
+var model = EmbeddingProviders.Describe(services.GetRequiredService<IOptions<EmbeddingOptions>>().Value);
+Console.WriteLine($"The fleet embeds with {model.ProviderName} {model.DefaultModelId} ({model.DefaultModelDimensions} dimensions), as configured for this run.");
+using var wordMatching = await WordMatching.CreateAsync(files, timeout.Token);
 Console.WriteLine($"Ingesting {files.Length} documents from {corpus} through the document-events stream…");
 var ingest = Stopwatch.StartNew();
 foreach (var file in files)
@@ -45,6 +53,7 @@ foreach (var file in files)
 Console.WriteLine($"All {files.Length} documents searchable after {ingest.ElapsedMilliseconds} ms.\n");
 
 var wrong = 0;
+var wordMatchingRight = 0;
 var questions = (await File.ReadAllLinesAsync(questionsFile, timeout.Token)).Where(l => l.Contains('\t', StringComparison.Ordinal)).ToArray();
 foreach (var line in questions)
 {
@@ -63,19 +72,53 @@ foreach (var line in questions)
     var best = reply.Results.Count > 0 ? reply.Results[0] : null;
     var ok = best?.Id == expected;
     wrong += ok ? 0 : 1;
+    var lexical = wordMatching.Best(question);
+    wordMatchingRight += lexical == expected ? 1 : 0;
     var excerpt = best is null ? "(no result)" : Excerpt(best.Content);
     Console.WriteLine($"Q: {question}");
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"   {(ok ? "✓" : "✗")} {best?.Id ?? "-"} (score {best?.Score:0.000}; expected {expected}) — {roundTrip:0.00} ms round trip, search {reply.Timings.SearchMs:0.00} ms"));
+    Console.WriteLine($"   word matching alone would answer: {(lexical == expected ? "✓" : "✗")} {lexical}");
     Console.WriteLine($"   {excerpt}");
     Console.WriteLine($"   cites: {string.Join(", ", reply.Answer?.Citations ?? [])}\n");
 }
 
-Console.WriteLine($"{questions.Length - wrong} of {questions.Length} answers name the expected document.");
+Console.WriteLine($"{questions.Length - wrong} of {questions.Length} answers name the expected document ({model.DefaultModelId}); word matching alone: {wordMatchingRight} of {questions.Length}.");
 return wrong == 0 ? 0 : 1;
 
 static string Excerpt(string content)
 {
     var text = string.Join(' ', content.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
     return text.Length <= 140 ? text : text[..140] + "…";
+}
+
+/// <summary>The corpus as the lexical hashing embedder sees it: the same 200-word passages, ranked in memory.</summary>
+internal sealed class WordMatching : IDisposable
+{
+    private readonly HashingEmbeddingGenerator embedder = new(384);
+    private readonly List<(string Document, float[] Vector)> passages = [];
+
+    public static async Task<WordMatching> CreateAsync(IEnumerable<string> files, CancellationToken cancellationToken)
+    {
+        var matching = new WordMatching();
+        var chunker = new TextChunker(200, 40);
+        foreach (var file in files)
+        {
+            foreach (var chunk in chunker.Split(await File.ReadAllTextAsync(file, cancellationToken)))
+            {
+                matching.passages.Add((Path.GetFileNameWithoutExtension(file), matching.embedder.Embed(chunk.Text)));
+            }
+        }
+
+        return matching;
+    }
+
+    /// <summary>The document of the passage most similar to the question.</summary>
+    public string Best(string question)
+    {
+        var q = embedder.Embed(question);
+        return passages.MaxBy(p => System.Numerics.Tensors.TensorPrimitives.Dot(q, p.Vector)).Document;
+    }
+
+    public void Dispose() => embedder.Dispose();
 }

@@ -25,6 +25,8 @@ builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
     ["Redis:Configuration"] = redisConfig,
     ["Redis:KeyPrefix"] = prefix,
     ["Index:Dimensions"] = mode == "sweeper" ? "64" : "384",
+    // Vectors of any length, no model: what is measured is the sweeper and the monitor.
+    ["Embedding:Provider"] = "hashing",
     ["Embedding:Dimensions"] = mode == "sweeper" ? "64" : "384",
     ["Sweeper:BatchSize"] = mode == "sweeper" ? args.ElementAtOrDefault(3) ?? "128" : "128",
 });

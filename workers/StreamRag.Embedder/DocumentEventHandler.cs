@@ -92,14 +92,14 @@ internal sealed partial class DocumentEventHandler(
                 offset += plan.Chunks!.Count;
             }
         }
-        catch (Exception ex) when (ex is EmbeddingRequestRejectedException or EmbeddingResponseInvalidException && plans.Length > 1)
+        catch (Exception ex) when (ex is EmbeddingRequestRejectedException or EmbeddingResponseInvalidException or EmbeddingInputTooLongException && plans.Length > 1)
         {
             foreach (var plan in plans)
             {
                 await EmbedPlansAsync([plan], cancellationToken);
             }
         }
-        catch (Exception ex) when (ex is EmbeddingRequestRejectedException or EmbeddingResponseInvalidException)
+        catch (Exception ex) when (ex is EmbeddingRequestRejectedException or EmbeddingResponseInvalidException or EmbeddingInputTooLongException)
         {
             plans[0].Refused = $"{ErrorCodes.InvalidField}: the embedding provider refused this document: {ex.Message}";
         }
@@ -183,7 +183,7 @@ internal sealed partial class DocumentEventHandler(
             metrics.Event("dead_lettered");
             return EntryOutcome.DeadLetter($"{ErrorCodes.InvalidField}: embedding refused: {ex.Message}");
         }
-        catch (Exception ex) when (ex is EmbeddingRequestRejectedException or EmbeddingResponseInvalidException)
+        catch (Exception ex) when (ex is EmbeddingRequestRejectedException or EmbeddingResponseInvalidException or EmbeddingInputTooLongException)
         {
             metrics.Event("dead_lettered");
             return EntryOutcome.DeadLetter($"{ErrorCodes.InvalidField}: the embedding provider refused this document: {ex.Message}");

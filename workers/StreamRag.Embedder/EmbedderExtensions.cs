@@ -1,3 +1,4 @@
+using StreamRag.Embedding.Local;
 using StreamRag.Hosting;
 
 namespace StreamRag.Embedder;
@@ -16,6 +17,7 @@ public static class EmbedderExtensions
             ["Consumer:BatchFillWait"] = "00:00:00.010",
         });
         builder.AddStreamRagCore();
+        builder.Services.AddStreamRagLocalEmbedding();
         builder.Services.AddOptionsWithValidateOnStart<EmbedderOptions, EmbedderOptionsValidator>()
             .Bind(builder.Configuration.GetSection(EmbedderOptions.Section));
         builder.Services.AddSingleton<EmbedderMetrics>();

@@ -1,3 +1,4 @@
+using StreamRag.Embedding.Local;
 using StreamRag.Generation;
 using StreamRag.Hosting;
 
@@ -17,11 +18,13 @@ public static class QueryExtensions
             ["Consumer:BatchFillWait"] = "00:00:00",
         });
         builder.AddStreamRagCore();
+        builder.Services.AddStreamRagLocalEmbedding();
         builder.Services.AddOptionsWithValidateOnStart<QueryOptions, QueryOptionsValidator>().Bind(builder.Configuration.GetSection(QueryOptions.Section));
         builder.Services.AddSingleton<LiveSettings>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveSettings>());
         builder.Services.AddStreamRagAnswers(builder.Configuration);
         builder.Services.AddSingleton<QueryCache>();
+        builder.Services.AddSingleton<QueryEmbedder>();
         builder.Services.AddSingleton<Reranker>();
         builder.Services.AddSingleton<QueryMetrics>();
         builder.Services.AddSingleton<QueryRequestHandler>();

@@ -28,6 +28,10 @@ public sealed class QueryOptions
     [Range(0, 1_000_000)]
     public int CacheEntries { get; set; } = 10_000;
 
+    /// <summary>Query vectors kept in memory (least recently used forgotten first), so a repeated question skips the model; 0 turns it off.</summary>
+    [Range(0, 1_000_000)]
+    public int EmbeddingCacheEntries { get; set; } = 10_000;
+
     /// <summary>Also answer from a previous query whose vector is at least <see cref="SemanticCacheSimilarity"/> similar.</summary>
     public bool SemanticCache { get; set; }
 

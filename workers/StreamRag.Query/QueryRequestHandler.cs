@@ -18,6 +18,7 @@ namespace StreamRag.Query;
 internal sealed partial class QueryRequestHandler(
     IVectorIndex index,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
+    QueryEmbedder queryEmbedder,
     RedisConnections connections,
     KeySchema keys,
     ContractLimits limits,
@@ -40,7 +41,7 @@ internal sealed partial class QueryRequestHandler(
     {
         try
         {
-            var vector = await embedder.GenerateVectorAsync("warm up", cancellationToken: cancellationToken);
+            var vector = await queryEmbedder.EmbedAsync("warm up", cancellationToken);
             await index.SearchAsync(new VectorQuery(DocumentEventParser.DefaultTenant, vector, 1, QueryFilters.None, null), cancellationToken);
             // On a reply channel of the fleet's own namespace: an ACL user may publish nowhere else (deploy/users.acl).
             await (await connections.GetSharedAsync()).GetSubscriber().PublishAsync(keys.ReplyChannel("warm-up"), "");
@@ -102,6 +103,14 @@ internal sealed partial class QueryRequestHandler(
             metrics.Record(reply, null, 0, null);
             return EntryOutcome.Ack;
         }
+        catch (EmbeddingInputTooLongException ex)
+        {
+            // Never truncated: a cut question would be answered as if it were whole.
+            var reply = QueryReply.Failure(parsed.RequestId ?? "", ErrorCodes.TooLarge, $"query: {ex.Message}", Timings(queueMs, 0, 0, started));
+            await PublishAsync(parsed.ReplyTo, reply);
+            metrics.Record(reply, null, 0, null);
+            return EntryOutcome.Ack;
+        }
         catch (Exception ex) when (RedisErrors.IsTransient(ex))
         {
             // Nothing was published: the entry stays pending and is retried.
@@ -146,7 +155,7 @@ internal sealed partial class QueryRequestHandler(
         // The epoch read goes out first and overlaps the embedding.
         var epoch = cache.Enabled ? index.GetEpochAsync(request.Tenant, cancellationToken) : Task.FromResult(0L);
         var embedStart = time.GetTimestamp();
-        var vector = request.Vector ?? await embedder.GenerateVectorAsync(request.Query, cancellationToken: cancellationToken);
+        var vector = request.Vector ?? await queryEmbedder.EmbedAsync(request.Query, cancellationToken);
         var embedMs = time.GetElapsedTime(embedStart).TotalMilliseconds;
 
         string? shape = null;

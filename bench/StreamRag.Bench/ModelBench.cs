@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.AI;
+using StackExchange.Redis;
+using StreamRag.Client;
+using StreamRag.Embedding;
+using StreamRag.Embedding.Local;
+using StreamRag.Redis;
+
+namespace StreamRag.Bench;
+
+/// <summary>
+/// The local model's speed figures, each against a baseline measured in the same run on the same
+/// passages: the raw model (inference in this process, same model and threads) for ingestion and
+/// query embedding, raw VSIM for search, one embedder process for two.
+/// </summary>
+internal sealed class ModelBench(Fleet fleet, string root, int passages, int queries, int threads)
+{
+    private const int K = 10;
+    private const int Ef = 100;
+    private static readonly LocalModelSpec Spec = LocalModelSpec.Default;
+
+    public async Task<List<Figure>> RunAsync()
+    {
+        var figures = new List<Figure>();
+        var texts = Passages(root, passages);
+        using var models = new LocalEmbeddingModels();
+        var model = models.Get(Spec, new LocalEmbeddingOptions { IntraOpThreads = threads });
+        var generator = new LocalEmbeddingGenerator(model);
+        Console.WriteLine($"Model: {Spec.Name}, {threads} intra-op threads, {texts.Length} passages of {texts.Average(model.CountTokens):0} tokens on average");
+
+        // ---- Raw inference: batching must be a win ----
+        await generator.GenerateAsync(texts.Take(8));
+        var batch1 = await RawPassagesPerSecondAsync(generator, texts.Take(Math.Min(texts.Length, 64)).ToArray(), 1);
+        var batch32 = await RawPassagesPerSecondAsync(generator, texts.Take(Math.Min(texts.Length, 256)).ToArray(), 32);
+        figures.Add(new Figure("raw model inference, batch 32 vs batch 1", "passages/s", batch32, batch1, "> 1", "per-passage speed of a batch of 32 over one at a time"));
+        var raw = await RawPassagesPerSecondAsync(generator, texts, 256);
+
+        // ---- Fleet ingestion vs raw inference ----
+        Console.WriteLine("Ingestion through the embedder…");
+        var one = await IngestAsync("bm1", texts, embedders: 1, threads);
+        figures.Add(new Figure("model ingestion, 1 embedder", "chunks/s", one, raw, "≥ 0.9 × raw",
+            $"baseline: raw inference of the same passages in batches of 256, {threads} threads"));
+
+        // ---- Two embedders sharing the group vs one: one thread each, so two use both cores ----
+        Console.WriteLine("One vs two embedders…");
+        var single = await IngestAsync("bm2", texts, embedders: 1, threads: 1);
+        var pair = await IngestAsync("bm3", texts, embedders: 2, threads: 1);
+        figures.Add(new Figure("model ingestion, 2 embedders vs 1", "chunks/s", pair, single, "> 1",
+            "1 intra-op thread per embedder process; baseline: 1 such embedder"));
+
+        // ---- Query latency vs its parts ----
+        Console.WriteLine("Query latency…");
+        figures.AddRange(await QueryLatencyAsync("bm1", generator, texts));
+        return figures;
+    }
+
+    /// <summary>English passages of 60 to 99 words, from the repository's own documentation (the same every run).</summary>
+    public static string[] Passages(string root, int count)
+    {
+        var files = Directory.GetFiles(Path.Combine(root, "docs"), "*.md").Concat(Directory.GetFiles(Path.Combine(root, "demo", "corpus"), "*.md")).Order(StringComparer.Ordinal);
+        var words = string.Join(' ', files.Select(File.ReadAllText)).Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        return Enumerable.Range(0, count).Select(i => string.Join(' ', words, i * 61 % (words.Length - 100), 60 + (i * 7 % 40))).ToArray();
+    }
+
+    private static async Task<double> RawPassagesPerSecondAsync(LocalEmbeddingGenerator generator, string[] texts, int batch)
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (var part in texts.Chunk(batch))
+        {
+            await generator.GenerateAsync(part);
+        }
+
+        return texts.Length / clock.Elapsed.TotalSeconds;
+    }
+
+    private async Task<double> IngestAsync(string prefix, string[] texts, int embedders, int threads)
+    {
+        var settings = Settings(prefix, threads);
+        for (var i = 0; i < embedders; i++)
+        {
+            fleet.StartWorker("Embedder", settings);
+        }
+
+        using var redis = await ConnectionMultiplexer.ConnectAsync(fleet.Configuration);
+        var db = redis.GetDatabase();
+        var keys = new KeySchema(prefix, 1);
+        var vset = keys.PartitionOf("default", "d0").VectorSet;
+
+        // Every embedder has its model loaded and its code warm before the clock starts.
+        const int Warm = 4;
+        for (var i = 0; i < Warm * embedders; i++)
+        {
+            await db.StreamAddAsync(keys.DocumentEvents, [new("id", $"warm{i}"), new("version", 1), new("content", texts[i % texts.Length])]);
+        }
+
+        await WaitForAsync(async () => await db.VectorSetLengthAsync(vset) >= Warm * embedders, "the warm-up documents are indexed");
+        var clock = Stopwatch.StartNew();
+        foreach (var part in Enumerable.Range(0, texts.Length).Chunk(500))
+        {
+            var batch = db.CreateBatch();
+            var adds = part.Select(i => batch.StreamAddAsync(keys.DocumentEvents, [new("id", $"d{i}"), new("version", 1), new("content", texts[i])])).ToArray();
+            batch.Execute();
+            await Task.WhenAll(adds);
+        }
+
+        await WaitForAsync(async () => await db.VectorSetLengthAsync(vset) >= texts.Length + (Warm * embedders), "every passage is indexed");
+        var perSecond = texts.Length / clock.Elapsed.TotalSeconds;
+        await fleet.StopWorkersAsync();
+        return perSecond;
+    }
+
+    private async Task<Figure[]> QueryLatencyAsync(string prefix, LocalEmbeddingGenerator generator, string[] texts)
+    {
+        var settings = Settings(prefix, threads);
+        fleet.StartWorker("Query", settings);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(fleet.Configuration);
+        var db = redis.GetDatabase();
+        var keys = new KeySchema(prefix, 1);
+        var vset = keys.PartitionOf("default", "d0").VectorSet;
+        await using var client = new StreamRagClient(redis, keys);
+
+        // Distinct questions (no cache can answer them), eight words each, from the passages.
+        var questions = Enumerable.Range(0, queries).Select(i => string.Join(' ', texts[i % texts.Length].Split(' ').Skip(10 + (i / texts.Length)).Take(8))).ToArray();
+        await WaitForAsync(async () =>
+        {
+            try
+            {
+                return (await client.QueryAsync("warm up the query worker", new QueryOptions { K = K, Timeout = TimeSpan.FromSeconds(2) })).Status == "ok";
+            }
+            catch (QueryTimeoutException)
+            {
+                return false; // not started yet
+            }
+        }, "the query worker answers");
+        for (var i = 0; i < 10; i++)
+        {
+            await client.QueryAsync($"warm up {i}", new QueryOptions { K = K });
+        }
+
+        var embed = new List<double>();
+        var vsim = new List<double>();
+        var viaFleet = new List<double>();
+        foreach (var question in questions)
+        {
+            var clock = Stopwatch.StartNew();
+            var vector = await generator.GenerateVectorAsync(question, EmbeddingInput.ForQuery());
+            embed.Add(clock.Elapsed.TotalMilliseconds);
+
+            var request = VectorSetSimilaritySearchRequest.ByVector(vector);
+            request.Count = K;
+            request.SearchExplorationFactor = Ef;
+            request.WithScores = true;
+            clock.Restart();
+            using (await db.VectorSetSimilaritySearchAsync(vset, request))
+            {
+                vsim.Add(clock.Elapsed.TotalMilliseconds);
+            }
+
+            clock.Restart();
+            var reply = await client.QueryAsync(question, new QueryOptions { K = K });
+            viaFleet.Add(clock.Elapsed.TotalMilliseconds);
+            if (reply.Status != "ok")
+            {
+                throw new InvalidOperationException($"query failed: {reply.Error?.Code} {reply.Error?.Message}");
+            }
+        }
+
+        await fleet.StopWorkersAsync();
+        var (e, v) = (Stats.Percentile(embed, 50), Stats.Percentile(vsim, 50));
+        return
+        [
+            new Figure("model query latency p50, 1 client", "ms", Stats.Percentile(viaFleet, 50), e + v + 1, "≤ 1 × baseline",
+                string.Create(CultureInfo.InvariantCulture, $"baseline: raw query embedding p50 {e:0.00} ms + raw VSIM p50 {v:0.00} ms + 1 ms; caches off")),
+            new Figure("model query latency p99, 1 client", "ms", Stats.Percentile(viaFleet, 99), Stats.Percentile(embed, 99) + Stats.Percentile(vsim, 99) + 1, null,
+                "baseline: raw embedding p99 + raw VSIM p99 + 1 ms"),
+        ];
+    }
+
+    private Dictionary<string, string> Settings(string prefix, int intraOpThreads) => new()
+    {
+        ["Redis:KeyPrefix"] = prefix,
+        ["Embedding:Provider"] = "local",
+        ["Embedding:Model"] = Spec.Name,
+        ["Embedding:Local:IntraOpThreads"] = intraOpThreads.ToString(CultureInfo.InvariantCulture),
+        // One passage, one chunk: the fleet embeds exactly the texts the raw baseline does.
+        ["Chunking:Size"] = "510",
+        ["Index:DefaultEf"] = Ef.ToString(CultureInfo.InvariantCulture),
+        ["Query:CacheEntries"] = "0",
+        ["Query:EmbeddingCacheEntries"] = "0",
+        ["Query:RecallSampleRate"] = "0",
+        ["Metrics:PrometheusPort"] = "0",
+    };
+
+    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
+    {
+        var until = Stopwatch.GetTimestamp() + (600 * Stopwatch.Frequency);
+        while (!await condition())
+        {
+            if (Stopwatch.GetTimestamp() > until)
+            {
+                throw new TimeoutException($"timed out waiting until {what}");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+}
