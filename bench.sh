@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # ./bench.sh [--quick] [--n N]   every headline figure of the fleet beside raw Redis, same data, same run.
+# ./bench.sh --reachability      the HNSW reachability experiment behind the spam guards (docs/faults.md)
 #   --quick   10,000 documents (a few minutes);  default 100,000;  --n up to 1,000,000
 # Results: a table on stdout and in bench-results/{quick,nN}.{md,json}.
 set -euo pipefail

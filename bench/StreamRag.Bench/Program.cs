@@ -10,6 +10,12 @@ using StreamRag.Redis;
 
 // Every headline figure of the fleet next to raw Redis doing the same work on the same data, in
 // one run on one machine (so noise hits both alike). See docs/benchmarks.md.
+if (args.Contains("--reachability"))
+{
+    // The HNSW reachability experiment behind the spam guards (docs/faults.md), not a benchmark.
+    return await Reachability.RunAsync(FindRoot());
+}
+
 var quick = args.Contains("--quick");
 // --smoke: the whole harness on a tiny load, for the test suite (figures meaningless).
 var smoke = args.Contains("--smoke");

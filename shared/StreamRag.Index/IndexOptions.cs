@@ -9,6 +9,20 @@ public sealed class IndexOptions
     public const string Section = "Index";
 
     /// <summary>
+    /// Two passages of one document whose vectors (as embedded, full precision) are at least this
+    /// similar are one passage: the embedder stores the first. Measured (docs/faults.md): 1,250
+    /// vectors at cosine 0.9999 trap searches like identical ones; at 0.9975 they do not.
+    /// </summary>
+    public const double NearDuplicateCosine = 0.999;
+
+    /// <summary>
+    /// A passage counts as a copy of one already in a vector set's graph when <c>VSIM</c> finds it at
+    /// least this similar (cosine). Looser than <see cref="NearDuplicateCosine"/> because VSIM measures
+    /// quantized vectors: under Q8 it scored a vector against its own identical copies as low as 0.995.
+    /// </summary>
+    public const double GraphDuplicateCosine = 0.99;
+
+    /// <summary>
     /// Index engine: <c>vectorset</c> (Redis 8 vector sets), <c>search</c> (Redis Query Engine, FT.*),
     /// or <c>auto</c> (the Query Engine when the server has it, else vector sets).
     /// </summary>
@@ -38,6 +52,16 @@ public sealed class IndexOptions
     /// <summary>HNSW exploration factor of a search when the request does not give one.</summary>
     [Range(1, 4096)]
     public int DefaultEf { get; set; } = 100;
+
+    /// <summary>
+    /// Most passages of one partition (vector set) with (nearly) the same vector (cosine at least
+    /// <see cref="GraphDuplicateCosine"/> as VSIM measures it) that are linked
+    /// into its graph; a further copy is stored (text, metadata) but left out of the graph, so it is
+    /// not returned by searches. Enough identical vectors close themselves off and make every other
+    /// passage unreachable (docs/faults.md). 0 turns the check off. Vector-set engine only.
+    /// </summary>
+    [Range(0, 1024)]
+    public int MaxDuplicatePassages { get; set; } = 32;
 
     /// <summary>How long a deleted document's tombstone (its last version) is kept to reject late, older events.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
