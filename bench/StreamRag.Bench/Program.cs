@@ -83,6 +83,8 @@ var rawBytesPerVector = (await UsedMemoryAsync() - memoryBefore) / (double)n;
 var workerSettings = new Dictionary<string, string>
 {
     ["Redis:KeyPrefix"] = "bench",
+    // The raw baseline is vector sets: the fleet must run them too, whatever the server has.
+    ["Index:Engine"] = "vectorset",
     ["Redis:SearchConnections"] = "16",
     ["Index:DefaultEf"] = Ef.ToString(CultureInfo.InvariantCulture),
     ["Index:EfConstruction"] = "200",

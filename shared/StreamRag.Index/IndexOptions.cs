@@ -23,8 +23,9 @@ public sealed class IndexOptions
     public const double GraphDuplicateCosine = 0.99;
 
     /// <summary>
-    /// Index engine: <c>vectorset</c> (Redis 8 vector sets), <c>search</c> (Redis Query Engine, FT.*),
-    /// or <c>auto</c> (the Query Engine when the server has it, else vector sets).
+    /// Engine of a new index: <c>vectorset</c> (Redis 8 vector sets), <c>search</c> (Redis Query
+    /// Engine, FT.*), or <c>auto</c> (the Query Engine when the server has it, else vector sets). An
+    /// index whose manifest records an engine keeps it; a host configured with another refuses to start.
     /// </summary>
     [RegularExpression("^(auto|vectorset|search)$")]
     public string Engine { get; set; } = "auto";

@@ -38,6 +38,7 @@ public sealed class AccessTests(FaultReport report)
         var settings = new Dictionary<string, string?>
         {
             ["Redis:KeyPrefix"] = "rag",
+            ["Index:Engine"] = "vectorset",
             ["Consumer:ClaimIdle"] = "00:00:01",
             ["Consumer:ClaimInterval"] = "00:00:00.250",
             ["Consumer:BlockTimeout"] = "00:00:00.500",
@@ -85,6 +86,14 @@ public sealed class AccessTests(FaultReport report)
             Assert.Equal("old", Assert.Single(due).Id);
             Assert.True(await sweeperIndex.ExpireAsync("default", "old", due[0].ExpiresAt, Ct));
             await connections["sweeper"].GetDatabase().StreamAddAsync(Keys.DocumentDeletions, [new("id", "old"), new("tenant", "default")]);
+
+            // Every host reads the index manifest at start-up and records its part if missing (the embedder did first).
+            foreach (var role in new[] { "sweeper", "monitor" })
+            {
+                var manifest = await IndexManifestStore.RecordAsync(connections[role].GetDatabase(), Keys, "vectorset", null, DateTimeOffset.UtcNow, role);
+                Assert.Equal("vectorset", manifest.Engine);
+                Assert.Equal("hashing-v1", manifest.Model?.Id);
+            }
 
             // The monitor: index statistics, live settings, alerts, group lag, and the query-metrics
             // stream consumed with the fleet's own consumer-group runner.

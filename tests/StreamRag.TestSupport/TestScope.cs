@@ -28,6 +28,9 @@ public sealed class TestScope : IAsyncDisposable
         Keys = new KeySchema(Prefix, 1);
     }
 
+    /// <summary>The index engine test hosts run, unless a test overrides <c>Index:Engine</c>.</summary>
+    public const string TestEngine = "vectorset";
+
     public ITestRedisServer Redis { get; }
 
     public string Prefix { get; }
@@ -43,6 +46,9 @@ public sealed class TestScope : IAsyncDisposable
         {
             ["Redis:Configuration"] = Redis.Configuration,
             ["Redis:KeyPrefix"] = Prefix,
+            // Pinned, whatever the server offers: tests read what hosts wrote through vector sets
+            // (Index()), and a server with the Query Engine must not make them build FT indexes.
+            ["Index:Engine"] = TestEngine,
             ["Consumer:ClaimIdle"] = "00:00:02",
             ["Consumer:ClaimInterval"] = "00:00:00.500",
             ["Consumer:BlockTimeout"] = "00:00:00.500",

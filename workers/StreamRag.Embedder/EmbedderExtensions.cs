@@ -16,6 +16,7 @@ public static class EmbedderExtensions
             ["Consumer:BatchFillWait"] = "00:00:00.010",
         });
         builder.AddStreamRagCore();
+        builder.Services.AddIndexModelCheck();
         builder.Services.AddOptionsWithValidateOnStart<EmbedderOptions, EmbedderOptionsValidator>()
             .Bind(builder.Configuration.GetSection(EmbedderOptions.Section));
         builder.Services.AddSingleton<EmbedderMetrics>();

@@ -17,6 +17,7 @@ public static class QueryExtensions
             ["Consumer:BatchFillWait"] = "00:00:00",
         });
         builder.AddStreamRagCore();
+        builder.Services.AddIndexModelCheck();
         builder.Services.AddOptionsWithValidateOnStart<QueryOptions, QueryOptionsValidator>().Bind(builder.Configuration.GetSection(QueryOptions.Section));
         builder.Services.AddSingleton<LiveSettings>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveSettings>());
