@@ -9,18 +9,19 @@ public sealed class IndexOptions
     public const string Section = "Index";
 
     /// <summary>
-    /// Two passages of one document whose vectors (as embedded, full precision) are at least this
-    /// similar are one passage: the embedder stores the first. Measured (docs/faults.md): 1,250
+    /// Two vectors at least this similar (cosine) are copies of one passage: the embedder keeps the
+    /// first of a document's copies (full-precision vectors). Measured (docs/faults.md): 1,250
     /// vectors at cosine 0.9999 trap searches like identical ones; at 0.9975 they do not.
     /// </summary>
     public const double NearDuplicateCosine = 0.999;
 
     /// <summary>
-    /// A passage counts as a copy of one already in a vector set's graph when <c>VSIM</c> finds it at
-    /// least this similar (cosine). Looser than <see cref="NearDuplicateCosine"/> because VSIM measures
-    /// quantized vectors: under Q8 it scored a vector against its own identical copies as low as 0.995.
+    /// Below this similarity (cosine) as VSIM reports it, the nearest passage in a graph cannot be a
+    /// copy of a new one: quantization puts even an identical copy below 1 (under Q8 it was as low as
+    /// 0.995 for some vectors). Above it, the vector-set engine counts the copies exactly, by the
+    /// fingerprint of each element's vector (Q8 scores very different vectors alike, up to 1.0).
     /// </summary>
-    public const double GraphDuplicateCosine = 0.99;
+    public const double StoredCopyCosine = 0.99;
 
     /// <summary>
     /// Engine of a new index: <c>vectorset</c> (Redis 8 vector sets), <c>search</c> (Redis Query
@@ -55,9 +56,8 @@ public sealed class IndexOptions
     public int DefaultEf { get; set; } = 100;
 
     /// <summary>
-    /// Most passages of one partition (vector set) with (nearly) the same vector (cosine at least
-    /// <see cref="GraphDuplicateCosine"/> as VSIM measures it) that are linked
-    /// into its graph; a further copy is stored (text, metadata) but left out of the graph, so it is
+    /// Most copies of one vector (identical vectors, from different documents) that one partition
+    /// (vector set) links into its graph; a further copy is stored (text, metadata) but left out of the graph, so it is
     /// not returned by searches. Enough identical vectors close themselves off and make every other
     /// passage unreachable (docs/faults.md). 0 turns the check off. Vector-set engine only.
     /// </summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -46,7 +47,7 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
         document.EnsureDimensions(settings.Dimensions);
 
         var partition = keys.PartitionOf(document.Tenant, document.Id);
-        var args = new List<RedisValue>(16 + (2 * (chunks?.Count ?? 0)))
+        var args = new List<RedisValue>(15 + (3 * (chunks?.Count ?? 0)))
         {
             document.Id,
             document.Version,
@@ -63,14 +64,17 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
             chunks?.Count ?? 0,
             settings.MaxDuplicatePassages,
             // VSIM scores are (1 + cosine) / 2.
-            (1 + IndexOptions.GraphDuplicateCosine) / 2,
+            (1 + IndexOptions.StoredCopyCosine) / 2,
         };
         if (chunks is not null)
         {
             foreach (var chunk in chunks.OrderBy(c => c.Index))
             {
-                args.Add(MemoryMarshal.AsBytes(chunk.Vector.Span).ToArray());
+                var blob = MemoryMarshal.AsBytes(chunk.Vector.Span).ToArray();
+                args.Add(blob);
                 args.Add(chunk.Text);
+                // Identical vectors have identical fingerprints: how the script tells copies from passages that merely score alike.
+                args.Add(Convert.ToHexStringLower(XxHash3.Hash(blob)));
             }
         }
 
