@@ -10,6 +10,12 @@ using StreamRag.Redis;
 
 // Every headline figure of the fleet next to raw Redis doing the same work on the same data, in
 // one run on one machine (so noise hits both alike). See docs/benchmarks.md.
+if (args.Contains("--reachability"))
+{
+    // The HNSW reachability experiment behind the spam guards (docs/faults.md), not a benchmark.
+    return await Reachability.RunAsync(FindRoot());
+}
+
 var quick = args.Contains("--quick");
 // --model: the local embedding model's speed figures alone (ModelBench); --smoke runs them too.
 var modelOnly = args.Contains("--model");
@@ -92,6 +98,8 @@ var workerSettings = new Dictionary<string, string>
     // These figures compare the fleet with raw Redis on the same vectors: the corpus is embedded
     // with the hashing embedder, so the fleet must run it too. The model's figures are --model's.
     ["Embedding:Provider"] = "hashing",
+    // The raw baseline is vector sets: the fleet must run them too, whatever the server has.
+    ["Index:Engine"] = "vectorset",
     ["Redis:SearchConnections"] = "16",
     ["Index:DefaultEf"] = Ef.ToString(CultureInfo.InvariantCulture),
     ["Index:EfConstruction"] = "200",

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
@@ -57,6 +59,22 @@ public static class StreamRagHosting
         }
 
         return builder;
+    }
+
+    /// <summary>
+    /// For hosts that embed (embedder, query worker): their embedding model — the generator's model id
+    /// and provider, and the index dimension — is recorded in the index manifest by the first of them,
+    /// and a host with another model refuses to start (see docs/operations.md#one-index-one-model).
+    /// </summary>
+    public static IServiceCollection AddIndexModelCheck(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp =>
+        {
+            var metadata = sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GetService<EmbeddingGeneratorMetadata>();
+            var dimensions = sp.GetRequiredService<IOptions<IndexOptions>>().Value.Dimensions;
+            return new IndexModel(metadata?.DefaultModelId ?? "unknown", metadata?.ProviderName ?? "", dimensions);
+        });
+        return services;
     }
 
     /// <summary>

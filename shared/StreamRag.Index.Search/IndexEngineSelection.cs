@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using StackExchange.Redis;
 using StreamRag.Redis;
 
 namespace StreamRag.Index.Search;
@@ -11,12 +10,14 @@ namespace StreamRag.Index.Search;
 public static class IndexEngineServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="IVectorIndex"/> as the engine <c>Index:Engine</c> names — <c>vectorset</c>,
-    /// <c>search</c>, or <c>auto</c> (the Query Engine when the server has it) — chosen once, logged,
-    /// and, for the Query Engine, with its index created or checked at start-up.
+    /// Registers <see cref="IVectorIndex"/> as the engine the index manifest records, or, for a new
+    /// index, the one <c>Index:Engine</c> names — <c>vectorset</c>, <c>search</c>, or <c>auto</c> (the
+    /// Query Engine when the server has it) — chosen once, checked, logged, and, for the Query Engine,
+    /// with its index created or checked at start-up.
     /// </summary>
     public static IServiceCollection AddStreamRagIndex(this IServiceCollection services)
     {
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<VectorSetIndex>();
         services.TryAddSingleton<SearchVectorIndex>();
         services.TryAddSingleton<SelectedVectorIndex>();
@@ -33,7 +34,10 @@ public static class IndexEngineChoice
     public const string Search = "search";
     public const string Auto = "auto";
 
-    /// <summary>The engine to run; throws when the Query Engine is required but missing.</summary>
+    /// <summary>
+    /// The engine a new index gets; throws when the Query Engine is required but missing. Only for an
+    /// index without a manifest: a recorded engine is adopted instead (<see cref="IndexManifestRules"/>).
+    /// </summary>
     public static (string Engine, string Reason) Decide(string configured, bool queryEngineAvailable, string probe) => configured switch
     {
         VectorSet => (VectorSet, "configured"),
@@ -42,17 +46,29 @@ public static class IndexEngineChoice
         _ when queryEngineAvailable => (Search, "auto: the server has the Query Engine"),
         _ => (VectorSet, $"auto: no Query Engine on the server ({probe})"),
     };
+
+    /// <summary>
+    /// True only for the server's "unknown command" reply: the one answer that means the Query Engine
+    /// is absent. NOPERM, LOADING and the like say nothing about it.
+    /// </summary>
+    public static bool MeansNoQueryEngine(string error) =>
+        error is not null && error.StartsWith("ERR unknown command", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>
 /// The <see cref="IVectorIndex"/> the fleet sees: it picks the engine on first use (or at start-up,
 /// through <see cref="IndexEngineStartup"/>) and forwards every call, so nothing else knows which
-/// engine runs. A failed choice (Redis unreachable) is retried on the next call.
+/// engine runs. The engine comes from the index manifest (<see cref="KeySchema.IndexManifest"/>) when
+/// one is recorded; otherwise this host chooses it and records it, so every later host adopts the
+/// same. A host that embeds (it registers its <see cref="IndexModel"/>) records its model too, and
+/// must match a recorded one. A failed choice (Redis unreachable) is retried on the next call.
 /// </summary>
 public sealed partial class SelectedVectorIndex(
     IServiceProvider services,
     RedisConnections connections,
+    KeySchema keys,
     IOptions<IndexOptions> options,
+    TimeProvider time,
     ILogger<SelectedVectorIndex> logger) : IVectorIndex, IDisposable
 {
     private readonly SemaphoreSlim gate = new(1, 1);
@@ -63,6 +79,11 @@ public sealed partial class SelectedVectorIndex(
     /// <summary>The engine running, or null before the choice.</summary>
     public string? EngineName { get; private set; }
 
+    /// <summary>The index manifest as this host found or recorded it, or null before the choice.</summary>
+    public IndexManifest? Manifest { get; private set; }
+
+    /// <exception cref="IndexManifestConflictException">This host's engine or model differs from the recorded one.</exception>
+    /// <exception cref="IndexEngineProbeException">Index:Engine=auto and the server refused the probe (e.g. NOPERM).</exception>
     public async Task<IVectorIndex> EngineAsync(CancellationToken cancellationToken)
     {
         if (engine is { } chosen)
@@ -78,11 +99,55 @@ public sealed partial class SelectedVectorIndex(
                 return raced;
             }
 
+            var db = (await connections.GetSharedAsync()).GetDatabase();
             var configured = options.Value.Engine;
-            var (available, probe) = configured == IndexEngineChoice.VectorSet
-                ? (false, "not probed")
-                : await SearchIndexAdmin.ProbeAsync((await connections.GetSharedAsync()).GetDatabase());
-            var (name, reason) = IndexEngineChoice.Decide(configured, available, probe);
+            var model = services.GetService<IndexModel>();
+            var manifest = await IndexManifestStore.ReadAsync(db, keys);
+            bool? queryEngine = null;
+            string reason;
+            if (manifest is null || (model is not null && manifest.Model is null))
+            {
+                string candidate;
+                if (manifest is not null)
+                {
+                    candidate = manifest.Engine;
+                    reason = $"adopted from {keys.IndexManifest}, {manifest.Provenance}";
+                }
+                else if (configured == IndexEngineChoice.VectorSet)
+                {
+                    (candidate, reason) = (IndexEngineChoice.VectorSet, "configured");
+                }
+                else
+                {
+                    var (available, probe) = await SearchIndexAdmin.ProbeAsync(db);
+                    queryEngine = available;
+                    (candidate, reason) = IndexEngineChoice.Decide(configured, available, probe);
+                }
+
+                manifest = await IndexManifestStore.RecordAsync(db, keys, candidate, model, time.GetUtcNow(), HostDescription());
+                if (manifest.Engine != candidate)
+                {
+                    reason = $"adopted from {keys.IndexManifest}, {manifest.Provenance} (another host recorded it first)";
+                }
+            }
+            else
+            {
+                reason = $"adopted from {keys.IndexManifest}, {manifest.Provenance}";
+            }
+
+            var name = IndexManifestRules.AdoptEngine(configured, manifest, keys);
+            if (model is not null)
+            {
+                IndexManifestRules.CheckModel(model, manifest, keys);
+            }
+
+            if (name == IndexEngineChoice.Search && queryEngine is not true && !(await SearchIndexAdmin.ProbeAsync(db)).Available)
+            {
+                throw new IndexManifestConflictException(
+                    $"The index under prefix '{keys.Prefix}' was built with the Query Engine (search; {keys.IndexManifest}: {manifest.Provenance}), "
+                    + "but this Redis server has none. Point this host at the server that holds the index.");
+            }
+
             IVectorIndex selected = name == IndexEngineChoice.Search
                 ? services.GetRequiredService<SearchVectorIndex>()
                 : services.GetRequiredService<VectorSetIndex>();
@@ -91,7 +156,8 @@ public sealed partial class SelectedVectorIndex(
                 await search.EnsureIndexAsync(cancellationToken);
             }
 
-            Log.EngineSelected(logger, name, configured, reason);
+            Log.EngineSelected(logger, name, configured, reason, manifest.Model?.ToString() ?? "not recorded yet");
+            Manifest = manifest;
             EngineName = name;
             engine = selected;
             return selected;
@@ -101,6 +167,9 @@ public sealed partial class SelectedVectorIndex(
             gate.Release();
         }
     }
+
+    private string HostDescription() =>
+        $"{services.GetService<IHostEnvironment>()?.ApplicationName ?? "StreamRag"} on {Environment.MachineName} (pid {Environment.ProcessId})";
 
     public async Task<DocumentState?> GetStateAsync(string tenant, string documentId, CancellationToken cancellationToken) =>
         await (await EngineAsync(cancellationToken)).GetStateAsync(tenant, documentId, cancellationToken);
@@ -142,27 +211,44 @@ public sealed partial class SelectedVectorIndex(
 
     private static partial class Log
     {
-        [LoggerMessage(4110, LogLevel.Information, "Index engine: {Engine} (Index:Engine={Configured}; {Reason})")]
-        public static partial void EngineSelected(ILogger logger, string engine, string configured, string reason);
+        [LoggerMessage(4110, LogLevel.Information, "Index engine: {Engine} (Index:Engine={Configured}; {Reason}); embedding model of the index: {Model}")]
+        public static partial void EngineSelected(ILogger logger, string engine, string configured, string reason, string model);
     }
 }
 
 /// <summary>
-/// Chooses the engine when the host starts, so the choice is logged and a Query Engine index is
-/// created (or its schema mismatch reported) before any work. Redis being unreachable does not stop
-/// the host: the choice then happens on first use, like every other Redis call retries.
+/// Chooses the engine when the host starts, so the choice is logged, checked against the index
+/// manifest, and a Query Engine index created (or its schema mismatch reported) before any work. A
+/// host whose engine or model contradicts the manifest does not start. While Redis does not answer
+/// (or answers LOADING), the start waits and retries with a growing pause: nothing else can work
+/// without Redis, and no host may work before it knows which index it serves.
 /// </summary>
-internal sealed partial class IndexEngineStartup(SelectedVectorIndex index, ILogger<IndexEngineStartup> logger) : IHostedService
+internal sealed partial class IndexEngineStartup(SelectedVectorIndex index, TimeProvider time, ILogger<IndexEngineStartup> logger) : IHostedService
 {
+    private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(5);
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        try
+        var pause = FirstPause;
+        while (true)
         {
-            await index.EngineAsync(cancellationToken);
-        }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException)
-        {
-            Log.Deferred(logger, ex.Message);
+            try
+            {
+                await index.EngineAsync(cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (RedisErrors.IsTransient(ex) && !cancellationToken.IsCancellationRequested)
+            {
+                Log.Waiting(logger, ex.Message, pause);
+                await Task.Delay(pause, time, cancellationToken);
+                pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, LongestPause.Ticks));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException && !RedisErrors.IsTransient(ex))
+            {
+                Log.Refused(logger, ex.Message);
+                throw;
+            }
         }
     }
 
@@ -170,7 +256,10 @@ internal sealed partial class IndexEngineStartup(SelectedVectorIndex index, ILog
 
     private static partial class Log
     {
-        [LoggerMessage(4111, LogLevel.Warning, "Index engine not chosen at start-up, Redis did not answer ({Reason}); it is chosen on first use")]
-        public static partial void Deferred(ILogger logger, string reason);
+        [LoggerMessage(4111, LogLevel.Warning, "Index engine not chosen yet, Redis did not answer ({Reason}); retrying in {Pause}")]
+        public static partial void Waiting(ILogger logger, string reason, TimeSpan pause);
+
+        [LoggerMessage(4112, LogLevel.Critical, "This host does not start: {Reason}")]
+        public static partial void Refused(ILogger logger, string reason);
     }
 }

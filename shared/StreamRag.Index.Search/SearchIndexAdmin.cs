@@ -137,7 +137,12 @@ public sealed class SearchIndexAdmin
         }
     }
 
-    /// <summary>True when the server has the Query Engine (FT._LIST answers); false when it does not know the command.</summary>
+    /// <summary>
+    /// True when the server has the Query Engine (FT._LIST answers); false only when the server does
+    /// not know the command. Any other refusal says nothing about the engine: a passing state of the
+    /// server (LOADING, BUSY) is thrown as it is, for the caller to retry; anything else (NOPERM
+    /// under an ACL, say) throws <see cref="IndexEngineProbeException"/>.
+    /// </summary>
     public static async Task<(bool Available, string Reason)> ProbeAsync(IDatabase db)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -146,9 +151,16 @@ public sealed class SearchIndexAdmin
             await ExecuteAsync(db, SearchCommandBuilder._List());
             return (true, "FT._LIST answered");
         }
-        catch (RedisServerException ex)
+        catch (RedisServerException ex) when (IndexEngineChoice.MeansNoQueryEngine(ex.Message))
         {
             return (false, ex.Message);
+        }
+        catch (RedisServerException ex) when (!RedisErrors.IsTransient(ex))
+        {
+            throw new IndexEngineProbeException(
+                $"Cannot tell whether the Redis server has the Query Engine: FT._LIST was refused ({ex.Message}). "
+                + "Set Index:Engine to vectorset or search instead of auto (the roles of deploy/users.acl are granted no FT command), "
+                + "or allow FT._LIST to this host's Redis user.", ex);
         }
     }
 
@@ -212,6 +224,9 @@ public sealed record SearchIndexStatus
 
     public bool Matches => Differences.Count == 0;
 }
+
+/// <summary>The server refused the Query Engine probe for a reason that says nothing about the engine (e.g. NOPERM).</summary>
+public sealed class IndexEngineProbeException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>The outcome of a migration.</summary>
 public sealed record MigrationResult(bool Switched, string From, string To, string Message);

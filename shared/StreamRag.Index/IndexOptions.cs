@@ -9,8 +9,24 @@ public sealed class IndexOptions
     public const string Section = "Index";
 
     /// <summary>
-    /// Index engine: <c>vectorset</c> (Redis 8 vector sets), <c>search</c> (Redis Query Engine, FT.*),
-    /// or <c>auto</c> (the Query Engine when the server has it, else vector sets).
+    /// Two vectors at least this similar (cosine) are copies of one passage: the embedder keeps the
+    /// first of a document's copies (full-precision vectors). Measured (docs/faults.md): 1,250
+    /// vectors at cosine 0.9999 trap searches like identical ones; at 0.9975 they do not.
+    /// </summary>
+    public const double NearDuplicateCosine = 0.999;
+
+    /// <summary>
+    /// Below this similarity (cosine) as VSIM reports it, the nearest passage in a graph cannot be a
+    /// copy of a new one: quantization puts even an identical copy below 1 (under Q8 it was as low as
+    /// 0.995 for some vectors). Above it, the vector-set engine counts the copies exactly, by the
+    /// fingerprint of each element's vector (Q8 scores very different vectors alike, up to 1.0).
+    /// </summary>
+    public const double StoredCopyCosine = 0.99;
+
+    /// <summary>
+    /// Engine of a new index: <c>vectorset</c> (Redis 8 vector sets), <c>search</c> (Redis Query
+    /// Engine, FT.*), or <c>auto</c> (the Query Engine when the server has it, else vector sets). An
+    /// index whose manifest records an engine keeps it; a host configured with another refuses to start.
     /// </summary>
     [RegularExpression("^(auto|vectorset|search)$")]
     public string Engine { get; set; } = "auto";
@@ -38,6 +54,15 @@ public sealed class IndexOptions
     /// <summary>HNSW exploration factor of a search when the request does not give one.</summary>
     [Range(1, 4096)]
     public int DefaultEf { get; set; } = 100;
+
+    /// <summary>
+    /// Most copies of one vector (identical vectors, from different documents) that one partition
+    /// (vector set) links into its graph; a further copy is stored (text, metadata) but left out of the graph, so it is
+    /// not returned by searches. Enough identical vectors close themselves off and make every other
+    /// passage unreachable (docs/faults.md). 0 turns the check off. Vector-set engine only.
+    /// </summary>
+    [Range(0, 1024)]
+    public int MaxDuplicatePassages { get; set; } = 32;
 
     /// <summary>How long a deleted document's tombstone (its last version) is kept to reject late, older events.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]

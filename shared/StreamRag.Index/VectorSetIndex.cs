@@ -1,7 +1,10 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using StreamRag.Redis;
@@ -15,7 +18,7 @@ namespace StreamRag.Index;
 /// Writes run as Lua scripts, so a document's chunks, metadata, expiry entry and the epoch change
 /// together or not at all. Searches run VSIM outside scripts, so Redis runs them on its threads.
 /// </summary>
-public sealed class VectorSetIndex(RedisConnections connections, KeySchema keys, IOptions<IndexOptions> options) : IVectorIndex
+public sealed partial class VectorSetIndex(RedisConnections connections, KeySchema keys, IOptions<IndexOptions> options, ILogger<VectorSetIndex>? logger = null) : IVectorIndex
 {
     private static readonly string UpsertScript = ReadScript("upsert.lua");
     private static readonly string DeleteScript = ReadScript("delete.lua");
@@ -44,7 +47,7 @@ public sealed class VectorSetIndex(RedisConnections connections, KeySchema keys,
         document.EnsureDimensions(settings.Dimensions);
 
         var partition = keys.PartitionOf(document.Tenant, document.Id);
-        var args = new List<RedisValue>(14 + (2 * (chunks?.Count ?? 0)))
+        var args = new List<RedisValue>(15 + (3 * (chunks?.Count ?? 0)))
         {
             document.Id,
             document.Version,
@@ -59,21 +62,33 @@ public sealed class VectorSetIndex(RedisConnections connections, KeySchema keys,
             settings.EfConstruction,
             settings.M,
             chunks?.Count ?? 0,
+            settings.MaxDuplicatePassages,
+            // VSIM scores are (1 + cosine) / 2.
+            (1 + IndexOptions.StoredCopyCosine) / 2,
         };
         if (chunks is not null)
         {
             foreach (var chunk in chunks.OrderBy(c => c.Index))
             {
-                args.Add(MemoryMarshal.AsBytes(chunk.Vector.Span).ToArray());
+                var blob = MemoryMarshal.AsBytes(chunk.Vector.Span).ToArray();
+                args.Add(blob);
                 args.Add(chunk.Text);
+                // Identical vectors have identical fingerprints: how the script tells copies from passages that merely score alike.
+                args.Add(Convert.ToHexStringLower(XxHash3.Hash(blob)));
             }
         }
 
         var db = await DatabaseAsync();
         // Registered first (idempotent), so no indexed document belongs to an unknown tenant.
         await db.SetAddAsync(keys.Tenants, document.Tenant);
-        var result = (int)await db.ScriptEvaluateAsync(UpsertScript, PartitionKeys(partition, document.Id), args.ToArray());
-        return result switch
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(UpsertScript, PartitionKeys(partition, document.Id), args.ToArray()))!;
+        var code = (int)result[0];
+        if (code == 1 && chunks is not null && (int)result[1] is > 0 and var unlinked)
+        {
+            Log.PassagesUnlinked(logger ?? NullLogger<VectorSetIndex>.Instance, document.Tenant, document.Id, document.Version, unlinked, chunks.Count, settings.MaxDuplicatePassages);
+        }
+
+        return code switch
         {
             1 => IndexWriteResult.Applied,
             0 => IndexWriteResult.Stale,
@@ -294,5 +309,11 @@ public sealed class VectorSetIndex(RedisConnections connections, KeySchema keys,
             ?? throw new InvalidOperationException($"embedded script {name} is missing");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(4120, LogLevel.Warning, "Document {Id} v{Version} of tenant {Tenant}: {Unlinked} of its {Passages} passages were left out of the vector graph, which already links {MaxDuplicates} (nearly) identical passages of other documents (Index:MaxDuplicatePassages); they are stored but not searchable")]
+        public static partial void PassagesUnlinked(ILogger logger, string tenant, string id, long version, int unlinked, int passages, int maxDuplicates);
     }
 }

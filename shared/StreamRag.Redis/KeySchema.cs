@@ -36,6 +36,13 @@ public sealed class KeySchema(string prefix, int shards)
     /// <summary>Set of every tenant that has had a document indexed (the sweeper and monitor walk it).</summary>
     public RedisKey Tenants => $"{Prefix}:tenants";
 
+    /// <summary>
+    /// Hash recording what the index is, whichever engine runs it: its engine, embedding model and
+    /// dimension, and who created it when (the index manifest). The first host writes it; the others
+    /// adopt it or refuse to start.
+    /// </summary>
+    public RedisKey IndexManifest => $"{Prefix}:manifest";
+
     /// <summary>Hash of live-tunable settings (e.g. <c>search_ef</c>, written by the monitor, read by query workers).</summary>
     public RedisKey Settings => $"{Prefix}:settings";
 

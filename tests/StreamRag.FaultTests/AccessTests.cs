@@ -38,6 +38,7 @@ public sealed class AccessTests(FaultReport report)
         var settings = new Dictionary<string, string?>
         {
             ["Redis:KeyPrefix"] = "rag",
+            ["Index:Engine"] = "vectorset",
             ["Consumer:ClaimIdle"] = "00:00:01",
             ["Consumer:ClaimInterval"] = "00:00:00.250",
             ["Consumer:BlockTimeout"] = "00:00:00.500",
@@ -65,6 +66,8 @@ public sealed class AccessTests(FaultReport report)
             // The producer feeds documents, the app asks: through the workers' own ACL users.
             await using var producer = new StreamRagClient(connections["producer"], Keys);
             await producer.UpsertDocumentAsync(new DocumentUpsert("bees", 1, "Honeybees live in a hive ruled by a queen.") { Source = "wiki" }, Ct);
+            // A copy under another id: the embedder's duplicate check reads the first one's attributes (VGETATTR).
+            await producer.UpsertDocumentAsync(new DocumentUpsert("bees-copy", 1, "Honeybees live in a hive ruled by a queen.") { Source = "wiki" }, Ct);
             await producer.UpsertDocumentAsync(new DocumentUpsert("lava", 1, "Volcanoes erupt when magma rises through the crust.") { Source = "wiki" }, Ct);
             await connections["producer"].GetDatabase().StreamAddAsync(Keys.DocumentEvents,
                 [new("id", "old"), new("version", 1), new("content", "An expired notice."), new("expires_at", 1000)]);
@@ -75,7 +78,7 @@ public sealed class AccessTests(FaultReport report)
             await using var app = new StreamRagClient(connections["app"], Keys);
             var reply = await app.QueryAsync("what rules the hive?", new Client.QueryOptions { K = 2, Timeout = TimeSpan.FromSeconds(10) }, Ct);
             Assert.Equal("ok", reply.Status);
-            Assert.Equal("bees", reply.Results[0].Id);
+            Assert.Equal(["bees", "bees-copy"], reply.Results.Select(r => r.Id).Order(StringComparer.Ordinal));
 
             // The sweeper's index operations (list tenants, find and expire due documents).
             await using var sweeperConnections = new RedisConnections(Options.Create(new RedisOptions { Configuration = As("sweeper") }));
@@ -86,11 +89,19 @@ public sealed class AccessTests(FaultReport report)
             Assert.True(await sweeperIndex.ExpireAsync("default", "old", due[0].ExpiresAt, Ct));
             await connections["sweeper"].GetDatabase().StreamAddAsync(Keys.DocumentDeletions, [new("id", "old"), new("tenant", "default")]);
 
+            // Every host reads the index manifest at start-up and records its part if missing (the embedder did first).
+            foreach (var role in new[] { "sweeper", "monitor" })
+            {
+                var manifest = await IndexManifestStore.RecordAsync(connections[role].GetDatabase(), Keys, "vectorset", null, DateTimeOffset.UtcNow, role);
+                Assert.Equal("vectorset", manifest.Engine);
+                Assert.Equal("hashing-v1", manifest.Model?.Id);
+            }
+
             // The monitor: index statistics, live settings, alerts, group lag, and the query-metrics
             // stream consumed with the fleet's own consumer-group runner.
             await using var monitorConnections = new RedisConnections(Options.Create(new RedisOptions { Configuration = As("monitor") }));
             var stats = await new VectorSetIndex(monitorConnections, Keys, Options.Create(new IndexOptions())).GetStatsAsync(Ct);
-            Assert.Equal(1, stats.Vectors);
+            Assert.Equal(2, stats.Vectors);
             var monitorDb = connections["monitor"].GetDatabase();
             await monitorDb.HashSetAsync(Keys.Settings, Contracts.SettingsFields.SearchEf, 120);
             await monitorDb.StreamAddAsync(Keys.Alerts, [new("alert", "test"), new("state", "fired")]);

@@ -297,10 +297,12 @@ public sealed class EmbedderTests(RedisServerFixture redis)
         {
             var state = await index.GetStateAsync("default", $"d{i}", Ct);
             Assert.True(state is { Version: 1, Deleted: false }, $"d{i} missing");
-            chunks += state!.Chunks;
+            // Every passage but the first is the same in all documents: past Index:MaxDuplicatePassages
+            // copies it is stored unlinked, and the document hash counts it.
+            chunks += state!.Chunks - (long)await scope.Db.HashGetAsync(scope.Keys.PartitionOf("default", $"d{i}").Document($"d{i}"), "unlinked");
         }
 
-        // No duplicate chunk: the vector set holds exactly the chunks the document hashes account for.
+        // No duplicate chunk: the vector set holds exactly the linked chunks the document hashes account for.
         Assert.Equal(chunks, await VectorsAsync());
         Assert.Equal(0, await scope.Db.StreamLengthAsync(scope.Keys.DocumentDeadLetters));
         Assert.False(b.HasExited, b.Output);

@@ -18,10 +18,11 @@ public sealed class IndexEngineSelectionTests(RedisServerFixture redis)
             scope.Defer(() => SearchServerFixture.DropIndexAsync(scope));
         }
 
-        var host = await scope.StartAsync(b => b.AddStreamRagCore());
+        var host = await scope.StartAsync(b => b.AddStreamRagCore(), ("Index:Engine", "auto"));
 
         var selected = host.Services.GetRequiredService<SelectedVectorIndex>();
         Assert.Equal(available ? IndexEngineChoice.Search : IndexEngineChoice.VectorSet, selected.EngineName);
+        Assert.Equal(selected.EngineName, (await IndexManifestStore.ReadAsync(scope.Db, scope.Keys))?.Engine);
         Assert.Same(selected, host.Services.GetRequiredService<IVectorIndex>());
     }
 

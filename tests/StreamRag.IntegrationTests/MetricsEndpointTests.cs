@@ -86,7 +86,7 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
             "rag_redis_ops_per_second", "rag_redis_evicted_keys", "rag_index_vectors", "rag_index_memory_bytes", "rag_index_tenants",
             "rag_stream_length", "rag_dead_letter_length", "rag_dead_letters_added_total",
             "rag_consumer_group_lag", "rag_consumer_group_pending", "rag_consumer_group_consumers", "rag_consumer_group_live_consumers",
-            "rag_search_ef", "rag_search_tuning_stuck", "rag_search_recall_floor", "rag_search_ef_max", "rag_alert_firing",
+            "rag_consumer_group_max_pending_idle_ms", "rag_consumer_group_stuck_entries", "rag_search_ef", "rag_search_tuning_stuck", "rag_search_recall_floor", "rag_search_ef_max", "rag_alert_firing",
         ]);
 
         // Labels as the Prometheus rules match them.
@@ -126,7 +126,7 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
         var rulesFile = Path.Combine(RedisServerFixture.RepositoryRoot(), "deploy", "prometheus", "rules.yml");
         var rules = PrometheusRule().Matches(await File.ReadAllTextAsync(rulesFile, Ct))
             .Select(m => (Alert: m.Groups[1].Value, Expr: m.Groups[2].Value.Trim(), Rule: m.Groups[3].Value)).ToArray();
-        Assert.Equal(10, rules.Length);
+        Assert.Equal(11, rules.Length);
         var firing = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (alert, expr, rule) in rules)
         {

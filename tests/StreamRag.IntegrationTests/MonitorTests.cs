@@ -187,6 +187,70 @@ public sealed class MonitorTests(RedisServerFixture redis)
         Assert.Equal($"consumer_lag|{subject}", status["alerts_firing"]);
     }
 
+    [Fact]
+    public async Task StuckWork_FiresForAnEntryNobodyMoves_NotForOneKeptAlive_ResolvesWhenAcknowledged()
+    {
+        await using var scope = new TestScope(redis);
+        var h = new Harness(scope, Clock());
+        var events = scope.Keys.DocumentEvents;
+        var group = scope.Keys.EmbedderGroup;
+        await scope.Db.StreamCreateConsumerGroupAsync(events, group, "0-0", createStream: true);
+        // Long enough that the entry kept alive just before an evaluation is surely below it then.
+        await h.StartAsync(("Alerts:MaxPendingIdle", "00:00:03"));
+        var subject = $"{events}/{group}";
+        Assert.Empty(await h.AlertsAsync(AlertRules.StuckWork));
+
+        // One consumer takes an entry and goes silent; another takes one and keeps it alive, as the runner does.
+        var hung = await scope.Db.StreamAddAsync(events, "op", "upsert");
+        await scope.Db.StreamReadGroupAsync(events, group, "embedder-hung", ">", 1);
+        var alive = await scope.Db.StreamAddAsync(events, "op", "upsert");
+        await scope.Db.StreamReadGroupAsync(events, group, "embedder-busy", ">", 1);
+        await TestScope.EventuallyAsync(async () => (await scope.Db.StreamPendingMessagesAsync(events, group, 10, RedisValue.Null))
+            .All(p => p.IdleTimeInMilliseconds > 3_000), "both entries have idled past Alerts:MaxPendingIdle", TimeSpan.FromSeconds(30));
+        await scope.Db.StreamClaimIdsOnlyAsync(events, group, "embedder-busy", 0, [alive]);
+        await h.EvaluateAsync(TimeSpan.FromSeconds(5));
+
+        var fired = Assert.Single(await h.AlertsAsync(AlertRules.StuckWork));
+        Assert.Equal((subject, AlertFields.StateFiring, "warning"), ((string?)fired[AlertFields.Subject], (string?)fired[AlertFields.State], (string?)fired[AlertFields.Severity]));
+        Assert.StartsWith($"1 pending entry of group '{group}' on {events} made no progress for more than 3 s; longest ", (string?)fired[AlertFields.Summary], StringComparison.Ordinal);
+        Assert.Contains($"entry {hung}, held by consumer embedder-hung, delivered 1 time", (string?)fired[AlertFields.Summary], StringComparison.Ordinal);
+        Assert.Contains("Consumer embedder-hung holds them", (string?)fired[AlertFields.Action], StringComparison.Ordinal);
+        using (var figures = JsonDocument.Parse((string)fired[AlertFields.Figures]!))
+        {
+            Assert.Equal(1, figures.RootElement.GetProperty("stuck").GetInt32());
+            Assert.Equal(2, figures.RootElement.GetProperty("pending").GetInt32());
+        }
+
+        // While it stays stuck, nothing more is published; once it is acknowledged, it resolves.
+        await h.EvaluateAsync(TimeSpan.FromSeconds(5));
+        Assert.Single(await h.AlertsAsync(AlertRules.StuckWork));
+        await scope.Db.StreamAcknowledgeAsync(events, group, hung);
+        await scope.Db.StreamClaimIdsOnlyAsync(events, group, "embedder-busy", 0, [alive]);
+        await h.EvaluateAsync(TimeSpan.FromSeconds(5));
+        Assert.Equal([AlertFields.StateFiring, AlertFields.StateResolved], (await h.AlertsAsync(AlertRules.StuckWork)).Select(a => (string?)a[AlertFields.State]));
+    }
+
+    [Fact]
+    public async Task DeadLetters_AreCountedOverTheirOwnWindow()
+    {
+        await using var scope = new TestScope(redis);
+        var h = new Harness(scope, Clock());
+        await h.StartAsync(("Alerts:DeadLetterWindow", "00:00:20"));
+
+        await scope.Db.StreamAddAsync(scope.Keys.QueryDeadLetters, "dlq_reason", "invalid_field: x");
+        await scope.Db.StreamAddAsync(scope.Keys.QueryDeadLetters, "dlq_reason", "invalid_field: y");
+        await scope.Db.StreamAddAsync(scope.Keys.QueryDeadLetters, "dlq_reason", "invalid_field: z");
+        await h.EvaluateAsync(TimeSpan.FromSeconds(5));
+        var fired = Assert.Single(await h.AlertsAsync(AlertRules.DeadLetters));
+        Assert.Equal($"3 new entries in dead-letter stream {scope.Keys.QueryDeadLetters} in the last 20 s (3 in all)", (string?)fired[AlertFields.Summary]);
+
+        // Still within 20 s of the growth: firing. Past it (the query window is still 60 s): resolved.
+        await h.EvaluateAsync(TimeSpan.FromSeconds(10));
+        Assert.Single(await h.AlertsAsync(AlertRules.DeadLetters));
+        await h.EvaluateAsync(TimeSpan.FromSeconds(11));
+        Assert.Equal([AlertFields.StateFiring, AlertFields.StateResolved], (await h.AlertsAsync(AlertRules.DeadLetters)).Select(a => (string?)a[AlertFields.State]));
+    }
+
     /// <summary>A small index and, per query vector, its exact top 10 (what a perfect graph search returns).</summary>
     private static async Task<(float[] Vector, string[] Exact)[]> IndexWithQueriesAsync(TestScope scope)
     {

@@ -30,6 +30,9 @@ public sealed class TestScope : IAsyncDisposable
         Keys = new KeySchema(Prefix, redis.Shards);
     }
 
+    /// <summary>The index engine test hosts run, unless a test overrides <c>Index:Engine</c>.</summary>
+    public const string TestEngine = "vectorset";
+
     public ITestRedisServer Redis { get; }
 
     public string Prefix { get; }
@@ -46,6 +49,9 @@ public sealed class TestScope : IAsyncDisposable
             ["Redis:Configuration"] = Redis.Configuration,
             ["Redis:KeyPrefix"] = Prefix,
             ["Redis:Shards"] = Keys.Shards.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Pinned, whatever the server offers: tests read what hosts wrote through vector sets
+            // (Index()), and a server with the Query Engine must not make them build FT indexes.
+            ["Index:Engine"] = TestEngine,
             ["Consumer:ClaimIdle"] = "00:00:02",
             ["Consumer:ClaimInterval"] = "00:00:00.500",
             ["Consumer:BlockTimeout"] = "00:00:00.500",

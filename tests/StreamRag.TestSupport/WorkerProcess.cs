@@ -48,6 +48,13 @@ public sealed class WorkerProcess : IAsyncDisposable
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
+        // Pinned like TestScope's settings when the caller did not say: a test server with the
+        // Query Engine must not change what the worker builds.
+        if (!settings.ContainsKey("Index:Engine"))
+        {
+            start.Environment["Index__Engine"] = TestScope.TestEngine;
+        }
+
         start.Environment["DOTNET_ENVIRONMENT"] = "Test";
         var process = new Process { StartInfo = start };
         var worker_ = new WorkerProcess(process);

@@ -88,6 +88,86 @@ public sealed class AlertRulesTests
     }
 
     [Fact]
+    public void DeadLetters_SayTheirOwnWindow()
+    {
+        var alerts = new AlertOptions { DeadLetterWindow = TimeSpan.FromMinutes(10) };
+
+        var alert = AlertRules.Evaluate(Snapshot(growth: new() { ["rag:{docs}:dead"] = 4 }), alerts, Tuning).Single(c => c.Rule == AlertRules.DeadLetters);
+
+        Assert.StartsWith("4 new entries in dead-letter stream rag:{docs}:dead in the last 600 s (3 in all)", alert.Summary, StringComparison.Ordinal);
+    }
+
+    private static GroupState Group(int live, PendingIdle? idle, long pending = 12) =>
+        new("rag:{docs}:events", "embedders", "embedder", true, true, 0, pending, 2, live, idle);
+
+    private static AlertCondition Stuck(GroupState g) =>
+        Rule(Snapshot(redis: Redis(groups: [g])), AlertRules.StuckWork, "rag:{docs}:events/embedders");
+
+    [Fact]
+    public void StuckWork_FiresWhenAPendingEntryIdlesPastTheThreshold_AndNamesIt()
+    {
+        var longest = new PendingEntry("1700000000000-3", "embedder-a", 300_000, 1, 720_000);
+
+        var alert = Stuck(Group(live: 1, new PendingIdle(300_000, 12, 3, longest)));
+
+        Assert.True(alert.Breached);
+        Assert.Equal((300.0, 120.0), (alert.Value, alert.Threshold));
+        Assert.Equal("3 pending entries of group 'embedders' on rag:{docs}:events made no progress for more than 120 s; longest 300 s: entry 1700000000000-3, held by consumer embedder-a, delivered 1 time, added 720 s ago", alert.Summary);
+        Assert.Contains("Consumer embedder-a holds them without progress or keep-alive", alert.Action, StringComparison.Ordinal);
+        Assert.Contains(alert.Figures, f => f.Key == "stuck" && (int)f.Value == 3);
+    }
+
+    [Fact]
+    public void StuckWork_ActionFollowsTheFigures()
+    {
+        var twice = new PendingEntry("1-0", "embedder-b", 200_000, 7, null);
+
+        Assert.Contains("start embedders", Stuck(Group(live: 0, new PendingIdle(200_000, 5, 1, twice))).Action, StringComparison.Ordinal);
+        var redelivered = Stuck(Group(live: 2, new PendingIdle(200_000, 5, 1, twice)));
+        Assert.Contains("was delivered 7 times", redelivered.Action, StringComparison.Ordinal);
+        Assert.Contains("XACK rag:{docs}:events embedders 1-0", redelivered.Action, StringComparison.Ordinal);
+        Assert.Contains("(the 1000 oldest of 5000 pending examined)", Stuck(Group(live: 2, new PendingIdle(200_000, 1000, 1, twice), pending: 5000)).Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StuckWork_QuietWhenEntriesMove_OrNothingIsPending()
+    {
+        var fresh = new PendingEntry("1-0", "embedder-a", 119_000, 1, 1_000);
+
+        Assert.False(Stuck(Group(live: 1, new PendingIdle(119_000, 12, 0, fresh))).Breached);
+        Assert.False(Stuck(Group(live: 1, null, pending: 0)).Breached);
+        // A group that does not exist has nothing pending to judge.
+        var missing = new GroupState("rag:{x}:s", "g", "embedder", true, false, null, 0, 0, 0);
+        Assert.DoesNotContain(AlertRules.Evaluate(Snapshot(redis: Redis(groups: [missing])), Alerts, Tuning), c => c.Rule == AlertRules.StuckWork);
+    }
+
+    [Theory]
+    [InlineData("00:00:00", "00:01:00")]
+    [InlineData("00:00:00.500", "00:01:00")]
+    [InlineData("00:02:00", "00:00:00")]
+    [InlineData("8.00:00:00", "00:01:00")]
+    public void StuckWorkAndDeadLetterWindows_OutOfRange_AreRefused(string maxPendingIdle, string deadLetterWindow)
+    {
+        var options = new AlertOptions
+        {
+            MaxPendingIdle = TimeSpan.Parse(maxPendingIdle, System.Globalization.CultureInfo.InvariantCulture),
+            DeadLetterWindow = TimeSpan.Parse(deadLetterWindow, System.Globalization.CultureInfo.InvariantCulture),
+        };
+
+        Assert.False(new AlertOptionsValidator().Validate(null, options).Succeeded);
+        Assert.True(new AlertOptionsValidator().Validate(null, new AlertOptions()).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("1700000000000-0", 1_700_000_005_000L, 5_000L)]
+    [InlineData("253402300800000-0", 1_700_000_005_000L, null)]
+    [InlineData("1700000000000", 1_700_000_000_000L, 0L)]
+    public void PendingEntryAge_ComesFromItsId(string id, long now, long? age)
+    {
+        Assert.Equal(age, RedisProbe.AgeOf(id, now));
+    }
+
+    [Fact]
     public void RecallLow_FiresOnlyWhenTheTunerIsStuck()
     {
         var measured = new EfMeasurement(50, 0.7, 100, 10);

@@ -54,7 +54,7 @@ public sealed partial class PrometheusConfigTests
     {
         var (code, output) = await PromtoolAsync("check", "rules", "rules.yml");
         Assert.True(code == 0, output);
-        Assert.Contains("10 rules found", output, StringComparison.Ordinal);
+        Assert.Contains("11 rules found", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed partial class PrometheusConfigTests
         var docs = File.ReadAllText(Path.Combine(Root(), "docs", "operations.md"));
 
         var alerts = AlertName().Matches(rules).Select(m => m.Groups[1].Value).ToArray();
-        Assert.Equal(10, alerts.Length);
+        Assert.Equal(11, alerts.Length);
         Assert.All(alerts, a => Assert.Contains($"alertname: {a}\n", tests, StringComparison.Ordinal));
         Assert.All(alerts, a => Assert.Contains(a, docs, StringComparison.Ordinal));
 

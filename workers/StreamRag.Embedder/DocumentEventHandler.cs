@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.AI;
@@ -28,7 +29,8 @@ internal sealed partial class DocumentEventHandler(
     ILogger<DocumentEventHandler> logger) : IStreamEntryHandler
 {
     private readonly DocumentEventParser parser = new(limits);
-    private readonly string hashSalt = $"{embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId}|{index.Dimensions}|{chunker.Fingerprint}\n";
+    // The passage rules (Passages: repeats and empty passages dropped) are part of what is stored, so of the salt too.
+    private readonly string hashSalt = $"{embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId}|{index.Dimensions}|{chunker.Fingerprint}|{Passages.Rules}\n";
 
     public async Task<EntryOutcome[]> HandleAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
     {
@@ -88,8 +90,9 @@ internal sealed partial class DocumentEventHandler(
             var offset = 0;
             foreach (var plan in plans)
             {
-                plan.Vectors = vectors[offset..(offset + plan.Chunks!.Count)];
-                offset += plan.Chunks!.Count;
+                var count = plan.Chunks!.Count;
+                KeepDistinctVectors(plan, vectors[offset..(offset + count)]);
+                offset += count;
             }
         }
         catch (Exception ex) when (ex is EmbeddingRequestRejectedException or EmbeddingResponseInvalidException or EmbeddingInputTooLongException && plans.Length > 1)
@@ -120,7 +123,7 @@ internal sealed partial class DocumentEventHandler(
 
         public ReadOnlyMemory<float>[]? Vectors { get; set; }
 
-        /// <summary>Why the provider can never embed this document (it is dead-lettered), if so.</summary>
+        /// <summary>Why this document can never be indexed (it is dead-lettered): the provider refused it, or it makes too many passages.</summary>
         public string? Refused { get; set; }
     }
 
@@ -140,8 +143,18 @@ internal sealed partial class DocumentEventHandler(
             }
 
             var hash = ContentHash(e.Content);
-            plans.Add(new WritePlan(slot, e, arrived, hash, hash == indexedHash ? null : chunker.Split(e.Content)));
-            indexedHash = hash;
+            if (hash == indexedHash)
+            {
+                plans.Add(new WritePlan(slot, e, arrived, hash, null));
+                continue;
+            }
+
+            var (passages, refused) = PassagesOf(e.Content);
+            plans.Add(new WritePlan(slot, e, arrived, hash, passages) { Refused = refused });
+            if (refused is null)
+            {
+                indexedHash = hash;
+            }
         }
 
         return plans;
@@ -164,8 +177,15 @@ internal sealed partial class DocumentEventHandler(
             if (result == IndexWriteResult.ContentChanged)
             {
                 // Another version landed between planning and writing: embed this content after all.
-                plan.Chunks = chunker.Split(e.Content);
-                plan.Vectors = await EmbedAsync(plan.Chunks.Select(c => c.Text).ToArray(), cancellationToken);
+                var (passages, refused) = PassagesOf(e.Content);
+                if (refused is not null)
+                {
+                    metrics.Event("dead_lettered");
+                    return EntryOutcome.DeadLetter(refused);
+                }
+
+                plan.Chunks = passages;
+                KeepDistinctVectors(plan, await EmbedAsync(passages!.Select(c => c.Text).ToArray(), cancellationToken));
                 result = await index.UpsertAsync(ToDocument(plan), cancellationToken);
             }
 
@@ -199,7 +219,8 @@ internal sealed partial class DocumentEventHandler(
     private IndexedDocument ToDocument(WritePlan plan)
     {
         var e = plan.Event;
-        var chunks = plan.Chunks?.Select((c, i) => new IndexedChunk(c.Index, c.Text, plan.Vectors![i])).ToArray();
+        // Numbered by position: the passages kept, 0..n-1, are the document's chunk ids.
+        var chunks = plan.Chunks?.Select((c, i) => new IndexedChunk(i, c.Text, plan.Vectors![i])).ToArray();
         // The event's own expiry wins; else the configured retention of its source, if any.
         var expiresAt = retention.ExpiryOf(e.ExpiresAt, e.Source, e.Timestamp);
         return new IndexedDocument(e.Tenant, e.Id, e.Version, plan.ContentHash, e.Source, e.Timestamp, e.Tags, expiresAt, chunks);
@@ -222,6 +243,39 @@ internal sealed partial class DocumentEventHandler(
         }
 
         return vectors.ToArray();
+    }
+
+    /// <summary>
+    /// The distinct passages of a document's content, or why it is refused: more of them than
+    /// <see cref="EmbedderOptions.MaxPassagesPerDocument"/>. A document is indexed whole or not at all.
+    /// </summary>
+    private (IReadOnlyList<TextChunk>? Passages, string? Refused) PassagesOf(string content)
+    {
+        var cut = chunker.Split(content);
+        var distinct = Passages.Distinct(cut);
+        metrics.PassagesDropped("repeated", distinct.Repeated);
+        metrics.PassagesDropped("empty", distinct.Empty);
+        var limit = options.Value.MaxPassagesPerDocument;
+        return distinct.Kept.Count <= limit
+            ? (distinct.Kept, null)
+            : (null, string.Create(CultureInfo.InvariantCulture,
+                $"{ErrorCodes.TooLarge}: the document makes {distinct.Kept.Count} distinct passages; the limit is {limit} (Embedder:MaxPassagesPerDocument). Split it into several documents"));
+    }
+
+    /// <summary>Keeps the passages whose vectors are worth storing (<see cref="Passages.DistinctVectors"/>), in order.</summary>
+    private void KeepDistinctVectors(WritePlan plan, ReadOnlyMemory<float>[] vectors)
+    {
+        var distinct = Passages.DistinctVectors(vectors, IndexOptions.NearDuplicateCosine);
+        metrics.PassagesDropped("near_duplicate", distinct.NearDuplicates);
+        metrics.PassagesDropped("no_direction", distinct.Degenerate);
+        if (distinct.Kept.Count == vectors.Length)
+        {
+            plan.Vectors = vectors;
+            return;
+        }
+
+        plan.Chunks = distinct.Kept.Select(i => plan.Chunks![i]).ToArray();
+        plan.Vectors = distinct.Kept.Select(i => vectors[i]).ToArray();
     }
 
     private string ContentHash(string content)

@@ -18,6 +18,7 @@ public static class EmbedderExtensions
         });
         builder.AddStreamRagCore();
         builder.Services.AddStreamRagLocalEmbedding();
+        builder.Services.AddIndexModelCheck();
         builder.Services.AddOptionsWithValidateOnStart<EmbedderOptions, EmbedderOptionsValidator>()
             .Bind(builder.Configuration.GetSection(EmbedderOptions.Section));
         builder.Services.AddSingleton<EmbedderMetrics>();

@@ -44,6 +44,7 @@ internal static class AlertRules
     public const string DeadLetters = "dead_letters";
     public const string NoLiveConsumer = "no_live_consumer";
     public const string RecallLow = "recall_low";
+    public const string StuckWork = "stuck_work";
 
     private const string Warning = "warning";
     private const string Critical = "critical";
@@ -63,6 +64,11 @@ internal static class AlertRules
         foreach (var g in s.Redis.Groups)
         {
             conditions.Add(Lag(g, options));
+            if (g.Exists)
+            {
+                conditions.Add(Stuck(g, options));
+            }
+
             if (g.NeedsLiveConsumer)
             {
                 conditions.Add(Liveness(g, options));
@@ -71,7 +77,7 @@ internal static class AlertRules
 
         foreach (var (stream, growth) in s.DeadLetterGrowth)
         {
-            conditions.Add(DeadLetter(stream, growth, s.Redis.DeadLetterLengths.GetValueOrDefault(stream), s.Window.Length, options));
+            conditions.Add(DeadLetter(stream, growth, s.Redis.DeadLetterLengths.GetValueOrDefault(stream), options.DeadLetterWindow, options));
         }
 
         return conditions;
@@ -162,6 +168,42 @@ internal static class AlertRules
             NoLiveConsumer, $"{g.Stream}/{g.Group}", Critical, !g.Exists || g.LiveConsumers == 0, g.LiveConsumers, 1,
             summary, action,
             [new("consumers", g.Consumers), new("live_consumers", g.LiveConsumers), new("lag", g.Lag ?? 0), new("pending", g.Pending), new("group_exists", g.Exists ? 1 : 0)]);
+    }
+
+    private static AlertCondition Stuck(GroupState g, AlertOptions o)
+    {
+        var idle = g.Idle;
+        var threshold = o.MaxPendingIdle.TotalSeconds;
+        var longest = idle?.Longest;
+        var maxIdle = (idle?.MaxIdleMs ?? 0) / 1000.0;
+        var stuck = idle?.Stuck ?? 0;
+        var examined = idle is { } i && i.Examined < g.Pending ? F($" (the {i.Examined} oldest of {g.Pending} pending examined)") : "";
+        var held = longest is null
+            ? ""
+            : F($"; longest {longest.IdleMs / 1000.0:0} s: entry {longest.Id}, held by consumer {longest.Consumer}, delivered {longest.Deliveries} time{(longest.Deliveries == 1 ? "" : "s")}{(longest.AgeMs is { } age ? F($", added {age / 1000.0:0} s ago") : "")}");
+        string action;
+        if (g.LiveConsumers == 0)
+        {
+            action = F($"No live consumer is left to reclaim them: start {g.Role}s (a live consumer reclaims entries idle longer than Consumer:ClaimIdle and processes them).");
+        }
+        else if (longest is { Deliveries: > 1 })
+        {
+            action = F($"Entry {longest.Id} was delivered {longest.Deliveries} times and is still not done: it may fail or hang every consumer that takes it. Read it (XRANGE {g.Stream} {longest.Id} {longest.Id}) and the {g.Role} logs; to set it aside, XADD its fields to the dead-letter stream and XACK {g.Stream} {g.Group} {longest.Id}.");
+        }
+        else
+        {
+            action = F($"Consumer {longest?.Consumer} holds them without progress or keep-alive: it is hung or gone. Live consumers ({g.LiveConsumers}) should reclaim entries idle longer than Consumer:ClaimIdle; if they do not, read their logs for reclaim errors, or restart {longest?.Consumer}'s host.");
+        }
+
+        return new AlertCondition(
+            StuckWork, $"{g.Stream}/{g.Group}", Warning, stuck > 0, maxIdle, threshold,
+            F($"{stuck} pending entr{(stuck == 1 ? "y" : "ies")} of group '{g.Group}' on {g.Stream} made no progress for more than {threshold:0} s{examined}{held}"),
+            action,
+            [
+                new("stuck", stuck), new("pending", g.Pending), new("examined", idle?.Examined ?? 0), new("max_idle_ms", idle?.MaxIdleMs ?? 0),
+                new("threshold_ms", o.MaxPendingIdle.TotalMilliseconds), new("longest_id", longest?.Id ?? ""), new("longest_consumer", longest?.Consumer ?? ""),
+                new("longest_deliveries", longest?.Deliveries ?? 0), new("live_consumers", g.LiveConsumers),
+            ]);
     }
 
     private static AlertCondition DeadLetter(string stream, long growth, long length, TimeSpan window, AlertOptions o) =>

@@ -50,6 +50,10 @@ internal sealed class MonitorMetrics
         meter.CreateObservableGauge("rag_consumer_group_pending", () => PerGroup(g => g.Pending), description: "Entries read but not acknowledged, by stream and group.");
         meter.CreateObservableGauge("rag_consumer_group_consumers", () => PerGroup(g => g.Consumers), description: "Consumers registered in a group.");
         meter.CreateObservableGauge("rag_consumer_group_live_consumers", () => PerGroup(g => g.LiveConsumers), description: "Consumers Redis saw within Alerts:ConsumerDeadAfter.");
+        meter.CreateObservableGauge("rag_consumer_group_max_pending_idle_ms", () => PerGroup(g => g.Idle?.MaxIdleMs ?? 0),
+            description: "Longest time a pending entry of the group has gone without being delivered, reclaimed or kept alive (over its oldest 1,000 pending entries; 0 when none is pending).");
+        meter.CreateObservableGauge("rag_consumer_group_stuck_entries", () => PerGroup(g => g.Idle?.Stuck ?? 0),
+            description: "Pending entries of the group idle longer than Alerts:MaxPendingIdle.");
 
         meter.CreateObservableGauge("rag_search_ef", () => Gauge(s => s.Tuning?.Ef), description: "search_ef in the settings hash (what query workers use by default).");
         meter.CreateObservableGauge("rag_search_recall", () => Gauge(s => s.Tuning?.Measurement.Recall), description: "Mean recall@k measured at the current search_ef.");

@@ -54,9 +54,21 @@ public sealed class AlertOptions
     [Range(1, long.MaxValue)]
     public long MaxConsumerLag { get; set; } = 1_000;
 
-    /// <summary><c>dead_letters</c>: at least this many new dead letters on one stream within the window.</summary>
+    /// <summary><c>dead_letters</c>: at least this many new dead letters on one stream within <see cref="DeadLetterWindow"/>.</summary>
     [Range(1, long.MaxValue)]
     public long DeadLetterGrowth { get; set; } = 1;
+
+    /// <summary><c>dead_letters</c>: the window new dead letters are counted over; the alert resolves after a window without any.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan DeadLetterWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// <c>stuck_work</c>: a pending entry (read by a consumer, not acknowledged) that has gone this long
+    /// without being delivered again, reclaimed or kept alive is stuck. Keep it above the fleet's
+    /// <c>Consumer:ClaimIdle</c> (30 s), after which live consumers reclaim an abandoned entry.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "7.00:00:00")]
+    public TimeSpan MaxPendingIdle { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary><c>no_live_consumer</c>: a consumer not seen by Redis for this long counts as gone.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]

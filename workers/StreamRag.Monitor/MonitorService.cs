@@ -18,7 +18,6 @@ internal sealed class MonitorService(
     AlertPublisher alerts,
     RedisConnections connections,
     KeySchema keys,
-    IOptions<MonitorOptions> monitorOptions,
     IOptions<AlertOptions> alertOptions,
     IOptions<TuningOptions> tuningOptions,
     MonitorMetrics metrics,
@@ -60,7 +59,7 @@ internal sealed class MonitorService(
     }
 
     /// <summary>
-    /// New dead letters per stream within the window. Counted from XINFO STREAM's entries-added,
+    /// New dead letters per stream within <see cref="AlertOptions.DeadLetterWindow"/>. Counted from XINFO STREAM's entries-added,
     /// which trimming does not lower, so a capped dead-letter stream still shows its growth.
     /// </summary>
     private async Task<(Dictionary<string, long> Growth, Dictionary<string, long> Added)> DeadLetterGrowthAsync(IDatabase db, DateTimeOffset now)
@@ -91,7 +90,7 @@ internal sealed class MonitorService(
             totals[name] = added;
             history.Enqueue((now, added));
             // Keep the newest sample at or before the window's start as the baseline.
-            var from = now - monitorOptions.Value.Window;
+            var from = now - alertOptions.Value.DeadLetterWindow;
             while (history.Count > 1 && history.ElementAt(1).At <= from)
             {
                 history.Dequeue();

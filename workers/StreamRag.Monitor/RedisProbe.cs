@@ -10,7 +10,19 @@ namespace StreamRag.Monitor;
 internal sealed record WatchedGroup(RedisKey Stream, string Group, string Role, bool NeedsLiveConsumer);
 
 /// <summary>State of one consumer group; <see cref="Exists"/> is false when the stream exists but the group does not.</summary>
-internal sealed record GroupState(string Stream, string Group, string Role, bool NeedsLiveConsumer, bool Exists, long? Lag, long Pending, int Consumers, int LiveConsumers);
+/// <param name="Idle">How long its pending entries have gone without progress; null when nothing is pending.</param>
+internal sealed record GroupState(string Stream, string Group, string Role, bool NeedsLiveConsumer, bool Exists, long? Lag, long Pending, int Consumers, int LiveConsumers, PendingIdle? Idle = null);
+
+/// <summary>
+/// Idle times of a group's pending entries (XPENDING's idle: time since the entry was last delivered,
+/// reclaimed or kept alive by its consumer), over the <see cref="Examined"/> oldest of them.
+/// </summary>
+/// <param name="Stuck">Entries idle longer than <c>Alerts:MaxPendingIdle</c>.</param>
+/// <param name="Longest">The entry idle longest, when any is pending.</param>
+internal sealed record PendingIdle(long MaxIdleMs, int Examined, int Stuck, PendingEntry? Longest);
+
+/// <summary>One pending entry as XPENDING reports it; <see cref="AgeMs"/> is the time since it was added (from its id), null when the id's time is not plausible.</summary>
+internal sealed record PendingEntry(string Id, string Consumer, long IdleMs, long Deliveries, long? AgeMs);
 
 /// <summary>What the monitor read from Redis in one evaluation.</summary>
 internal sealed record RedisSnapshot(
@@ -32,8 +44,11 @@ internal sealed record RedisSnapshot(
 /// from every master: memory is that of the master nearest its maxmemory (it refuses writes
 /// first), clients, ops and evictions are summed.
 /// </summary>
-internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, IVectorIndex index, IOptions<AlertOptions> alerts) : IAsyncDisposable
+internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, IVectorIndex index, IOptions<AlertOptions> alerts, TimeProvider time) : IAsyncDisposable
 {
+    /// <summary>Pending entries looked at per group and evaluation (the oldest ones): bounds the probe's work.</summary>
+    public const int MaxPendingExamined = 1_000;
+
     private static readonly string[] InfoSections = ["memory", "clients", "stats"];
     private readonly Lazy<Task<ConnectionMultiplexer>> admin = new(() => connections.ConnectAdminAsync("monitor:info"));
 
@@ -97,6 +112,7 @@ internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, I
 
         var info = matches[0];
         var consumers = info.ConsumerCount == 0 ? [] : await db.StreamConsumerInfoAsync(watched.Stream, watched.Group);
+        var idle = info.PendingMessageCount == 0 ? null : await ReadPendingIdleAsync(db, watched);
         var deadAfter = (long)alerts.Value.ConsumerDeadAfter.TotalMilliseconds;
         return new GroupState(
             watched.Stream.ToString(),
@@ -107,7 +123,37 @@ internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, I
             info.Lag,
             info.PendingMessageCount,
             info.ConsumerCount,
-            consumers.Count(c => c.IdleTimeInMilliseconds <= deadAfter));
+            consumers.Count(c => c.IdleTimeInMilliseconds <= deadAfter),
+            idle);
+    }
+
+    /// <summary>XPENDING (extended form) over the oldest pending entries: the longest idle, and how many exceed the threshold.</summary>
+    private async Task<PendingIdle> ReadPendingIdleAsync(IDatabase db, WatchedGroup watched)
+    {
+        var reply = (RedisResult[])(await db.ExecuteAsync("XPENDING", watched.Stream, watched.Group, "-", "+", MaxPendingExamined))!;
+        var threshold = (long)alerts.Value.MaxPendingIdle.TotalMilliseconds;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        PendingEntry? longest = null;
+        var stuck = 0;
+        foreach (var item in reply)
+        {
+            var fields = (RedisResult[])item!;
+            var entry = new PendingEntry((string)fields[0]!, (string)fields[1]!, (long)fields[2], (long)fields[3], AgeOf((string)fields[0]!, now));
+            stuck += entry.IdleMs > threshold ? 1 : 0;
+            if (longest is null || entry.IdleMs > longest.IdleMs)
+            {
+                longest = entry;
+            }
+        }
+
+        return new PendingIdle(longest?.IdleMs ?? 0, reply.Length, stuck, longest);
+    }
+
+    /// <summary>Milliseconds since the entry was added, from the time part of its id; null for an id whose time lies ahead (set by hand).</summary>
+    internal static long? AgeOf(string id, long nowMs)
+    {
+        var dash = id.IndexOf('-', StringComparison.Ordinal);
+        return long.TryParse(dash < 0 ? id : id[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms <= nowMs ? nowMs - ms : null;
     }
 
     internal static Dictionary<string, string> ParseInfo(string info)

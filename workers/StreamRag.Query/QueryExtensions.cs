@@ -19,6 +19,7 @@ public static class QueryExtensions
         });
         builder.AddStreamRagCore();
         builder.Services.AddStreamRagLocalEmbedding();
+        builder.Services.AddIndexModelCheck();
         builder.Services.AddOptionsWithValidateOnStart<QueryOptions, QueryOptionsValidator>().Bind(builder.Configuration.GetSection(QueryOptions.Section));
         builder.Services.AddSingleton<LiveSettings>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveSettings>());
