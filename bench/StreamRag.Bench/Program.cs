@@ -10,6 +10,12 @@ using StreamRag.Redis;
 
 // Every headline figure of the fleet next to raw Redis doing the same work on the same data, in
 // one run on one machine (so noise hits both alike). See docs/benchmarks.md.
+// `retrieval`: the retrieval-quality benchmark instead (StreamRag.Bench.Retrieval).
+if (args is ["retrieval", .. var retrievalArgs])
+{
+    return await StreamRag.Bench.Retrieval.RetrievalBenchmark.RunAsync(FindRoot(), retrievalArgs);
+}
+
 var quick = args.Contains("--quick");
 // --smoke: the whole harness on a tiny load, for the test suite (figures meaningless).
 var smoke = args.Contains("--smoke");
