@@ -2,19 +2,16 @@ using StreamRag.Embedding;
 
 namespace StreamRag.Bench.Retrieval;
 
-/// <summary>One embedding configuration the retrieval benchmark runs the fleet with: its name on the command line and in the table, and the worker settings that select it.</summary>
-internal sealed record ProviderRun(string Name, string Description, IReadOnlyDictionary<string, string> Settings)
+/// <summary>
+/// One embedding configuration the retrieval benchmark runs the fleet with: its name on the command
+/// line and in the table, and the worker settings that select it. <paramref name="DefaultPath"/>
+/// marks the configuration a fleet runs when nothing is configured (issue 11: the local provider
+/// with arctic-embed-xs), which the target applies to.
+/// </summary>
+internal sealed record ProviderRun(string Name, string Description, IReadOnlyDictionary<string, string> Settings, bool DefaultPath = false)
 {
-    /// <summary>True when these settings are what a fleet runs with no embedding settings at all (the default path the target applies to).</summary>
-    public bool IsDefaultPath
-    {
-        get
-        {
-            var defaults = new EmbeddingOptions();
-            return Settings.GetValueOrDefault("Embedding:Provider") == defaults.Provider
-                && (defaults.Model is null || !Settings.TryGetValue("Embedding:Model", out var model) || model == defaults.Model);
-        }
-    }
+    /// <summary>The default path, provided the build's default provider is indeed this one's.</summary>
+    public bool IsDefaultPath => DefaultPath && Settings.GetValueOrDefault("Embedding:Provider") == new EmbeddingOptions().Provider;
 }
 
 /// <summary>
@@ -26,8 +23,9 @@ internal static class RetrievalProviders
     public static readonly IReadOnlyList<ProviderRun> All =
     [
         new("hashing", "hashing-v1 (words hashed into 384 dimensions)", new Dictionary<string, string> { ["Embedding:Provider"] = "hashing" }),
-        // PLACEHOLDER setting names for the local ONNX provider (issue 11), until it lands on this branch.
-        new("arctic-xs", "local snowflake-arctic-embed-xs (query prefix, CLS pooling)", new Dictionary<string, string> { ["Embedding:Provider"] = "local", ["Embedding:Model"] = "arctic-embed-xs" }),
+        // The local ONNX provider's settings as its branch names them (shared/StreamRag.Embedding: LocalModelSpec).
+        new("arctic-xs", "local snowflake-arctic-embed-xs (query prefix, CLS pooling)",
+            new Dictionary<string, string> { ["Embedding:Provider"] = "local", ["Embedding:Model"] = "snowflake-arctic-embed-xs" }, DefaultPath: true),
         new("minilm", "local all-MiniLM-L6-v2 (mean pooling)", new Dictionary<string, string> { ["Embedding:Provider"] = "local", ["Embedding:Model"] = "all-MiniLM-L6-v2" }),
     ];
 
