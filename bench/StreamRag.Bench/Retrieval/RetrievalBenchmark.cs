@@ -25,7 +25,12 @@ internal static class RetrievalBenchmark
     private const int Passages = 50;
 
     private const int Seed = 11;
-    private static readonly TimeSpan NoProgressTimeout = TimeSpan.FromMinutes(3);
+    /// <summary>
+    /// Longest wait with no document becoming searchable while the workers run. The embedder writes a
+    /// batch of documents when the whole batch is embedded, which on a busy machine with a model takes
+    /// minutes (three were seen at 2 passages/s); a dead worker or a dead letter fails at once instead.
+    /// </summary>
+    private static readonly TimeSpan NoProgressTimeout = TimeSpan.FromMinutes(15);
 
     public static async Task<int> RunAsync(string root, string[] args)
     {
