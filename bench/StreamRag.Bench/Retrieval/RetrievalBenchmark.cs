@@ -108,6 +108,8 @@ internal static class RetrievalBenchmark
             ["Query:CacheEntries"] = "0",
             // Every query's vector goes to the metrics stream, so the exact search uses the very vector the worker searched with.
             ["Query:RecallSampleRate"] = "1",
+            // No scrape endpoint: the hosts' default ports may be taken by another fleet on this machine.
+            ["Metrics:PrometheusPort"] = "0",
         };
         fleet.StartWorker("Embedder", settings);
         fleet.StartWorker("Query", settings);
