@@ -6,6 +6,12 @@
 #   --quick   10,000 documents (a few minutes);  default 100,000;  --n up to 1,000,000
 # Results: a table on stdout and in bench-results/{quick,nN,model,model-quick}.{md,json}; --smoke runs
 #   everything on a tiny load (for the tests).
+#
+# ./bench.sh retrieval [--smoke] [--docs N] [--queries N] [--providers a,b] [--corpus]
+#   retrieval quality (hit@1, hit@10, MRR@10) of each embedding provider through the fleet, beside
+#   exact BM25, on Debian manual pages (bench/manpages.sh fetches them into .bench-corpus/);
+#   default 2,000 documents, 300 queries, every provider; --smoke 50 / 20, hashing only;
+#   --corpus prints sample queries and documents and stops. Results: bench-results/retrieval.{md,json}.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 deploy/redis.sh install >/dev/null

@@ -43,37 +43,14 @@ major_of() { # prints the major version of a redis-server command line, or 0
   echo "${v:-0}"
 }
 
-# The Debian mirror already configured on this machine; never hard-coded in the repository.
-debian_mirror() {
-  local uri
-  uri=$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null \
-          | awk '{print $2}' | grep -v -- '-security' | head -n 1 || true)
-  if [ -z "$uri" ]; then
-    uri=$(grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' \
-            | grep -v -- '-security' | head -n 1 || true)
-  fi
-  [ -n "$uri" ] || { log "no Debian mirror configured in /etc/apt"; exit 1; }
-  echo "$uri"
-}
-
 unpack_debian13() {
-  local work="$prefix/apt" debs="$prefix/debs"
-  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$debs"
-  local keyring=/usr/share/keyrings/debian-archive-trixie-stable.gpg
-  [ -f "$keyring" ] || keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-  printf 'deb [signed-by=%s] %s trixie main\n' "$keyring" "$(debian_mirror)" > "$work/sources.list"
-  local opts=(-o "Dir::Etc::sourcelist=$work/sources.list" -o Dir::Etc::sourceparts=/dev/null
-              -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache"
-              -o APT::Architecture=amd64 -o Debug::NoLocking=1)
-  [ "$(id -u)" -ne 0 ] || opts+=(-o APT::Sandbox::User=root)
-  log "fetching Debian 13 package lists"
-  apt-get "${opts[@]}" -qq update
-  log "downloading ${#packages[@]} packages"
-  (cd "$debs" && apt-get "${opts[@]}" -qq download "${packages[@]}")
+  local debs="$prefix/debs"
+  rm -rf "$debs"
+  "$repo/deploy/debian-download.sh" trixie "$prefix" "${packages[@]}"
   rm -rf "$root.new" && mkdir -p "$root.new"
   for deb in "$debs"/*.deb; do dpkg -x "$deb" "$root.new"; done
   rm -rf "$root" && mv "$root.new" "$root"
-  rm -rf "$debs" "$work/cache"
+  rm -rf "$debs"
 }
 
 write_wrappers() { # $1: how to run a program from the unpacked root ("" = use PATH)

@@ -9,7 +9,7 @@ namespace StreamRag.Bench;
 internal sealed class Fleet : IAsyncDisposable
 {
     private readonly string root;
-    private readonly List<Process> workers = [];
+    private readonly List<(string Name, Process Process)> workers = [];
 
     private Fleet(string root, int port, string dataDir)
     {
@@ -63,18 +63,27 @@ internal sealed class Fleet : IAsyncDisposable
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        workers.Add(process);
+        workers.Add((name, process));
+    }
+
+    /// <summary>Throws when a worker started by <see cref="StartWorker"/> has exited (its standard error was printed).</summary>
+    public void EnsureRunning()
+    {
+        foreach (var (name, process) in workers.Where(w => w.Process.HasExited))
+        {
+            throw new InvalidOperationException($"the {name} worker exited with code {process.ExitCode}");
+        }
     }
 
     public async Task StopWorkersAsync()
     {
-        foreach (var process in workers.Where(p => !p.HasExited))
+        foreach (var (_, process) in workers.Where(w => !w.Process.HasExited))
         {
             using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
             await kill.WaitForExitAsync();
         }
 
-        foreach (var process in workers)
+        foreach (var (_, process) in workers)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
             try
@@ -106,7 +115,7 @@ internal sealed class Fleet : IAsyncDisposable
         }
     }
 
-    private static async Task RunAsync(string file, params string[] args)
+    internal static async Task RunAsync(string file, params string[] args)
     {
         using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var error = process.StandardError.ReadToEndAsync();

@@ -16,6 +16,12 @@ if (args.Contains("--reachability"))
     return await Reachability.RunAsync(FindRoot());
 }
 
+// `retrieval`: the retrieval-quality benchmark instead (StreamRag.Bench.Retrieval).
+if (args is ["retrieval", .. var retrievalArgs])
+{
+    return await StreamRag.Bench.Retrieval.RetrievalBenchmark.RunAsync(FindRoot(), retrievalArgs);
+}
+
 var quick = args.Contains("--quick");
 // --model: the local embedding model's speed figures alone (ModelBench); --smoke runs them too.
 var modelOnly = args.Contains("--model");

@@ -14,13 +14,19 @@ namespace StreamRag.Index.Search;
 /// </summary>
 public sealed class SearchIndexAdmin
 {
+    /// <summary>How often a host reads FT.INFO while a new index scans the stored chunks (most take well under a second).</summary>
+    private static readonly TimeSpan EnsurePollInterval = TimeSpan.FromMilliseconds(100);
+
     private readonly KeySchema keys;
+    private readonly IndexOptions settings;
     private readonly SearchSchema schema;
 
     public SearchIndexAdmin(KeySchema keys, IndexOptions options)
     {
         ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(options);
         this.keys = keys;
+        settings = options;
         schema = SearchSchema.From(options, keys.ChunkPrefix);
     }
 
@@ -40,23 +46,35 @@ public sealed class SearchIndexAdmin
     }
 
     /// <summary>
-    /// Makes sure the alias resolves to an index: creates <c>alias:v1</c> and the alias when there is
-    /// none (several hosts may race; the losers find the winner's index). Returns the running index with
-    /// its differences from the configuration; it never changes or drops a running index.
+    /// Makes sure the alias resolves to a built index: creates <c>alias:v1</c> and the alias when there
+    /// is none (several hosts may race; the losers find the winner's index), then waits while the
+    /// index scans the chunk hashes already stored (<see cref="IndexBuild"/>), reporting each reading
+    /// to <paramref name="building"/>, at most <c>Index:Search:BuildTimeout</c>
+    /// (<see cref="IndexBuildTimeoutException"/>). Returns the running index with its differences from
+    /// the configuration; it never changes or drops a running index.
     /// </summary>
-    public async Task<(SearchIndexStatus Status, bool Created)> EnsureAsync(IDatabase db, CancellationToken cancellationToken)
+    public async Task<(SearchIndexStatus Status, bool Created)> EnsureAsync(IDatabase db, TimeProvider time, Action<SearchIndexStatus>? building, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        if (await InspectAsync(db, cancellationToken) is { } existing)
+        ArgumentNullException.ThrowIfNull(time);
+        var created = false;
+        var status = await InspectAsync(db, cancellationToken);
+        if (status is null)
         {
-            return (existing, false);
+            var physical = PhysicalName(1);
+            created = await TryAsync(db, SearchCommandBuilder.Create(physical, schema.CreateParams(), schema.ToSchema()), "already exists");
+            await TryAsync(db, SearchCommandBuilder.AliasAdd(Alias, physical), "already exists");
+            status = await InspectAsync(db, cancellationToken)
+                ?? throw new InvalidOperationException($"FT index alias {Alias} is still missing after creating {physical}");
         }
 
-        var physical = PhysicalName(1);
-        var created = await TryAsync(db, SearchCommandBuilder.Create(physical, schema.CreateParams(), schema.ToSchema()), "already exists");
-        await TryAsync(db, SearchCommandBuilder.AliasAdd(Alias, physical), "already exists");
-        var status = await InspectAsync(db, cancellationToken)
-            ?? throw new InvalidOperationException($"FT index alias {Alias} is still missing after creating {physical}");
+        if (!IndexBuild.IsBuilt(status.Running))
+        {
+            var built = await IndexBuild.WaitAsync(() => InfoAsync(db, Alias), status.PhysicalName, EnsurePollInterval, settings.Search.BuildTimeout,
+                running => building?.Invoke(new SearchIndexStatus(running, schema.Differences(running))), time, cancellationToken);
+            status = new SearchIndexStatus(built, schema.Differences(built));
+        }
+
         return (status, created);
     }
 
@@ -87,28 +105,31 @@ public sealed class SearchIndexAdmin
         }
 
         var next = PhysicalName(version);
+        // Writes while the new index scans could be indexed twice in it (see IndexBuild); they are
+        // counted through the epochs every write script increments, and a build that saw any is refused.
+        var writesBefore = await WriteCountAsync(db);
         progress($"creating {next}: {schema}");
         await ExecuteAsync(db, SearchCommandBuilder.Create(next, schema.CreateParams(), schema.ToSchema()));
 
-        var deadline = time.GetUtcNow() + timeout;
         RunningIndex built;
-        while (true)
+        try
         {
-            built = await InfoAsync(db, next) ?? throw new InvalidOperationException($"{next} vanished while it was being built");
-            progress(string.Create(CultureInfo.InvariantCulture,
-                $"{next}: {built.PercentIndexed:P0} indexed, {built.Documents} chunks, {built.IndexingFailures} failures"));
-            if (!built.Indexing && built.PercentIndexed >= 1.0)
-            {
-                break;
-            }
+            built = await IndexBuild.WaitAsync(() => InfoAsync(db, next), next, pollInterval, timeout, running => progress(Progress(next, running)), time, cancellationToken);
+            progress(Progress(next, built));
+        }
+        catch (IndexBuildTimeoutException)
+        {
+            await ExecuteAsync(db, SearchCommandBuilder.DropIndex(next, false));
+            return new MigrationResult(false, old, next, $"{next} was not built within {timeout}; it was dropped and {Alias} still points at {old}");
+        }
 
-            if (time.GetUtcNow() > deadline)
-            {
-                await ExecuteAsync(db, SearchCommandBuilder.DropIndex(next, false));
-                return new MigrationResult(false, old, next, $"{next} was not built within {timeout}; it was dropped and {Alias} still points at {old}");
-            }
-
-            await Task.Delay(pollInterval, time, cancellationToken);
+        var writesDuring = await WriteCountAsync(db) - writesBefore;
+        if (writesDuring != 0)
+        {
+            await ExecuteAsync(db, SearchCommandBuilder.DropIndex(next, false));
+            return new MigrationResult(false, old, next, string.Create(CultureInfo.InvariantCulture,
+                $"{writesDuring} document writes (upserts, deletes, expiries) happened while {next} was indexing the stored chunks, and a chunk written during that scan can be indexed twice; "
+                + $"{next} was dropped and {Alias} still points at {old}. Stop the embedders and the sweeper (queries may go on), run migrate again, then start them"));
         }
 
         if (built.IndexingFailures > 0)
@@ -122,6 +143,21 @@ public sealed class SearchIndexAdmin
         await ExecuteAsync(db, SearchCommandBuilder.DropIndex(old, false));
         return new MigrationResult(true, old, next,
             $"{Alias} now points at {next} ({built.Documents} chunks, was {current.Running.Documents}); {old} was dropped, its chunk hashes kept");
+    }
+
+    private static string Progress(string name, RunningIndex running) => string.Create(CultureInfo.InvariantCulture,
+        $"{name}: {running.PercentIndexed:P0} indexed, {running.Documents} chunks, {running.IndexingFailures} failures");
+
+    /// <summary>Every write script increments its partition's epoch: their sum over the tenants counts writes.</summary>
+    private async Task<long> WriteCountAsync(IDatabase db)
+    {
+        var total = 0L;
+        foreach (var tenant in await PartitionReads.TenantsAsync(db, keys))
+        {
+            total += await PartitionReads.EpochAsync(db, keys, tenant);
+        }
+
+        return total;
     }
 
     /// <summary>FT.INFO of an index or alias, or null when the server knows no such name.</summary>

@@ -26,6 +26,8 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
     private static readonly string DeleteScript = ReadScript("delete.lua");
     private static readonly string ExpireScript = ReadScript("expire.lua");
 
+    private static readonly TimeSpan BuildLogInterval = TimeSpan.FromSeconds(10);
+
     /// <summary>Rereads of the chunk count when a document grew between reading it and writing it.</summary>
     private const int MaxKeyRetries = 5;
 
@@ -68,7 +70,8 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
     public SearchIndexStatus? LastStatus => last?.Status;
 
     /// <summary>
-    /// Creates the FT index and alias if missing and compares a running index with the configuration.
+    /// Creates the FT index and alias if missing, waits until it has indexed the chunks already stored
+    /// (logged; bounded by <c>Index:Search:BuildTimeout</c>), and compares it with the configuration.
     /// A mismatch throws <see cref="IndexSchemaMismatchException"/> (or, with <c>OnSchemaMismatch=warn</c>,
     /// is logged as an error and the running index is used). Runs once; later calls return at once.
     /// </summary>
@@ -87,10 +90,27 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
                 return raced;
             }
 
-            var (status, created) = await admin.EnsureAsync(await DatabaseAsync(), cancellationToken);
+            var waitStarted = time.GetTimestamp();
+            var loggedAt = (DateTimeOffset?)null;
+            void Building(SearchIndexStatus building)
+            {
+                // The first reading, then one line every BuildLogInterval: a scan of millions of chunks takes minutes.
+                if (loggedAt is null || time.GetUtcNow() - loggedAt >= BuildLogInterval)
+                {
+                    loggedAt = time.GetUtcNow();
+                    Log.IndexBuilding(logger, building.PhysicalName, building.PercentIndexed, building.Documents, settings.Search.BuildTimeout);
+                }
+            }
+
+            var (status, created) = await admin.EnsureAsync(await DatabaseAsync(), time, Building, cancellationToken);
             if (created)
             {
                 Log.IndexCreated(logger, status.PhysicalName, admin.Alias, admin.ConfiguredSchema);
+            }
+
+            if (loggedAt is not null)
+            {
+                Log.IndexBuilt(logger, status.PhysicalName, status.Documents, time.GetElapsedTime(waitStarted).TotalSeconds);
             }
 
             if (!status.Matches)
@@ -132,7 +152,7 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
         document.EnsureDimensions(settings.Dimensions);
 
         var partition = keys.PartitionOf(document.Tenant, document.Id);
-        var args = new List<RedisValue>(10 + (2 * (chunks?.Length ?? 0)))
+        var args = new List<RedisValue>(10 + (3 * (chunks?.Length ?? 0)))
         {
             document.Id,
             document.Version,
@@ -147,8 +167,10 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
         };
         foreach (var chunk in chunks ?? [])
         {
+            var indexed = SearchQueries.IndexedText(chunk.Text);
             args.Add(SearchQueries.VectorBlob(chunk.Vector));
-            args.Add(chunk.Text);
+            args.Add(indexed);
+            args.Add(ReferenceEquals(indexed, chunk.Text) ? "" : chunk.Text);
         }
 
         var db = await DatabaseAsync();
@@ -360,6 +382,12 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
 
     private static partial class Log
     {
+        [LoggerMessage(4103, LogLevel.Information, "FT index {Index} is indexing the chunks already stored ({Percent:P0} done, {Documents} chunks); nothing is written or searched through it until that ends (at most Index:Search:BuildTimeout = {Timeout})")]
+        public static partial void IndexBuilding(ILogger logger, string index, double percent, long documents, TimeSpan timeout);
+
+        [LoggerMessage(4104, LogLevel.Information, "FT index {Index} finished indexing the stored chunks: {Documents} chunks, waited {Seconds:0.0} s")]
+        public static partial void IndexBuilt(ILogger logger, string index, long documents, double seconds);
+
         [LoggerMessage(4102, LogLevel.Debug, "FT.INFO for the index metrics failed: {Reason}")]
         public static partial void StatsUnavailable(ILogger logger, string reason);
 
@@ -383,7 +411,8 @@ internal sealed record FoundChunk(string Key, string DocumentId, int Chunk, stri
             document.Id,
             (string?)document[ChunkFields.Document] ?? "",
             (int)document[ChunkFields.Chunk],
-            (string?)document[ChunkFields.Content] ?? "",
+            // The text as written; chunks without line breaks (and chunks written before issue 11) only have the indexed copy.
+            (string?)document[ChunkFields.Text] ?? (string?)document[ChunkFields.Content] ?? "",
             (string?)document[ChunkFields.Source] ?? "",
             DateTimeOffset.FromUnixTimeMilliseconds((long)document[ChunkFields.Timestamp]),
             string.IsNullOrEmpty(tags) ? [] : tags.Split(','),

@@ -24,6 +24,14 @@ public sealed class SearchIndexOptions
     [RegularExpression("^(fail|warn)$")]
     public string OnSchemaMismatch { get; set; } = "fail";
 
+    /// <summary>
+    /// How long a host waits, at start-up, for a new FT index (its own, or one another host just
+    /// created) to finish indexing the chunks already stored, before it writes or searches through
+    /// it; past this it refuses to start, naming the index and its progress.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan BuildTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Weight of the vector ranking in hybrid (text + vector) reciprocal rank fusion.</summary>
     [Range(0.0, 100.0)]
     public double VectorWeight { get; set; } = 1.0;

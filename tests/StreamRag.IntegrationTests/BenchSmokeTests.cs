@@ -8,24 +8,44 @@ public sealed class BenchSmokeTests
     [Fact]
     public async Task Bench_Smoke_RunsEveryStageAndPrintsTheTable()
     {
-        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var dll = Path.Combine(testBin.Parent!.Parent!.FullName, "StreamRag.Bench", testBin.Name, "StreamRag.Bench.dll");
-        Assert.True(File.Exists(dll), $"bench not built: {dll}");
-        var start = new ProcessStartInfo("dotnet", [dll, "--smoke"]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var text = await RunBenchAsync(TimeSpan.FromMinutes(3), "--smoke");
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-
-        var text = await output;
-        Assert.True(process.ExitCode == 0, $"bench failed:\n{text}\n{await errors}");
         foreach (var figure in new[] { "| ingestion |", "| memory per chunk |", "| query latency p50, 1 client |", "| recall@10 |", "| throughput, 16 clients |", "| freshness p99 at 200 events/s |",
                      "| raw model inference, batch 32 vs batch 1 |", "| model ingestion, 1 embedder |", "| model ingestion, 2 embedders vs 1 |", "| model query latency p50, 1 client |" })
         {
             Assert.Contains(figure, text, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>Fetches the manual pages (once per machine: they are cached in .bench-corpus/) and runs the quality benchmark on 50 of them.</summary>
+    [Fact]
+    public async Task Bench_RetrievalSmoke_ScoresBm25AndTheFleetOnManualPages()
+    {
+        // The first run on a machine downloads seven Debian packages (about 20 MB).
+        var text = await RunBenchAsync(TimeSpan.FromMinutes(5), "retrieval", "--smoke");
+
+        Assert.Contains("| exact BM25 (k1 1.2, b 0.75), whole documents |", text, StringComparison.Ordinal);
+        Assert.Contains("| hashing, fleet (HNSW) |", text, StringComparison.Ordinal);
+        Assert.Contains("| hashing, exact cosine on the fleet's vectors |", text, StringComparison.Ordinal);
+        Assert.Contains("manpages-dev ", text, StringComparison.Ordinal);
+    }
+
+    private static async Task<string> RunBenchAsync(TimeSpan limit, params string[] args)
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var dll = Path.Combine(testBin.Parent!.Parent!.FullName, "StreamRag.Bench", testBin.Name, "StreamRag.Bench.dll");
+        Assert.True(File.Exists(dll), $"bench not built: {dll}");
+        var start = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(limit);
+        await process.WaitForExitAsync(timeout.Token);
+
+        var text = await output;
+        Assert.True(process.ExitCode == 0, $"bench {string.Join(' ', args)} failed:\n{text}\n{await errors}");
+        return text;
     }
 }

@@ -30,6 +30,10 @@ public sealed class SearchIndexTests(SearchServerFixture search)
         return options;
     }
 
+    /// <summary>What the full-text side found, in its order: with VectorWeight 0 the vector side's candidates follow with score 0.</summary>
+    private static async Task<SearchHit[]> TextHitsAsync(IVectorIndex index, string text) =>
+        (await index.SearchAsync(Query("anything", text), Ct)).Where(h => h.Score > 0).ToArray();
+
     private static async Task SeedAsync(IVectorIndex index)
     {
         await index.UpsertAsync(Doc("bees", "honeybees live in a hive ruled by a queen"), Ct);
@@ -79,6 +83,74 @@ public sealed class SearchIndexTests(SearchServerFixture search)
         var hits = await index.SearchAsync(Query("anything", "xylophone @tenant:{other} | secret", filters: QueryFilters.None with { TagsAll = ["music"] }), Ct);
 
         Assert.Equal("xylo-tagged", Assert.Single(hits).DocumentId);
+    }
+
+    [Fact]
+    public async Task FullText_ScoresWithBm25Std_MoreMatchedWordsWin_HoweverFarApart()
+    {
+        await using var scope = Scope();
+        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.VectorWeight = 0));
+        static string Filler(int from, int count) => string.Join(' ', Enumerable.Range(from, count).Select(i => $"filler{i}"));
+        // Same length; "spread" matches all three words, 40 words apart; "single" matches one. TFIDF
+        // and the legacy BM25 divide by the distance between matched words and rank "single" first.
+        await index.UpsertAsync(Doc("spread", $"alpha {Filler(0, 40)} beta {Filler(40, 40)} gamma"), Ct);
+        await index.UpsertAsync(Doc("single", $"alpha {Filler(100, 82)}"), Ct);
+        await index.UpsertAsync(Doc("other1", "delta epsilon zeta"), Ct);
+        await index.UpsertAsync(Doc("other2", "eta theta iota"), Ct);
+
+        var hits = await TextHitsAsync(index, "alpha beta gamma");
+
+        Assert.Equal(["spread", "single"], hits.Select(h => h.DocumentId));
+    }
+
+    [Fact]
+    public async Task FullText_LineBreaksSeparateWords_AndTheTextComesBackAsWritten()
+    {
+        await using var scope = Scope();
+        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.VectorWeight = 0));
+        await index.UpsertAsync(Doc("bees", "honeybees live in a hive\nruled by a queen"), Ct);
+        await index.UpsertAsync(Doc("lava", "volcanoes erupt when magma rises"), Ct);
+
+        // Unflattened, the tokenizer would index "hive\nruled" as one word that neither query word matches.
+        var hit = Assert.Single(await TextHitsAsync(index, "ruled"));
+
+        Assert.Equal(("bees", "honeybees live in a hive\nruled by a queen"), (hit.DocumentId, hit.Content));
+        Assert.Equal("bees", Assert.Single(await TextHitsAsync(index, "hive")).DocumentId);
+    }
+
+    [Fact]
+    public async Task FullText_IsVerbatim_AWordDoesNotMatchOtherWordsOfItsStem()
+    {
+        await using var scope = Scope();
+        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.VectorWeight = 0));
+        await index.UpsertAsync(Doc("runs", "the queen runs the colony"), Ct);
+        await index.UpsertAsync(Doc("running", "running a marathon in the rain"), Ct);
+
+        // With stemming, "running" would expand to "run" and match "runs" too.
+        var hits = await TextHitsAsync(index, "running");
+
+        Assert.Equal("running", Assert.Single(hits).DocumentId);
+    }
+
+    [Fact]
+    public async Task Ensure_OverStoredChunks_ReturnsOnlyOnceTheyAreAllIndexed()
+    {
+        await using var scope = Scope();
+        // Chunks written before any index exists (the write scripts need no FT command), as when a
+        // fleet moves to the Query Engine engine or an index is re-created: FT.CREATE scans them in the background.
+        var index = search.CreateIndex(scope, Options());
+        const int Stored = 3000;
+        for (var start = 0; start < Stored; start += 100)
+        {
+            await Task.WhenAll(Enumerable.Range(start, 100).Select(i => index.UpsertAsync(Doc($"d{i}", $"stored chunk number {i}"), Ct)));
+        }
+
+        var status = await index.EnsureIndexAsync(Ct);
+
+        Assert.False(status.Indexing);
+        Assert.Equal((1.0, (long)Stored), (status.PercentIndexed, status.Documents));
+        var info = await SearchIndexAdmin.InfoAsync(scope.Db, scope.Keys.SearchIndexAlias);
+        Assert.Equal(Stored, info!.Documents);
     }
 
     [Fact]
@@ -149,6 +221,33 @@ public sealed class SearchIndexTests(SearchServerFixture search)
         Assert.Null(await SearchIndexAdmin.InfoAsync(scope.Db, before.PhysicalName));
         var migrated = await search.CreateIndexAsync(scope, Options(o => o.M = 32));
         Assert.Equal("bees", (await migrated.SearchAsync(Query("honeybees hive queen", null), Ct))[0].DocumentId);
+    }
+
+    [Fact]
+    public async Task Migrate_WritesWhileTheNewIndexScans_AreRefused_AndTheAliasStays()
+    {
+        await using var scope = Scope();
+        var first = await search.CreateIndexAsync(scope, Options());
+        await SeedAsync(first);
+        var before = await first.EnsureIndexAsync(Ct);
+        var admin = new SearchIndexAdmin(scope.Keys, Options(o => o.M = 32));
+        var wrote = false;
+
+        // An embedder still running: a document arrives once the new index exists and is scanning.
+        var result = await admin.MigrateAsync(scope.Db, TimeSpan.FromMilliseconds(50), TimeSpan.FromMinutes(2), line =>
+        {
+            if (!wrote && line.Contains("indexed", StringComparison.Ordinal))
+            {
+                wrote = true;
+                first.UpsertAsync(Doc("late", "written during the migration"), Ct).GetAwaiter().GetResult();
+            }
+        }, TimeProvider.System, Ct);
+
+        Assert.True(wrote);
+        Assert.False(result.Switched);
+        Assert.Contains("Stop the embedders", result.Message, StringComparison.Ordinal);
+        Assert.Equal(before.PhysicalName, (await admin.InspectAsync(scope.Db, Ct))!.PhysicalName);
+        Assert.Null(await SearchIndexAdmin.InfoAsync(scope.Db, result.To));
     }
 
     [Fact]

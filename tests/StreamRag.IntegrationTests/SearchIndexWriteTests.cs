@@ -47,6 +47,26 @@ public sealed class SearchIndexWriteTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Upsert_TextWithLineBreaks_IsIndexedWithSpaces_AndTheOriginalIsKept()
+    {
+        await using var scope = new TestScope(redis);
+        using var index = Engine(scope);
+
+        await index.UpsertAsync(Doc("d", 1, "honeybees live in a hive\nruled by a queen", "one line"), Ct);
+
+        var broken = await ChunkAsync(scope, "d", 0);
+        Assert.Equal("honeybees live in a hive ruled by a queen", broken["content"]);
+        Assert.Equal("honeybees live in a hive\nruled by a queen", broken["text"]);
+        Assert.False((await ChunkAsync(scope, "d", 1)).ContainsKey("text"), "a chunk without line breaks is stored once");
+
+        // A new version whose chunk has no line break must not keep the old original.
+        await index.UpsertAsync(Doc("d", 2, "now on one line"), Ct);
+        var rewritten = await ChunkAsync(scope, "d", 0);
+        Assert.Equal("now on one line", rewritten["content"]);
+        Assert.False(rewritten.ContainsKey("text"));
+    }
+
+    [Fact]
     public async Task Upsert_FewerChunks_DeletesTheRest_AndTheSweeperSeesTheSameDocument()
     {
         await using var scope = new TestScope(redis);

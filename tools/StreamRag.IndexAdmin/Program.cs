@@ -60,7 +60,16 @@ switch (command)
         return Report(status);
 
     case "create":
-        var (ensured, created) = await admin.EnsureAsync(db, stop.Token);
+        var shownPercent = -1;
+        var (ensured, created) = await admin.EnsureAsync(db, TimeProvider.System, building =>
+        {
+            // One line per whole percent: FT.INFO is read ten times a second.
+            if ((int)(building.PercentIndexed * 100) is var percent && percent != shownPercent)
+            {
+                shownPercent = percent;
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"building:   {building.PhysicalName} {percent} % indexed, {building.Documents} chunks"));
+            }
+        }, stop.Token);
         Console.WriteLine(created ? $"created:    {ensured.PhysicalName}" : $"exists:     {ensured.PhysicalName}");
         return Report(ensured);
 

@@ -3,7 +3,8 @@
 -- KEYS: document hash, expiry index, epoch, then chunk hashes 0..m-1 (m = max(old, new) chunk count
 --       as the caller read it; the script refuses with -2 if the document grew since, and the caller retries).
 -- ARGV: id, version, content hash, source, timestamp ms, tags (comma-joined), expires-at ms or '',
---       re-embed flag, tenant, chunk count n, then per chunk: FP32 blob, text.
+--       re-embed flag, tenant, chunk count n, then per chunk: FP32 blob, indexed text (line breaks as
+--       spaces), the text as written or '' when it is the same.
 -- Returns 1 applied, 0 stale (same or newer version indexed), -1 content changed (metadata-only refused),
 --         -2 more old chunks than keys given.
 local doc, expiry, epoch = KEYS[1], KEYS[2], KEYS[3]
@@ -15,14 +16,19 @@ if current and tonumber(current) >= version then return 0 end
 local old = tonumber(redis.call('HGET', doc, 'chunks') or '0')
 
 -- One HSET per chunk hash: the Query Engine re-indexes a hash (vector included) on every write to it.
--- An empty tag list is left out rather than indexed as an empty tag.
+-- An empty tag list is left out rather than indexed as an empty tag; so is the original text when
+-- the indexed text is the same (the field would only repeat it).
+local function drop(key, field)
+  if redis.call('HEXISTS', key, field) == 1 then redis.call('HDEL', key, field) end
+end
+
 local function write(key, fields)
   table.insert(fields, 'source'); table.insert(fields, source)
   table.insert(fields, 'ts'); table.insert(fields, ts)
   if tags ~= '' then
     table.insert(fields, 'tags'); table.insert(fields, tags)
-  elseif redis.call('HEXISTS', key, 'tags') == 1 then
-    redis.call('HDEL', key, 'tags')
+  else
+    drop(key, 'tags')
   end
   redis.call('HSET', key, unpack(fields))
 end
@@ -32,7 +38,14 @@ if ARGV[8] == '1' then
   n = tonumber(ARGV[10])
   if math.max(old, n) > declared then return -2 end
   for i = 0, n - 1 do
-    write(KEYS[4 + i], {'doc', id, 'chunk', i, 'tenant', ARGV[9], 'content', ARGV[12 + 2 * i], 'vec', ARGV[11 + 2 * i]})
+    local key, original = KEYS[4 + i], ARGV[13 + 3 * i]
+    local fields = {'doc', id, 'chunk', i, 'tenant', ARGV[9], 'content', ARGV[12 + 3 * i], 'vec', ARGV[11 + 3 * i]}
+    if original ~= '' then
+      table.insert(fields, 'text'); table.insert(fields, original)
+    else
+      drop(key, 'text')
+    end
+    write(key, fields)
   end
   for i = n, old - 1 do
     redis.call('DEL', KEYS[4 + i])

@@ -64,7 +64,7 @@ public sealed class SearchQueriesTests
             [
                 "rag:idx", "(@tenant:{acme})=>[KNN $K @vec $BLOB EF_RUNTIME $EF AS score]",
                 "SORTBY", "score", "ASC", "LIMIT", "0", "5",
-                "RETURN", "7", "doc", "chunk", "content", "source", "ts", "tags", "score",
+                "RETURN", "8", "doc", "chunk", "content", "text", "source", "ts", "tags", "score",
                 "PARAMS", "6", "K", "5", "BLOB", "<8 bytes>", "EF", "150", "DIALECT", "2",
             ],
             Wire(query));
@@ -89,16 +89,34 @@ public sealed class SearchQueriesTests
     }
 
     [Fact]
-    public void FullText_SearchesTheContentFieldWithinTheFilter()
+    public void FullText_SearchesTheContentFieldWithinTheFilter_Bm25StdVerbatim()
     {
         var query = SearchQueries.FullText("@tenant:{acme}", "What does the Queen bee do?", 50)!;
 
         Assert.Equal(
             [
-                "rag:idx", "(@content:(what|does|queen|bee|do)) (@tenant:{acme})",
-                "LIMIT", "0", "50", "RETURN", "6", "doc", "chunk", "content", "source", "ts", "tags", "DIALECT", "2",
+                "rag:idx", "(@content:(what|does|queen|bee|do)) (@tenant:{acme})", "VERBATIM", "SCORER", "BM25STD",
+                "LIMIT", "0", "50", "RETURN", "7", "doc", "chunk", "content", "text", "source", "ts", "tags", "DIALECT", "2",
             ],
             Wire(query));
+    }
+
+    [Theory]
+    [InlineData("one line", "one line")]
+    [InlineData("hive\nqueen", "hive queen")]
+    [InlineData("a\r\nb\tc\u2028d\u00a0e", "a  b c d e")]
+    public void IndexedText_EveryWhitespaceIsASpace(string text, string indexed)
+    {
+        Assert.Equal(indexed, SearchQueries.IndexedText(text));
+    }
+
+    [Fact]
+    public void IndexedText_WithoutLineBreaks_IsTheSameString()
+    {
+        var text = "no line breaks here";
+
+        // The upsert then stores no second copy: the same instance tells it so.
+        Assert.Same(text, SearchQueries.IndexedText(text));
     }
 
     [Theory]

@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+using StreamRag.Client;
+using StreamRag.Contracts;
+using StreamRag.Index;
+using StreamRag.Redis;
+
+namespace StreamRag.Bench.Retrieval;
+
+/// <summary>What one provider scored through the fleet, and by exact search over the vectors the fleet stored; or why it could not run.</summary>
+internal sealed record ProviderResult(ProviderRun Provider, KnownItemScores? Fleet, KnownItemScores? Exact, long Passages, double IngestSeconds, double QueryP50Ms, string? Failure);
+
+/// <summary>
+/// <c>./bench.sh retrieval</c>: known-item retrieval quality of each embedding provider through the
+/// fleet (embedder and query worker as separate processes, documents in through the events stream,
+/// questions through the client), beside exact BM25 on the same documents in the same run. See
+/// docs/benchmarks.md.
+/// </summary>
+internal static class RetrievalBenchmark
+{
+    /// <summary>Passages asked of the fleet per query; collapsed to documents, the first 10 count.</summary>
+    private const int Passages = 50;
+
+    private const int Seed = 11;
+    /// <summary>
+    /// Longest wait with no document becoming searchable while the workers run. The embedder writes a
+    /// batch of documents when the whole batch is embedded, which on a busy machine with a model takes
+    /// minutes (three were seen at 2 passages/s); a dead worker or a dead letter fails at once instead.
+    /// </summary>
+    private static readonly TimeSpan NoProgressTimeout = TimeSpan.FromMinutes(15);
+
+    public static async Task<int> RunAsync(string root, string[] args)
+    {
+        var smoke = args.Contains("--smoke");
+        var documents = IntOption(args, "--docs") ?? (smoke ? 50 : 2_000);
+        var queries = IntOption(args, "--queries") ?? (smoke ? 20 : 300);
+        var providers = RetrievalProviders.Select(StringOption(args, "--providers") ?? (smoke ? "hashing" : string.Join(',', RetrievalProviders.All.Select(p => p.Name))));
+        var clock = Stopwatch.StartNew();
+
+        var corpusDirectory = Path.Combine(root, ".bench-corpus");
+        await Fleet.RunAsync(Path.Combine(root, "bench", "manpages.sh"), corpusDirectory);
+        var packages = File.ReadAllLines(Path.Combine(corpusDirectory, "packages.txt")).Where(l => l.Length > 0).ToArray();
+        var corpus = ManPageCorpus.Load(Path.Combine(corpusDirectory, "man"), documents, queries, Seed);
+        Console.WriteLine($"Retrieval benchmark: {corpus.Documents.Count:N0} manual pages (of {corpus.Pages:N0}) and {corpus.Queries.Count} known-item queries (of {corpus.EligibleQueries} eligible), from {string.Join(", ", packages)}");
+
+        if (args.Contains("--corpus"))
+        {
+            // Only show what the test is made of: a few queries with the start of their documents.
+            foreach (var query in corpus.Queries.Take(10))
+            {
+                var document = corpus.Documents[query.Document];
+                Console.WriteLine($"\n\"{query.Text}\" → {document.Id}:\n{ManPageCorpus.Truncate(document.Text, 60)} …");
+            }
+
+            return 0;
+        }
+
+        var bm25 = new Bm25(corpus.Documents.Select(d => d.Text).ToArray());
+        var baseline = KnownItemScores.Of(corpus.Queries, corpus.Queries.Select(q => (IReadOnlyList<int>)bm25.Search(q.Text, KnownItemScores.Depth)).ToArray());
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  exact BM25: hit@1 {baseline.HitAt1:0.000}, hit@10 {baseline.HitAt10:0.000}, MRR@10 {baseline.MrrAt10:0.000}"));
+
+        var results = new List<ProviderResult>();
+        await using (var fleet = await Fleet.StartRedisAsync(root))
+        {
+            using var redis = await ConnectionMultiplexer.ConnectAsync($"{fleet.Configuration},allowAdmin=true");
+            foreach (var provider in providers)
+            {
+                Console.WriteLine($"{provider.Name}: {provider.Description}…");
+                ProviderResult result;
+                try
+                {
+                    result = await MeasureAsync(fleet, redis, provider, corpus);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or RedisException)
+                {
+                    result = new ProviderResult(provider, null, null, 0, 0, 0, ex.Message);
+                }
+                finally
+                {
+                    await fleet.StopWorkersAsync();
+                    await redis.GetServers()[0].FlushAllDatabasesAsync();
+                }
+
+                Console.WriteLine(result.Failure is { } failure
+                    ? $"  not measured: {failure}"
+                    : string.Create(CultureInfo.InvariantCulture, $"  fleet: hit@1 {result.Fleet!.HitAt1:0.000}, hit@10 {result.Fleet.HitAt10:0.000}, MRR@10 {result.Fleet.MrrAt10:0.000}; exact on its vectors: MRR@10 {result.Exact!.MrrAt10:0.000}"));
+                results.Add(result);
+            }
+
+            var report = new RetrievalReport(corpus, packages, baseline, results, fleet.Configuration, redis.GetServers()[0].Version.ToString(), clock.Elapsed);
+            report.Write(Path.Combine(root, "bench-results"), smoke ? "retrieval-smoke" : "retrieval");
+        }
+
+        return results.Any(r => r.Failure is not null) ? 1 : 0;
+    }
+
+    private static async Task<ProviderResult> MeasureAsync(Fleet fleet, ConnectionMultiplexer redis, ProviderRun provider, ManPageCorpus corpus)
+    {
+        var keys = new KeySchema("retrieval", 1);
+        var settings = new Dictionary<string, string>(provider.Settings)
+        {
+            ["Redis:KeyPrefix"] = keys.Prefix,
+            // The exact search below reads the vector sets; the Query Engine engine would store them elsewhere.
+            ["Index:Engine"] = "vectorset",
+            ["Query:CacheEntries"] = "0",
+            // Every query's vector goes to the metrics stream, so the exact search uses the very vector the worker searched with.
+            ["Query:RecallSampleRate"] = "1",
+            // No scrape endpoint: the hosts' default ports may be taken by another fleet on this machine.
+            ["Metrics:PrometheusPort"] = "0",
+        };
+        fleet.StartWorker("Embedder", settings);
+        fleet.StartWorker("Query", settings);
+        var db = redis.GetDatabase();
+
+        var ingest = Stopwatch.StartNew();
+        for (var start = 0; start < corpus.Documents.Count; start += 200)
+        {
+            var batch = db.CreateBatch();
+            var adds = corpus.Documents.Skip(start).Take(200).Select(d => batch.StreamAddAsync(keys.DocumentEvents,
+                [new("id", d.Id), new("version", 1), new("source", "man"), new("content", d.Text)])).ToArray();
+            batch.Execute();
+            await Task.WhenAll(adds);
+        }
+
+        await WaitForDocumentsAsync(fleet, db, keys, corpus.Documents);
+        var ingestSeconds = ingest.Elapsed.TotalSeconds;
+        var passages = 0L;
+        foreach (var partition in keys.PartitionsOf("default"))
+        {
+            passages += await db.VectorSetLengthAsync(partition.VectorSet);
+        }
+
+        await using var client = new StreamRagClient(redis, keys);
+        await WarmUpAsync(fleet, client);
+        var byId = corpus.Documents.Select((d, i) => (d.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+        var replies = new List<QueryReply>();
+        var latencies = new List<double>();
+        foreach (var query in corpus.Queries)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var reply = await client.QueryAsync(query.Text, new QueryOptions { K = Passages, Timeout = TimeSpan.FromSeconds(60) });
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (reply.Status != QueryReply.StatusOk)
+            {
+                throw new InvalidOperationException($"query '{query.Text}' failed: {reply.Error?.Code} {reply.Error?.Message}");
+            }
+
+            replies.Add(reply);
+        }
+
+        var fleetScores = KnownItemScores.Of(corpus.Queries, replies.Select(r => (IReadOnlyList<int>)KnownItemScores.Collapse(r.Results.Select(x => byId[x.Id]))).ToArray());
+
+        var vectors = await QueryVectorsAsync(db, keys, replies);
+        await using var connections = new RedisConnections(Options.Create(new RedisOptions { Configuration = fleet.Configuration, KeyPrefix = keys.Prefix }));
+        var index = new VectorSetIndex(connections, keys, Options.Create(new IndexOptions()));
+        var exact = new List<IReadOnlyList<int>>();
+        foreach (var vector in vectors)
+        {
+            var hits = await index.SearchAsync(new VectorQuery("default", vector, Passages, QueryFilters.None, null, Exact: true), CancellationToken.None);
+            exact.Add(KnownItemScores.Collapse(hits.Select(h => byId[h.DocumentId])));
+        }
+
+        return new ProviderResult(provider, fleetScores, KnownItemScores.Of(corpus.Queries, exact), passages, ingestSeconds, Stats.Percentile(latencies, 50), null);
+    }
+
+    /// <summary>Until every document is searchable (its document hash is written with its chunks, atomically); fails on a dead letter, a dead worker or no progress.</summary>
+    private static async Task WaitForDocumentsAsync(Fleet fleet, IDatabase db, KeySchema keys, IReadOnlyList<CorpusDocument> documents)
+    {
+        var pending = documents.Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
+        var progressAt = Stopwatch.GetTimestamp();
+        var reportedAt = Stopwatch.GetTimestamp();
+        while (pending.Count > 0)
+        {
+            fleet.EnsureRunning();
+            if (await db.StreamLengthAsync(keys.DocumentDeadLetters) > 0)
+            {
+                var dead = (await db.StreamRangeAsync(keys.DocumentDeadLetters, count: 1))[0];
+                throw new InvalidOperationException($"the embedder dead-lettered a document: {string.Join(", ", dead.Values.Where(v => v.Name != "content").Select(v => $"{v.Name}={v.Value}"))}");
+            }
+
+            var ids = pending.ToArray();
+            var exists = await Task.WhenAll(ids.Select(id => db.KeyExistsAsync(keys.PartitionOf("default", id).Document(id))));
+            var before = pending.Count;
+            pending.ExceptWith(ids.Where((_, i) => exists[i]));
+            if (pending.Count < before)
+            {
+                progressAt = Stopwatch.GetTimestamp();
+            }
+            else if (Stopwatch.GetElapsedTime(progressAt) > NoProgressTimeout)
+            {
+                throw new TimeoutException($"{pending.Count} of {documents.Count} documents were not indexed, and none for {NoProgressTimeout.TotalMinutes:0} minutes");
+            }
+
+            if (Stopwatch.GetElapsedTime(reportedAt).TotalSeconds >= 15)
+            {
+                Console.WriteLine($"  {documents.Count - pending.Count:N0} of {documents.Count:N0} documents indexed");
+                reportedAt = Stopwatch.GetTimestamp();
+            }
+
+            await Task.Delay(pending.Count > 0 ? 500 : 0);
+        }
+    }
+
+    /// <summary>One query first (not measured): the worker may still be loading its model.</summary>
+    private static async Task WarmUpAsync(Fleet fleet, StreamRagClient client)
+    {
+        var until = Stopwatch.GetTimestamp() + (120 * Stopwatch.Frequency);
+        while (true)
+        {
+            fleet.EnsureRunning();
+            try
+            {
+                await client.QueryAsync("warm up", new QueryOptions { K = 1, Timeout = TimeSpan.FromSeconds(10) });
+                return;
+            }
+            catch (QueryTimeoutException) when (Stopwatch.GetTimestamp() < until)
+            {
+                // Not answered yet: try again while the worker starts.
+            }
+        }
+    }
+
+    /// <summary>
+    /// The vector the query worker searched with for each reply, from the query-metrics stream
+    /// (every query is sampled): entries are matched to replies by their result lists, in order.
+    /// </summary>
+    private static async Task<float[][]> QueryVectorsAsync(IDatabase db, KeySchema keys, IReadOnlyList<QueryReply> replies)
+    {
+        static string Key(IEnumerable<string> ids) => string.Join(',', ids);
+        var sampled = new Dictionary<string, Queue<float[]>>(StringComparer.Ordinal);
+        var needed = replies.Count;
+        for (var wait = 0; wait < 100; wait++)
+        {
+            sampled.Clear();
+            var entries = await db.StreamRangeAsync(keys.QueryMetrics);
+            foreach (var entry in entries)
+            {
+                var fields = entry.Values.ToDictionary(v => (string)v.Name!, v => v.Value, StringComparer.Ordinal);
+                if (fields.TryGetValue(QueryMetricsFields.Vector, out var blob) && fields.TryGetValue(QueryMetricsFields.ResultIds, out var ids))
+                {
+                    var key = (string)ids!;
+                    if (!sampled.TryGetValue(key, out var queue))
+                    {
+                        sampled[key] = queue = new Queue<float[]>();
+                    }
+
+                    queue.Enqueue(MemoryMarshal.Cast<byte, float>((byte[])blob!).ToArray());
+                }
+            }
+
+            if (sampled.Values.Sum(q => q.Count) > needed)
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return replies.Select(r => sampled.TryGetValue(Key(r.Results.Select(x => $"{x.Id}#{x.Chunk}")), out var queue) && queue.TryDequeue(out var vector)
+            ? vector
+            : throw new InvalidOperationException($"no query-metrics entry carries the vector of query {r.Id}")).ToArray();
+    }
+
+    private static string? StringOption(string[] args, string name)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+    }
+
+    private static int? IntOption(string[] args, string name) =>
+        StringOption(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : null;
+}
