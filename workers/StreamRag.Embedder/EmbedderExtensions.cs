@@ -1,4 +1,5 @@
 using StreamRag.Hosting;
+using StreamRag.Settings;
 
 namespace StreamRag.Embedder;
 
@@ -16,8 +17,7 @@ public static class EmbedderExtensions
             ["Consumer:BatchFillWait"] = "00:00:00.010",
         });
         builder.AddStreamRagCore();
-        builder.Services.AddOptionsWithValidateOnStart<EmbedderOptions, EmbedderOptionsValidator>()
-            .Bind(builder.Configuration.GetSection(EmbedderOptions.Section));
+        builder.Services.AddSettings<EmbedderOptions, EmbedderOptionsValidator>(builder.Configuration, EmbedderOptions.Section);
         builder.Services.AddSingleton<EmbedderMetrics>();
         builder.Services.AddSingleton<DocumentEventHandler>();
         builder.Services.AddHostedService<EmbedderWorker>();

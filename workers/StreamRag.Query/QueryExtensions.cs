@@ -1,5 +1,6 @@
 using StreamRag.Generation;
 using StreamRag.Hosting;
+using StreamRag.Settings;
 
 namespace StreamRag.Query;
 
@@ -17,7 +18,7 @@ public static class QueryExtensions
             ["Consumer:BatchFillWait"] = "00:00:00",
         });
         builder.AddStreamRagCore();
-        builder.Services.AddOptionsWithValidateOnStart<QueryOptions, QueryOptionsValidator>().Bind(builder.Configuration.GetSection(QueryOptions.Section));
+        builder.Services.AddSettings<QueryOptions, QueryOptionsValidator>(builder.Configuration, QueryOptions.Section);
         builder.Services.AddSingleton<LiveSettings>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveSettings>());
         builder.Services.AddStreamRagAnswers(builder.Configuration);
