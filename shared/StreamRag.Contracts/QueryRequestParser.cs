@@ -187,6 +187,12 @@ public sealed class QueryRequestParser(ContractLimits limits)
         {
             return new(ErrorCodes.BadJson, $"filters is not valid JSON: {ex.Message}");
         }
+        catch (ArgumentException ex)
+        {
+            // Text that is not valid UTF-16 (a lone surrogate): never from the wire, whose bytes
+            // are strictly decoded, but a caller of this method may pass any string.
+            return new(ErrorCodes.BadJson, $"filters is not valid text: {ex.Message}");
+        }
 
         using (document)
         {
