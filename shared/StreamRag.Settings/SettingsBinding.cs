@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -10,7 +11,7 @@ namespace StreamRag.Settings;
 /// stops start-up with the section and the key named, like any invalid setting, instead of being
 /// silently ignored while the default applies.
 /// </summary>
-public static class SettingsBinding
+public static partial class SettingsBinding
 {
     /// <summary>
     /// Registers <typeparamref name="TOptions"/> bound strictly from <paramref name="section"/> of
@@ -37,10 +38,21 @@ public static class SettingsBinding
         catch (InvalidOperationException ex)
         {
             var path = section is IConfigurationSection s ? s.Path : "the configuration root";
-            throw new OptionsValidationException(Options.DefaultName, typeof(T),
-                [$"settings under '{path}' are not all {typeof(T).Name} settings, or not all readable: {ex.Message} (every setting is listed in README.md and docs/)"]);
+            throw new OptionsValidationException(Options.DefaultName, typeof(T), [Describe(path, ex.Message)]);
         }
     }
+
+    /// <summary>The binder's complaint, said for an operator: which keys of which section are not settings.</summary>
+    private static string Describe(string path, string binderMessage)
+    {
+        var unknown = UnknownKeys().Match(binderMessage);
+        return unknown.Success
+            ? $"unknown setting {unknown.Groups["keys"].Value} under '{path}' ({unknown.Groups["type"].Value} has no such setting; every setting is listed in README.md and docs/)"
+            : $"settings under '{path}' cannot be read: {binderMessage}";
+    }
+
+    [GeneratedRegex(@"not found on the instance of (?<type>[^:]+): (?<keys>.+)$")]
+    private static partial Regex UnknownKeys();
 
     /// <summary>A new <typeparamref name="T"/> read strictly from <paramref name="section"/>, for a setting needed while the services are wired.</summary>
     public static T GetStrictly<T>(this IConfiguration section)

@@ -307,13 +307,21 @@ public sealed class EmbedderTests(RedisServerFixture redis)
             await scope.Db.StringSetAsync($"{scope.Prefix}:filler:{fillers++}", filler);
         }
 
-        await Task.Delay(300, Ct);
+        await TestScope.EventuallyAsync(() => Task.FromResult(gate.IsPaused), "the embedder has measured the memory and paused");
         for (var i = 0; i < 10; i++)
         {
             await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, Upsert($"d{i}", 1, $"text {i}"));
         }
 
-        await Task.Delay(1000, Ct);
+        // Two more fillers: once the gate reports the higher ratio, it has measured again since the
+        // events arrived, and kept intake closed (the read loop asks it before every read).
+        var measured = gate.MemoryRatio;
+        for (var i = 0; i < 2; i++)
+        {
+            await scope.Db.StringSetAsync($"{scope.Prefix}:filler:{fillers++}", filler);
+        }
+
+        await TestScope.EventuallyAsync(() => Task.FromResult(gate.MemoryRatio > measured + 0.008), "the gate has measured again after the events arrived");
         Assert.True(await index.GetStateAsync("default", "d0", Ct) is null, $"ratio {await MemoryRatioAsync(server)} fillers {fillers} gate {gate.MemoryRatio} {gate.IsPaused}");
         Assert.True(gate.IsPaused);
         var group = (await scope.Db.StreamGroupInfoAsync(scope.Keys.DocumentEvents)).Single();
