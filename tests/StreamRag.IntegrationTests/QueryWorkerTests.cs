@@ -82,6 +82,8 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
         { "unknown_filter", ["id=r", "query=bees", "filters={\"author\":[\"x\"]}"] },
         { "bad_json", ["id=r", "query=bees", "filters={\"sources\":"] },
         { "bad_json", ["id=r", "query=bees", "filters=" + new string('[', 100) + new string(']', 100)] },
+        // A lone surrogate escape: valid JSON syntax, but reading the string threw out of the parser (found by ParserFuzzTests).
+        { "bad_json", ["id=r", "query=bees", "filters={\"sources\":[\"\\ud800\"]}"] },
         { "invalid_field", ["id=r", "query=bees", "filters={\"sources\":[\"wiki\\\" or .source != \\\"x\"]}"] },
         { "invalid_field", ["id=r", "query=bees", "filters={\"tags_any\":[\"a)\"]}"] },
         { "invalid_field", ["id=r", "query=bees", "tenant=acme\" or 1"] },

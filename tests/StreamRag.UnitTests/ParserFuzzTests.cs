@@ -38,11 +38,18 @@ public sealed class ParserFuzzTests
             (1, Gen.Choose(0, 0x1f).Select(c => (char)c)),
             (1, Gen.Choose(0x80, 0xFFFF).Select(c => (char)c))), n)).Select(chars => new string(chars));
 
-    private static Gen<string> Times { get; } = Gen.OneOf(
-        Gen.Elements(EdgeTimes),
-        Longs.Select(ms => ms.ToString(CultureInfo.InvariantCulture)),
-        Gen.Choose(-10_000, 10_000).SelectMany(offset => Gen.Choose(1, 9999).Select(year => $"{year:0000}-12-31T23:59:59{Offset(offset)}")),
-        Text);
+    private static Gen<string> Times { get; } = Gen.Frequency(
+        (3, Gen.Elements(EdgeTimes)),
+        (2, Gen.Choose(0, 100_000_000).Select(back => (253_402_300_799_999L - back).ToString(CultureInfo.InvariantCulture))),
+        (1, Longs.Select(ms => ms.ToString(CultureInfo.InvariantCulture))),
+        (2, Gen.Choose(-10_000, 10_000).SelectMany(offset => Gen.Elements(1, 1969, 1970, 2025, 9998, 9999).Select(year => $"{year:0000}-12-31T23:59:59{Offset(offset)}"))),
+        (1, Text));
+
+    private static Gen<string> Ttls { get; } = Gen.Frequency(
+        (3, Gen.Elements(EdgeTtls)),
+        (2, Gen.Choose(1, int.MaxValue).Select(n => (n * 2L).ToString(CultureInfo.InvariantCulture))),
+        (1, Longs.Select(n => n.ToString(CultureInfo.InvariantCulture))),
+        (1, Text));
 
     private static string Offset(int minutes) =>
         minutes == 0 ? "Z" : $"{(minutes < 0 ? '-' : '+')}{Math.Abs(minutes) / 60 % 100:00}:{Math.Abs(minutes) % 60:00}";
@@ -65,7 +72,7 @@ public sealed class ParserFuzzTests
     private static Gen<string> DocumentValue(string name) => name switch
     {
         DocumentEventFields.Timestamp or DocumentEventFields.ExpiresAt => Times,
-        DocumentEventFields.TtlSeconds => Gen.OneOf(Gen.Elements(EdgeTtls), Longs.Select(n => n.ToString(CultureInfo.InvariantCulture)), Text),
+        DocumentEventFields.TtlSeconds => Ttls,
         DocumentEventFields.Version => Gen.OneOf(Gen.Elements("0", "1", "9007199254740991", "9007199254740992", "-1", "01"), Longs.Select(n => n.ToString(CultureInfo.InvariantCulture))),
         DocumentEventFields.Operation => Gen.Elements("upsert", "delete", "UPSERT", "", "remove"),
         DocumentEventFields.Id => Gen.OneOf(Gen.Elements("doc-1", "a#b", "", new string('x', 300)), Text),
@@ -81,8 +88,24 @@ public sealed class ParserFuzzTests
         DocumentEventFields.TtlSeconds, DocumentEventFields.ExpiresAt, DocumentEventFields.Tenant,
     ];
 
-    /// <summary>Mostly well-formed upserts (id, version, content) with a few more fields, so deep checks are reached.</summary>
-    private static Gen<KeyValuePair<string, ReadOnlyMemory<byte>>[]> DocumentEntries { get; } =
+    private static KeyValuePair<string, ReadOnlyMemory<byte>> Utf8(string name, string value) => new(name, Encoding.UTF8.GetBytes(value));
+
+    /// <summary>Valid upserts but for their times: a timestamp, a ttl or an expiry, each near or past the edges.</summary>
+    private static Gen<KeyValuePair<string, ReadOnlyMemory<byte>>[]> TimedUpserts { get; } =
+        Gen.OneOf(Gen.Constant<string?>(null), Times.Select(t => (string?)t)).SelectMany(timestamp =>
+            Gen.OneOf(
+                    Gen.Constant<KeyValuePair<string, ReadOnlyMemory<byte>>?>(null),
+                    Ttls.Select(t => (KeyValuePair<string, ReadOnlyMemory<byte>>?)Utf8(DocumentEventFields.TtlSeconds, t)),
+                    Times.Select(t => (KeyValuePair<string, ReadOnlyMemory<byte>>?)Utf8(DocumentEventFields.ExpiresAt, t)))
+                .Select(expiry => new[] { Utf8(DocumentEventFields.Id, "doc"), Utf8(DocumentEventFields.Version, "1"), Utf8(DocumentEventFields.Content, "text") }
+                    .Concat(timestamp is null ? [] : [Utf8(DocumentEventFields.Timestamp, timestamp)])
+                    .Concat(expiry is { } e ? [e] : [])
+                    .ToArray()));
+
+    /// <summary>Timed upserts, and mostly well-formed upserts (id, version, content) with a few more arbitrary fields, so deep checks are reached.</summary>
+    private static Gen<KeyValuePair<string, ReadOnlyMemory<byte>>[]> DocumentEntries => Gen.OneOf(TimedUpserts, ArbitraryDocumentEntries);
+
+    private static Gen<KeyValuePair<string, ReadOnlyMemory<byte>>[]> ArbitraryDocumentEntries { get; } =
         Gen.Choose(0, 6).SelectMany(n => Gen.ArrayOf(Field(DocumentFieldNames, DocumentValue), n)).SelectMany(extra =>
             Gen.Elements(true, false).Select(wellFormed => wellFormed
                 ?
