@@ -42,6 +42,8 @@ public sealed class AccessTests(FaultReport report)
             ["Consumer:BlockTimeout"] = "00:00:00.500",
             ["Consumer:MaxBackoff"] = "00:00:00.500",
             ["Logging:LogLevel:Default"] = "Warning",
+            // Worker processes started by tests must not fight over the default scrape ports (another run may hold them).
+            ["Metrics:PrometheusPort"] = "0",
         };
         await admin.ExecuteAsync("ACL", "LOG", "RESET");
         await using var embedder = WorkerProcess.Start("Embedder", new Dictionary<string, string?>(settings) { ["Redis:Configuration"] = As("embedder") });
