@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using StreamRag.Redis;
+using StreamRag.Settings;
 
 namespace StreamRag.Client;
 
@@ -16,7 +17,7 @@ public static class StreamRagClientExtensions
     public static IServiceCollection AddStreamRagClient(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        return services.AddStreamRagClient(o => configuration.GetSection(RedisOptions.Section).Bind(o));
+        return services.AddStreamRagClient(o => configuration.GetSection(RedisOptions.Section).BindStrictly(o));
     }
 
     /// <summary>Registers a singleton <see cref="StreamRagClient"/> configured in code.</summary>

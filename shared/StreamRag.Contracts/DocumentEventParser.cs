@@ -14,7 +14,7 @@ public sealed class DocumentEventParser(ContractLimits limits)
     public const long MaxVersion = (1L << 53) - 1;
 
     /// <param name="fields">Field name and raw value bytes, in stream order.</param>
-    /// <param name="entryTime">The stream entry's own time (from its id); the default timestamp.</param>
+    /// <param name="entryTime">The default timestamp: the stream entry's own time (from its id), or when it was taken up if its id does not say.</param>
     public ParseResult<DocumentEvent> Parse(IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> fields, DateTimeOffset entryTime)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -138,6 +138,13 @@ public sealed class DocumentEventParser(ContractLimits limits)
             }
 
             // Counted from the event's timestamp, so a redelivered event expires at the same instant.
+            // Checked in ticks first: past year 9999 there is no instant to expire at.
+            if (timestamp.UtcTicks > DateTimeOffset.MaxValue.UtcTicks - (ttl * TimeSpan.TicksPerSecond))
+            {
+                return ParseResult<DocumentEvent>.Fail(ErrorCodes.InvalidField,
+                    $"ttl {ttl} s after the timestamp {timestamp.ToString("O", CultureInfo.InvariantCulture)} is past {Validation.LatestTimeText}, the latest time there is");
+            }
+
             expiresAt = timestamp.AddSeconds(ttl);
         }
 

@@ -187,45 +187,66 @@ public sealed class QueryRequestParser(ContractLimits limits)
         {
             return new(ErrorCodes.BadJson, $"filters is not valid JSON: {ex.Message}");
         }
+        catch (ArgumentException ex)
+        {
+            // Text that is not valid UTF-16 (a lone surrogate): never from the wire, whose bytes
+            // are strictly decoded, but a caller of this method may pass any string.
+            return new(ErrorCodes.BadJson, $"filters is not valid text: {ex.Message}");
+        }
 
         using (document)
         {
-            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            try
             {
-                return new(ErrorCodes.BadJson, "filters must be a JSON object");
+                return ReadFilters(document.RootElement, out filters);
             }
-
-            IReadOnlyList<string> sources = [], tagsAny = [], tagsAll = [];
-            DateTimeOffset? from = null, to = null;
-            foreach (var property in document.RootElement.EnumerateObject())
+            catch (InvalidOperationException ex)
             {
-                ContractViolation? error = null;
-                switch (property.Name)
-                {
-                    case QueryFilterFields.Sources: error = ReadLabels(property, limits.MaxSourceLength, out sources); break;
-                    case QueryFilterFields.TagsAny: error = ReadLabels(property, limits.MaxTagLength, out tagsAny); break;
-                    case QueryFilterFields.TagsAll: error = ReadLabels(property, limits.MaxTagLength, out tagsAll); break;
-                    case QueryFilterFields.From: error = ReadTime(property, out from); break;
-                    case QueryFilterFields.To: error = ReadTime(property, out to); break;
-                    default:
-                        return new(ErrorCodes.UnknownFilter,
-                            $"unknown filter '{DocumentEventParser.Truncate(property.Name)}'; known filters: sources, tags_any, tags_all, from, to");
-                }
-
-                if (error is not null)
-                {
-                    return error;
-                }
+                // A string escape that is not valid UTF-16 (a lone surrogate such as "\ud800")
+                // passes JsonDocument.Parse and fails only when the string is read.
+                return new(ErrorCodes.BadJson, $"filters holds a string that is not valid text: {ex.Message}");
             }
-
-            if (from is not null && to is not null && from > to)
-            {
-                return new(ErrorCodes.InvalidField, "filter 'from' is after 'to'");
-            }
-
-            filters = new QueryFilters(sources, tagsAny, tagsAll, from, to);
-            return null;
         }
+    }
+
+    private ContractViolation? ReadFilters(JsonElement root, out QueryFilters filters)
+    {
+        filters = QueryFilters.None;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return new(ErrorCodes.BadJson, "filters must be a JSON object");
+        }
+
+        IReadOnlyList<string> sources = [], tagsAny = [], tagsAll = [];
+        DateTimeOffset? from = null, to = null;
+        foreach (var property in root.EnumerateObject())
+        {
+            ContractViolation? error = null;
+            switch (property.Name)
+            {
+                case QueryFilterFields.Sources: error = ReadLabels(property, limits.MaxSourceLength, out sources); break;
+                case QueryFilterFields.TagsAny: error = ReadLabels(property, limits.MaxTagLength, out tagsAny); break;
+                case QueryFilterFields.TagsAll: error = ReadLabels(property, limits.MaxTagLength, out tagsAll); break;
+                case QueryFilterFields.From: error = ReadTime(property, out from); break;
+                case QueryFilterFields.To: error = ReadTime(property, out to); break;
+                default:
+                    return new(ErrorCodes.UnknownFilter,
+                        $"unknown filter '{DocumentEventParser.Truncate(property.Name)}'; known filters: sources, tags_any, tags_all, from, to");
+            }
+
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+
+        if (from is not null && to is not null && from > to)
+        {
+            return new(ErrorCodes.InvalidField, "filter 'from' is after 'to'");
+        }
+
+        filters = new QueryFilters(sources, tagsAny, tagsAll, from, to);
+        return null;
     }
 
     private ContractViolation? ReadLabels(JsonProperty property, int maxLength, out IReadOnlyList<string> labels)

@@ -49,7 +49,13 @@ internal static class Validation
         return false;
     }
 
-    /// <summary>Accepts Unix epoch milliseconds or an ISO-8601 / RFC 3339 date-time (yyyy-MM-dd…).</summary>
+    /// <summary>The latest instant a time field can name (<see cref="DateTimeOffset.MaxValue"/>), as quoted in error messages.</summary>
+    public const string LatestTimeText = "9999-12-31T23:59:59.999Z";
+
+    /// <summary>
+    /// Accepts Unix epoch milliseconds from 0 to 253402300799999 (9999-12-31T23:59:59.999Z) or an
+    /// ISO-8601 / RFC 3339 date-time (yyyy-MM-dd…) whose UTC instant lies within years 1 to 9999.
+    /// </summary>
     public static bool TryParseTime(string text, out DateTimeOffset time)
     {
         time = default;

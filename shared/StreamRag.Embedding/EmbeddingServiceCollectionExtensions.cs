@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using StreamRag.Settings;
 
 namespace StreamRag.Embedding;
 
@@ -21,8 +22,8 @@ public static class EmbeddingServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptionsWithValidateOnStart<EmbeddingOptions, EmbeddingOptionsValidator>().Bind(configuration.GetSection(EmbeddingOptions.Section));
-        services.AddOptionsWithValidateOnStart<ChunkingOptions, ChunkingOptionsValidator>().Bind(configuration.GetSection(ChunkingOptions.Section));
+        services.AddSettings<EmbeddingOptions, EmbeddingOptionsValidator>(configuration, EmbeddingOptions.Section);
+        services.AddSettings<ChunkingOptions, ChunkingOptionsValidator>(configuration, ChunkingOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => EmbeddingProviders.CreateGenerator(
             sp.GetRequiredService<IOptions<EmbeddingOptions>>().Value,

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using OpenAI.Chat;
 using StreamRag.Embedding;
+using StreamRag.Settings;
 
 namespace StreamRag.Generation;
 
@@ -24,7 +25,7 @@ public static class AnswerServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptionsWithValidateOnStart<AnswerOptions, AnswerOptionsValidator>().Bind(configuration.GetSection(AnswerOptions.Section));
+        services.AddSettings<AnswerOptions, AnswerOptionsValidator>(configuration, AnswerOptions.Section);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => CreateGenerator(
             sp.GetRequiredService<IOptions<AnswerOptions>>().Value,

@@ -10,6 +10,7 @@ using StreamRag.Embedding;
 using StreamRag.Index;
 using StreamRag.Index.Search;
 using StreamRag.Redis;
+using StreamRag.Settings;
 
 namespace StreamRag.Hosting;
 
@@ -25,13 +26,13 @@ public static class StreamRagHosting
         var services = builder.Services;
         var config = builder.Configuration;
 
-        services.AddOptionsWithValidateOnStart<RedisOptions, RedisOptionsValidator>().Bind(config.GetSection(RedisOptions.Section));
-        services.AddOptionsWithValidateOnStart<IndexOptions, IndexOptionsValidator>().Bind(config.GetSection(IndexOptions.Section));
-        services.AddOptionsWithValidateOnStart<ConsumerGroupOptions, ConsumerGroupOptionsValidator>().Bind(config.GetSection(ConsumerGroupOptions.Section));
-        services.AddOptionsWithValidateOnStart<MetricsOptions, MetricsOptionsValidator>().Bind(config.GetSection(MetricsOptions.Section));
-        services.AddOptionsWithValidateOnStart<BackPressureOptions, BackPressureOptionsValidator>().Bind(config.GetSection(BackPressureOptions.Section));
+        services.AddSettings<RedisOptions, RedisOptionsValidator>(config, RedisOptions.Section);
+        services.AddSettings<IndexOptions, IndexOptionsValidator>(config, IndexOptions.Section);
+        services.AddSettings<ConsumerGroupOptions, ConsumerGroupOptionsValidator>(config, ConsumerGroupOptions.Section);
+        services.AddSettings<MetricsOptions, MetricsOptionsValidator>(config, MetricsOptions.Section);
+        services.AddSettings<BackPressureOptions, BackPressureOptionsValidator>(config, BackPressureOptions.Section);
         services.AddMetrics();
-        services.AddOptionsWithValidateOnStart<RetentionOptions, RetentionOptionsValidator>().Bind(config.GetSection(RetentionOptions.Section));
+        services.AddSettings<RetentionOptions, RetentionOptionsValidator>(config, RetentionOptions.Section);
         services.AddSingleton<IValidateOptions<EmbeddingOptions>, EmbeddingMatchesIndex>();
 
         services.AddSingleton(TimeProvider.System);
@@ -40,13 +41,14 @@ public static class StreamRagHosting
         services.AddSingleton(sp => new KeySchema(sp.GetRequiredService<IOptions<RedisOptions>>().Value));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ConsumerGroupOptions>>().Value);
         services.AddSingleton<ConsumerGroupRunner>();
+        services.AddSingleton<ITransientFailureClassifier, EmbeddingProviderFailures>();
         services.AddSingleton<MemoryPressureGate>();
         // Index:Engine picks vector sets or the Redis Query Engine (auto: whichever the server has).
         services.AddStreamRagIndex();
         services.AddStreamRagEmbedding(config);
         services.AddSingleton<RetentionPolicy>();
 
-        var metrics = config.GetSection(MetricsOptions.Section).Get<MetricsOptions>() ?? new MetricsOptions();
+        var metrics = config.GetSection(MetricsOptions.Section).GetStrictly<MetricsOptions>();
         if (metrics.PrometheusPort > 0)
         {
             services.AddOpenTelemetry().WithMetrics(m => m

@@ -63,6 +63,8 @@ public sealed class RetentionPolicy
         }
 
         var retention = bySource.TryGetValue(source ?? "", out var r) ? r : fallback;
-        return retention is { } keep ? timestamp + keep : null;
+
+        // A document stamped near year 9999 would expire past the last instant there is: never, then.
+        return retention is { } keep && timestamp <= DateTimeOffset.MaxValue - keep ? timestamp + keep : null;
     }
 }

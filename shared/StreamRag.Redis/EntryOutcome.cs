@@ -26,8 +26,11 @@ public readonly record struct EntryOutcome(EntryOutcomeKind Kind, string? Reason
 
 /// <summary>
 /// Processes a batch of stream entries and says what became of each (same order).
-/// Throwing means a transient failure of the whole batch (Redis or a provider unreachable):
-/// the runner keeps the entries, backs off and calls again; nothing is acknowledged or lost.
+/// Throwing fails the whole batch; nothing is acknowledged or lost. A transient exception (Redis
+/// unreachable or LOADING, or one a registered <see cref="ITransientFailureClassifier"/> knows,
+/// such as the embedding provider unavailable) makes the runner hold the entries, back off and call
+/// again, without counting an attempt. Any other exception counts an attempt of every entry; after
+/// MaxAttempts the runner splits the batch until the entry at fault is alone and dead-letters it.
 /// </summary>
 public interface IStreamEntryHandler
 {

@@ -15,15 +15,30 @@ public static class StreamEntries
         }
     }
 
-    /// <summary>The time part of a stream id (<c>ms-seq</c>).</summary>
-    public static DateTimeOffset TimeOf(RedisValue id)
+    /// <summary>Largest time part of a stream id that is a time: 9999-12-31T23:59:59.999Z in Unix milliseconds.</summary>
+    public static readonly ulong LatestTimeMilliseconds = (ulong)DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// The time part of a stream id (<c>ms-seq</c>): when the entry was added with <c>*</c>. Null when
+    /// unknown: the id is not <c>ms-seq</c>, or its time part is past year 9999, which an explicit id
+    /// such as <c>253402300800000-0</c> can be (and every <c>*</c> id after it then is too).
+    /// </summary>
+    public static DateTimeOffset? TimeOf(RedisValue id)
     {
         var text = (string?)id ?? "";
         var dash = text.IndexOf('-', StringComparison.Ordinal);
-        return long.TryParse(dash < 0 ? text : text[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var ms)
-            ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
-            : DateTimeOffset.UnixEpoch;
+        return ulong.TryParse(dash < 0 ? text : text[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var ms) && ms <= LatestTimeMilliseconds
+            ? DateTimeOffset.FromUnixTimeMilliseconds((long)ms)
+            : null;
     }
+
+    /// <summary>
+    /// How long ago the entry was added, by its id: null when its time is unknown (<see cref="TimeOf"/>);
+    /// zero, not negative, for an id ahead of <paramref name="now"/> (an explicit future id, or a Redis
+    /// clock ahead of this host's).
+    /// </summary>
+    public static TimeSpan? AgeOf(RedisValue id, DateTimeOffset now) =>
+        TimeOf(id) is { } added ? (now > added ? now - added : TimeSpan.Zero) : null;
 
     /// <summary>
     /// Entries of an XREADGROUP reply for one stream (RESP2 array of [stream, entries], or RESP3 map),

@@ -66,6 +66,9 @@ public sealed record StubRequest(string Path, DateTimeOffset At, int BatchSize, 
 /// </summary>
 public sealed partial class StubOpenAIServer : IAsyncDisposable
 {
+    /// <summary>An embeddings input containing this always gets a vector of half the configured length: one that can never be stored.</summary>
+    public const string WrongDimensionMarker = "WRONGDIM";
+
     private readonly HttpListener listener;
     private readonly TimeProvider time;
     private readonly CancellationTokenSource stopping = new();
@@ -302,7 +305,9 @@ public sealed partial class StubOpenAIServer : IAsyncDisposable
         var data = new JsonArray();
         for (var i = 0; i < count; i++)
         {
-            var vector = generator.Embed(inputs[i]);
+            var vector = inputs[i].Contains(WrongDimensionMarker, StringComparison.Ordinal)
+                ? new HashingEmbeddingGenerator(Math.Max(1, generator.Dimensions / 2)).Embed(inputs[i])
+                : generator.Embed(inputs[i]);
             JsonNode embedding = base64 ? JsonValue.Create(ToBase64(vector)) : new JsonArray(vector.Select(x => (JsonNode?)JsonValue.Create(x)).ToArray());
             data.Add(new JsonObject { ["object"] = "embedding", ["index"] = i, ["embedding"] = embedding });
         }

@@ -3,7 +3,6 @@ using System.Diagnostics.Metrics;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using StreamRag.Client;
@@ -44,6 +43,8 @@ public sealed class AccessTests(FaultReport report)
             ["Consumer:BlockTimeout"] = "00:00:00.500",
             ["Consumer:MaxBackoff"] = "00:00:00.500",
             ["Logging:LogLevel:Default"] = "Warning",
+            // Worker processes started by tests must not fight over the default scrape ports (another run may hold them).
+            ["Metrics:PrometheusPort"] = "0",
         };
         await admin.ExecuteAsync("ACL", "LOG", "RESET");
         await using var embedder = WorkerProcess.Start("Embedder", new Dictionary<string, string?>(settings) { ["Redis:Configuration"] = As("embedder") });
@@ -298,17 +299,23 @@ public sealed class AccessTests(FaultReport report)
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var options = new ConsumerGroupOptions { ClaimIdle = TimeSpan.FromSeconds(1), ClaimInterval = TimeSpan.FromMilliseconds(250), BlockTimeout = TimeSpan.FromMilliseconds(200) };
-        var runner = new ConsumerGroupRunner(connections, options, TimeProvider.System, services.GetRequiredService<IMeterFactory>(), NullLogger<ConsumerGroupRunner>.Instance);
+        var log = new LogCapture();
+        var runner = new ConsumerGroupRunner(connections, options, TimeProvider.System, services.GetRequiredService<IMeterFactory>(), log.CreateLogger<ConsumerGroupRunner>());
         var handler = new CountingHandler();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var run = runner.RunAsync(new StreamConsumerSpec(Keys.QueryMetrics, "rag:{metrics}:dead", Keys.MonitorGroup, "monitor-test"), handler, stop.Token);
+        // The first loop pass claims (XAUTOCLAIM) before it reads; then wait for a maintenance pass
+        // after the entries were handled (XINFO GROUPS, XPENDING, XTRIM), then stop (and release).
         await EventuallyAsync(() => Task.FromResult(handler.Count > 0), "the monitor consumes query metrics", TimeSpan.FromSeconds(20));
-        // Let a claim pass run too (XINFO, XPENDING, XAUTOCLAIM, XTRIM), then stop (and release).
-        await Task.Delay(600, Ct);
+        var trims = log.Of(TrimmedEvent).Count;
+        await EventuallyAsync(() => Task.FromResult(log.Of(TrimmedEvent).Count > trims), "a maintenance pass has trimmed after the entries were handled", TimeSpan.FromSeconds(20));
         await stop.CancelAsync();
         await run;
         return handler.Count;
     }
+
+    /// <summary>The runner's log event of a trim pass (ConsumerLog.Trimmed).</summary>
+    private const int TrimmedEvent = 1015;
 
     private sealed class CountingHandler : IStreamEntryHandler
     {

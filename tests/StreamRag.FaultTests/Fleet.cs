@@ -166,7 +166,14 @@ internal sealed class ReplyCollector : IAsyncDisposable
 
     private void OnMessage(ChannelMessage message)
     {
-        var json = JsonDocument.Parse((byte[])message.Message!).RootElement.Clone();
+        var bytes = (byte[])message.Message!;
+        if (bytes.AsSpan().StartsWith(FlushMarker) && flushes.TryRemove(System.Text.Encoding.UTF8.GetString(bytes), out var flushed))
+        {
+            flushed.TrySetResult();
+            return;
+        }
+
+        var json = JsonDocument.Parse(bytes).RootElement.Clone();
         replies.GetOrAdd(json.GetProperty("id").GetString() ?? "", _ => new()).Enqueue(json);
         Interlocked.Increment(ref total);
         var now = Stopwatch.GetTimestamp();
@@ -175,6 +182,24 @@ internal sealed class ReplyCollector : IAsyncDisposable
     }
 
     private readonly ConcurrentQueue<long> arrivals = new();
+
+    private static readonly byte[] FlushMarker = "flush:"u8.ToArray();
+
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> flushes = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Waits until every reply published before this call has arrived: publishes a marker on the
+    /// channel and waits for it. Redis delivers a channel's messages in the order it ran the
+    /// PUBLISH commands, and this one runs after every reply whose acknowledgement the caller saw.
+    /// </summary>
+    public async Task FlushAsync(IDatabase db, TimeSpan timeout)
+    {
+        var marker = $"flush:{Guid.NewGuid():N}";
+        var arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        flushes[marker] = arrived;
+        await db.PublishAsync(RedisChannel.Literal(Channel), marker);
+        await arrived.Task.WaitAsync(timeout, Fleet.Ct);
+    }
 
     /// <summary>When the first reply after <paramref name="mark"/> arrived (<see cref="Stopwatch"/> timestamp), 0 if none.</summary>
     public long FirstReplyAfter(long mark) => arrivals.Where(t => t > mark).DefaultIfEmpty(0).Min();

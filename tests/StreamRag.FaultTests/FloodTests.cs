@@ -19,7 +19,8 @@ public sealed class FloodTests(RedisServerFixture redis, FaultReport report)
         const string laggard = "audit";
         await using var scope = new TestScope(redis);
         // No reply cache: every answered request runs a real search.
-        var settings = scope.Settings([.. FastReclaim, .. SmallChunks, ("Query:CacheEntries", "0")]);
+        // The runner logs each trim pass at Debug: the test waits for passes instead of sleeping.
+        var settings = scope.Settings([.. FastReclaim, .. SmallChunks, ("Query:CacheEntries", "0"), ("Logging:LogLevel:StreamRag.Redis.ConsumerGroupRunner", "Debug")]);
         await scope.StartEmbedderAsync([.. SmallChunks]);
         await ProduceAsync(scope.Db, scope.Keys.DocumentEvents, Enumerable.Range(0, 200).Select(i => Upsert(i)));
         await WaitDrainedAsync(scope.Db, scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, TimeSpan.FromSeconds(60));
@@ -59,7 +60,9 @@ public sealed class FloodTests(RedisServerFixture redis, FaultReport report)
         // Everything is acknowledged by the workers, yet the laggard still needs every entry from its
         // first pending one on: the stream must keep them all (several trim passes run meanwhile).
         await WaitDrainedAsync(scope.Db, stream, scope.Keys.QueryGroup, TimeSpan.FromSeconds(30));
-        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        var heldBack = $"Trimmed {stream} below {ids[0]}:";
+        var passesAtDrain = TrimPasses();
+        await EventuallyAsync(() => Task.FromResult(TrimPasses() >= passesAtDrain + 2), "two trim passes have run since the workers finished", TimeSpan.FromSeconds(20), () => worker.Output);
         var lengthWhileLaggardPending = await scope.Db.StreamLengthAsync(stream);
         var firstKept = (await scope.Db.StreamRangeAsync(stream, "-", "+", 1)).Single().Id;
 
@@ -102,6 +105,8 @@ public sealed class FloodTests(RedisServerFixture redis, FaultReport report)
         Assert.Equal(ids[0], firstKept);
         Assert.True(firstAfterPartialAck <= firstUndelivered, $"trimmed past the laggard's first undelivered entry: first kept {firstAfterPartialAck}, first undelivered {firstUndelivered}");
         Assert.True(finalLength <= 200, $"stream length {finalLength}");
+
+        int TrimPasses() => worker.Output.Split('\n').Count(line => line.Contains(heldBack, StringComparison.Ordinal));
 
         async Task<long> UsedMemoryAsync()
         {

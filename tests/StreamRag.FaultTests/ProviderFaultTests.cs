@@ -1,10 +1,6 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using StreamRag.Embedding;
 using StreamRag.Redis;
 using static StreamRag.FaultTests.Fleet;
@@ -12,223 +8,142 @@ using static StreamRag.FaultTests.Fleet;
 namespace StreamRag.FaultTests;
 
 /// <summary>
-/// Scenario 5: the embedding provider misbehaves (a stub OpenAI-style server on loopback): 429
-/// storms, 500s, hangs past the timeout, malformed JSON, vectors of the wrong length. Nothing is lost,
-/// and only what can never succeed (a wrong-length vector) is dead-lettered.
+/// Scenario 5: the embedding provider misbehaves. The embedder runs the real <c>openai</c> provider
+/// (OpenAI SDK behind its Polly pipeline: per-attempt timeout, retries, circuit breaker) against the
+/// stub OpenAI server on loopback (tests/Shared/StubOpenAIServer.cs): 429 storms, 500s, hangs past
+/// the timeout, malformed JSON, vectors of the wrong length, an outage. Nothing is lost, only what
+/// can never succeed is dead-lettered, retries are bounded, and the circuit opens and closes.
 /// </summary>
 public sealed class ProviderFaultTests(RedisServerFixture redis, FaultReport report)
 {
+    /// <summary>Event ids of the provider pipeline's log (ProviderResilience).</summary>
+    private const int Retrying = 1100, CircuitOpened = 1101, CircuitHalfOpened = 1102, CircuitClosed = 1103;
+
+    private static (string Key, string Value)[] OpenAI(StubOpenAIServer stub, params (string Key, string Value)[] resilience) =>
+    [
+        ("Embedding:Provider", "openai"),
+        ("Embedding:Model", "stub-embed"),
+        ("Embedding:BaseUrl", stub.BaseUrl),
+        ("Embedding:Dimensions", "384"),
+        ("Embedding:Resilience:Timeout", "00:00:01"),
+        ("Embedding:Resilience:RetryDelay", "00:00:00.010"),
+        ("Embedding:Resilience:MaxRetryDelay", "00:00:00.100"),
+        ("Logging:LogLevel:StreamRag.Embedding", "Information"),
+        .. resilience,
+    ];
+
     [Fact]
     public async Task ProviderFaults_NoLoss_DeadLetterOnlyWhatCanNeverSucceed()
     {
         const int n = 300;
-        await using var stub = new StubEmbeddingServer(dimensions: 384);
-        stub.Enqueue([.. Enumerable.Repeat(StubFault.TooManyRequests, 10), .. Enumerable.Repeat(StubFault.ServerError, 3), StubFault.Hang, StubFault.Hang, StubFault.MalformedJson, StubFault.MalformedJson]);
-        using var http = new HttpClient { BaseAddress = new Uri(stub.BaseUrl), Timeout = TimeSpan.FromSeconds(1) };
-        var generator = new HttpEmbeddingGenerator(http);
+        await using var stub = new StubOpenAIServer(dimensions: 384);
+        stub.EnqueueEmbeddingFault([
+            .. Enumerable.Repeat(StubFault.RateLimited("0"), 10), .. Enumerable.Repeat(StubFault.Error(500), 3),
+            StubFault.Hang, StubFault.Hang, StubFault.MalformedJson, StubFault.MalformedJson]);
 
         await using var scope = new TestScope(redis);
-        await scope.StartAsync(b =>
-        {
-            Embedder.EmbedderExtensions.AddEmbedderWorker(b);
-            b.Services.AddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(generator);
-        }, [.. FastReclaim, .. SmallChunks, ("Chunking:MaxEmbeddingBatch", "64")]);
+        var host = await scope.StartEmbedderAsync([.. FastReclaim, .. SmallChunks, .. OpenAI(stub, ("Embedding:Resilience:BreakerBreakDuration", "00:00:01")), ("Embedder:MaxEmbeddingBatch", "64")]);
+        var chunker = host.Services.GetRequiredService<IChunker>();
 
         // Every 60th document makes the stub answer with a vector of the wrong length: it can never be indexed.
         static bool Poisoned(int i) => i % 60 == 7;
+        static string ContentOf(int i) => Poisoned(i) ? $"{StubOpenAIServer.WrongDimensionMarker} {Content(i)}" : Content(i);
         var started = Stopwatch.GetTimestamp();
         await ProduceAsync(scope.Db, scope.Keys.DocumentEvents, Enumerable.Range(0, n).Select(i => Poisoned(i)
-            ? [new("id", $"d{i}"), new("version", 1), new("content", $"{StubEmbeddingServer.WrongDimensionMarker} {Content(i)}")]
+            ? [new("id", $"d{i}"), new("version", 1), new("content", ContentOf(i))]
             : Upsert(i)));
-        await WaitDrainedAsync(scope.Db, scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, TimeSpan.FromSeconds(120), () => $"stub served {stub.Summary}");
+        await WaitDrainedAsync(scope.Db, scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, TimeSpan.FromSeconds(120), () => $"stub served {stub.EmbeddingRequests.Count} requests");
         var drained = Stopwatch.GetTimestamp();
 
-        var index = scope.Index();
-        var good = Enumerable.Range(0, n).Where(i => !Poisoned(i)).ToArray();
-        var states = await Task.WhenAll(good.Select(i => index.GetStateAsync("default", $"d{i}", Ct)));
-        var missing = good.Where((i, k) => states[k] is not { Version: 1, Deleted: false } s || s.Chunks != Chunker.Split(Content(i)).Count).Count();
-        var stored = await scope.Db.VectorSetLengthAsync(scope.Keys.PartitionOf("default", "d0").VectorSet);
-        var extra = stored - states.Sum(s => s?.Chunks ?? 0);
+        var (missing, extra) = await IndexedExactlyOnceAsync(scope, chunker, Enumerable.Range(0, n).Where(i => !Poisoned(i)).Select(i => (i, ContentOf(i))).ToArray());
         var dead = await scope.Db.StreamRangeAsync(scope.Keys.DocumentDeadLetters);
         var deadIds = dead.Select(d => (string)d["id"]!).Order(StringComparer.Ordinal).ToArray();
         var poisoned = Enumerable.Range(0, n).Where(Poisoned).Select(i => $"d{i}").Order(StringComparer.Ordinal).ToArray();
 
         await report.WriteAsync(new FaultRow(
             "5 embedding provider faults",
-            $"{n} documents; embedder with a minimal HTTP generator (1 s timeout, no retries of its own) against a stub server",
+            $"{n} documents; embedder with the openai provider (1 s attempt timeout, retries, circuit breaker) against the stub OpenAI server",
             "10 × 429, 3 × 500, 2 hangs past the timeout, 2 malformed JSON bodies, wrong-length vectors for 5 documents",
             missing,
             extra,
             null,
-            $"stub served {stub.Summary}; all indexed {Between(started, drained)} s after the first event; dead-lettered {dead.Length} (the 5 wrong-length ones): {(dead.Length > 0 ? (string?)dead[0][ConsumerGroupRunner.DeadLetterReasonField] : "")}. "
-            + "Bounded provider retries and the circuit breaker belong to the openai provider (issue 3): see the skipped test"));
+            $"stub served {stub.EmbeddingRequests.Count} requests; all indexed {Between(started, drained)} s after the first event; dead-lettered {dead.Length} (the 5 wrong-length ones): {(dead.Length > 0 ? (string?)dead[0][ConsumerGroupRunner.DeadLetterReasonField] : "")}"));
 
         Assert.Equal(0, missing);
         Assert.Equal(0, extra);
         Assert.Equal(poisoned, deadIds);
-        Assert.All(dead, d => Assert.Contains("embedding refused", (string?)d[ConsumerGroupRunner.DeadLetterReasonField], StringComparison.Ordinal));
-        Assert.Equal(0, stub.Pending);
+        Assert.All(dead, d => Assert.Contains("refused", (string?)d[ConsumerGroupRunner.DeadLetterReasonField], StringComparison.Ordinal));
+        Assert.True(stub.EmbeddingRequests.Count > 17, "every queued fault was served");
     }
 
     [Fact]
-    public void ProviderFaults_BoundedRetries_CircuitOpensAndCloses() =>
-        Assert.Skip("needs the openai provider (issue 3): its retry budget and circuit breaker are not on this branch; "
-            + "the lead finishes this scenario after merging issue-3-providers (tests/Shared/StubOpenAIServer.cs)");
-}
-
-internal enum StubFault
-{
-    None,
-    TooManyRequests,
-    ServerError,
-    Hang,
-    MalformedJson,
-}
-
-/// <summary>
-/// An OpenAI-style embeddings endpoint on 127.0.0.1 (<c>POST /v1/embeddings</c>) that answers with
-/// hashing-embedder vectors, or with the next queued fault. An input containing
-/// <see cref="WrongDimensionMarker"/> always gets a vector of the wrong length.
-/// </summary>
-internal sealed class StubEmbeddingServer : IAsyncDisposable
-{
-    public const string WrongDimensionMarker = "WRONGDIM";
-
-    private readonly HttpListener listener = new();
-    private readonly ConcurrentQueue<StubFault> faults = new();
-    private readonly ConcurrentDictionary<string, int> served = new(StringComparer.Ordinal);
-    private readonly HashingEmbeddingGenerator vectors;
-    private readonly CancellationTokenSource stop = new();
-    private readonly Task loop;
-
-    public StubEmbeddingServer(int dimensions)
+    public async Task ProviderFaults_BoundedRetries_CircuitOpensAndCloses()
     {
-        vectors = new HashingEmbeddingGenerator(dimensions);
-        Port = RedisServerFixture.FreePort();
-        listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
-        listener.Start();
-        loop = Task.Run(ServeAsync);
-    }
-
-    public int Port { get; }
-
-    public string BaseUrl => $"http://127.0.0.1:{Port}/v1/";
-
-    public int Pending => faults.Count;
-
-    public string Summary => string.Join(", ", served.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} {s.Value}"));
-
-    public void Enqueue(IEnumerable<StubFault> queued)
-    {
-        foreach (var fault in queued)
+        const int n = 40;
+        const int maxRetries = 2;
+        await using var stub = new StubOpenAIServer(dimensions: 384) { EmbeddingMode = StubFault.Error(503) };
+        var log = new LogCapture();
+        await using var scope = new TestScope(redis);
+        var host = await scope.StartAsync(b =>
         {
-            faults.Enqueue(fault);
-        }
+            Embedder.EmbedderExtensions.AddEmbedderWorker(b);
+            b.Logging.AddProvider(log);
+        }, [.. FastReclaim, .. SmallChunks, .. OpenAI(stub,
+            ("Embedding:Resilience:MaxRetries", maxRetries.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("Embedding:Resilience:BreakerMinimumThroughput", "4"),
+            ("Embedding:Resilience:BreakerSamplingDuration", "00:00:10"),
+            ("Embedding:Resilience:BreakerBreakDuration", "00:00:02"))]);
+
+        var downAt = DateTimeOffset.UtcNow;
+        await ProduceAsync(scope.Db, scope.Keys.DocumentEvents, Enumerable.Range(0, n).Select(i => Upsert(i)));
+        await EventuallyAsync(() => Task.FromResult(log.Of(CircuitHalfOpened).Count > 0), "the circuit has opened and let a trial call through", TimeSpan.FromSeconds(60),
+            () => string.Join("\n", log.Entries.Select(e => e.Message)));
+
+        // Open: calls failed fast, none reached the provider until the trial call.
+        var opened = log.Of(CircuitOpened)[0].At;
+        var halfOpen = log.Of(CircuitHalfOpened)[0].At;
+        var sentWhileOpen = stub.EmbeddingRequests.Count(r => r.At > opened.AddMilliseconds(200) && r.At < halfOpen);
+        var attemptsLogged = log.Of(Retrying).Select(e => Convert.ToInt32(e.Values["Attempt"], System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var pendingWhileDown = (await GroupAsync(scope.Db, scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup))!.Value.PendingMessageCount;
+        var deadWhileDown = await scope.Db.StreamLengthAsync(scope.Keys.DocumentDeadLetters);
+
+        stub.EmbeddingMode = StubFault.None;
+        var up = Stopwatch.GetTimestamp();
+        await WaitDrainedAsync(scope.Db, scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, TimeSpan.FromSeconds(60), () => string.Join("\n", log.Entries.Select(e => e.Message)));
+        await EventuallyAsync(() => Task.FromResult(log.Of(CircuitClosed).Count > 0), "the circuit has closed", TimeSpan.FromSeconds(10));
+        var drained = Stopwatch.GetTimestamp();
+        var (missing, extra) = await IndexedExactlyOnceAsync(scope, host.Services.GetRequiredService<IChunker>(), Enumerable.Range(0, n).Select(i => (i, Content(i))).ToArray());
+        var dead = await scope.Db.StreamLengthAsync(scope.Keys.DocumentDeadLetters);
+
+        await report.WriteAsync(new FaultRow(
+            "5 embedding provider outage (circuit breaker)",
+            $"{n} documents; openai provider with {maxRetries} retries, breaker opening at 50 % failures of at least 4 calls, 2 s break",
+            "the stub answers 503 to every embeddings request, then recovers",
+            missing,
+            extra,
+            Between(up, drained),
+            $"retry attempts logged up to {(attemptsLogged.Length > 0 ? attemptsLogged.Max() : 0)} (max {maxRetries}); circuit opened {(opened - downAt).TotalSeconds:0.000} s after the first event; "
+            + $"requests sent while open: {sentWhileOpen}; pending while down {pendingWhileDown}, dead-lettered {deadWhileDown}; opened {log.Of(CircuitOpened).Count}×, closed {log.Of(CircuitClosed).Count}×"));
+
+        Assert.NotEmpty(attemptsLogged);
+        Assert.All(attemptsLogged, a => Assert.InRange(a, 1, maxRetries));
+        Assert.Equal(0, sentWhileOpen);
+        Assert.True(pendingWhileDown > 0, "the events wait, pending, while the provider is down");
+        Assert.Equal(0, deadWhileDown);
+        Assert.Equal(0, dead);
+        Assert.Equal((0, 0L), (missing, extra));
     }
 
-    private async Task ServeAsync()
+    /// <summary>
+    /// Documents d{i} are indexed once at version 1, each with the passages the provider's own
+    /// (token) chunker makes of its content, and the vector set holds exactly those passages.
+    /// </summary>
+    private static async Task<(int Missing, long Extra)> IndexedExactlyOnceAsync(TestScope scope, IChunker chunker, (int I, string Content)[] documents)
     {
-        while (!stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => AnswerAsync(context));
-        }
-    }
-
-    private async Task AnswerAsync(HttpListenerContext context)
-    {
-        var response = context.Response;
-        try
-        {
-            var fault = faults.TryDequeue(out var f) ? f : StubFault.None;
-            served.AddOrUpdate(fault.ToString(), 1, (_, c) => c + 1);
-            switch (fault)
-            {
-                case StubFault.TooManyRequests:
-                    response.StatusCode = 429;
-                    response.AddHeader("Retry-After", "0");
-                    return;
-                case StubFault.ServerError:
-                    response.StatusCode = 500;
-                    return;
-                case StubFault.Hang:
-                    await Task.Delay(TimeSpan.FromSeconds(30), stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                    return;
-                case StubFault.MalformedJson:
-                    await WriteAsync(response, "{\"object\":\"list\",\"data\":[{\"embedding\":[0.1,0.2");
-                    return;
-            }
-
-            using var body = await JsonDocument.ParseAsync(context.Request.InputStream);
-            var inputs = body.RootElement.GetProperty("input").EnumerateArray().Select(e => e.GetString()!).ToArray();
-            var embeddings = await vectors.GenerateAsync(inputs);
-            var data = inputs.Select((text, i) => new
-            {
-                @object = "embedding",
-                index = i,
-                embedding = text.Contains(WrongDimensionMarker, StringComparison.Ordinal) ? embeddings[i].Vector.ToArray()[..100] : embeddings[i].Vector.ToArray(),
-            });
-            await WriteAsync(response, JsonSerializer.Serialize(new { @object = "list", data, model = "stub" }));
-        }
-        finally
-        {
-            try
-            {
-                response.Close();
-            }
-            catch (HttpListenerException)
-            {
-                // The client gave up (timeout): nothing to close.
-            }
-        }
-    }
-
-    private static async Task WriteAsync(HttpListenerResponse response, string json)
-    {
-        var bytes = System.Text.Encoding.UTF8.GetBytes(json);
-        response.ContentType = "application/json";
-        response.ContentLength64 = bytes.Length;
-        await response.OutputStream.WriteAsync(bytes);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await stop.CancelAsync();
-        listener.Close();
-        await loop;
-        stop.Dispose();
-    }
-}
-
-/// <summary>
-/// The least an OpenAI-style embedding client does: one POST per call, a timeout, and an exception for
-/// any failure (no retries, no circuit breaker: those are the real provider's, in issue 3).
-/// </summary>
-internal sealed class HttpEmbeddingGenerator(HttpClient http) : IEmbeddingGenerator<string, Embedding<float>>
-{
-    public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        using var response = await http.PostAsJsonAsync("embeddings", new { model = "stub", input = values.ToArray() }, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        using var body = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
-        var data = body.RootElement.GetProperty("data").EnumerateArray()
-            .OrderBy(d => d.GetProperty("index").GetInt32())
-            .Select(d => new Embedding<float>(d.GetProperty("embedding").EnumerateArray().Select(x => x.GetSingle()).ToArray()));
-        return [.. data];
-    }
-
-    public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-    public void Dispose()
-    {
+        var index = scope.Index();
+        var states = await Task.WhenAll(documents.Select(d => index.GetStateAsync("default", $"d{d.I}", Ct)));
+        var missing = documents.Where((d, k) => states[k] is not { Version: 1, Deleted: false } s || s.Chunks != chunker.Split(d.Content).Count).Count();
+        var stored = await scope.Db.VectorSetLengthAsync(scope.Keys.PartitionOf("default", "d0").VectorSet);
+        return (missing, stored - states.Sum(s => s?.Chunks ?? 0));
     }
 }

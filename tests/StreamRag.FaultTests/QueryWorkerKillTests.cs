@@ -36,8 +36,9 @@ public sealed class QueryWorkerKillTests(RedisServerFixture redis, FaultReport r
             () => $"{replies.Answered} answered\n{second.Output}");
         var allAnswered = replies.LastReplyAt;
         await WaitDrainedAsync(scope.Db, scope.Keys.QueryRequests, scope.Keys.QueryGroup, TimeSpan.FromSeconds(30));
-        // Replies published just before the kill whose entries were not yet acknowledged are answered again: let them arrive.
-        await Task.Delay(500, Ct);
+        // Replies published just before the kill whose entries were not yet acknowledged are answered
+        // again; every reply is published before its acknowledgement, so after the drain they are all out.
+        await replies.FlushAsync(scope.Db, TimeSpan.FromSeconds(10));
 
         var (twice, conflicting) = replies.Duplicates();
         var statuses = replies.All.SelectMany(r => r.Replies).GroupBy(ReplyCollector.Status).ToDictionary(g => g.Key, g => g.Count());

@@ -164,6 +164,84 @@ public sealed class EmbedderTests(RedisServerFixture redis)
         Assert.All(dead, d => Assert.False(d[ConsumerGroupRunner.DeadLetterIdField].IsNull));
     }
 
+    /// <summary>
+    /// Issue 12, defect 1: these two upserts (within the documented limits) threw out of the parser,
+    /// and their whole batch was retried forever: no dead letter, the valid events in it never
+    /// indexed, the stream never trimmed again.
+    /// </summary>
+    [Fact]
+    public async Task PoisonExpiryUpserts_InOneBatchWithValidEvents_AreDeadLetteredWithAReason_TheRestIndexed_AndTheStreamTrimmed()
+    {
+        await using var scope = new TestScope(redis);
+        const int valid = 200;
+        NameValueEntry[][] poison =
+        [
+            [new("id", "poison-ms"), new("version", 1), new("content", "expires past year 9999"), new("timestamp", "253402300799999"), new("ttl", "3153600000")],
+            [new("id", "poison-iso"), new("version", 1), new("content", "expires past year 9999"), new("timestamp", "9999-12-31T23:59:59Z"), new("ttl", "1")],
+        ];
+        // Written before the embedder starts, so its first read (up to 256 entries) takes them all as one batch.
+        for (var i = 0; i < valid; i++)
+        {
+            await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, Upsert($"d{i}", 1, $"valid document {i} about honey"));
+            if (i % 100 == 50)
+            {
+                await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, poison[i / 100]);
+            }
+        }
+
+        await scope.StartEmbedderAsync();
+        await WaitDrainedAsync(scope);
+
+        var index = scope.Index();
+        for (var i = 0; i < valid; i++)
+        {
+            Assert.NotNull(await index.GetStateAsync("default", $"d{i}", Ct));
+        }
+
+        var dead = await scope.Db.StreamRangeAsync(scope.Keys.DocumentDeadLetters);
+        Assert.Equal(["poison-ms", "poison-iso"], dead.Select(d => (string)d["id"]!));
+        Assert.All(dead, d => Assert.StartsWith("invalid_field: ttl", (string)d[ConsumerGroupRunner.DeadLetterReasonField]!, StringComparison.Ordinal));
+        Assert.Null(await index.GetStateAsync("default", "poison-ms", Ct));
+        await TestScope.EventuallyAsync(async () => await scope.Db.StreamLengthAsync(scope.Keys.DocumentEvents) < valid,
+            "the stream is trimmed of what the group has finished");
+    }
+
+    /// <summary>
+    /// Issue 12, defect 2: an explicit id past year 9999 made reading its time throw; every later
+    /// <c>*</c> id is past it too, so the stream was dead for good.
+    /// </summary>
+    [Fact]
+    public async Task StreamIdPastYear9999_ItAndEveryLaterEntryAreIndexed()
+    {
+        await using var scope = new TestScope(redis);
+        var before = DateTimeOffset.UtcNow;
+        var stamped = DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_000_000);
+        await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, Upsert("first", 1, "written with an explicit id past year 9999"), messageId: "253402300800000-0");
+        await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [.. Upsert("later", 1, "a later entry whose id follows it"), new("ttl", "3600")]);
+        await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [.. Upsert("stamped", 1, "a later entry with its own timestamp"), new("timestamp", stamped.ToUnixTimeMilliseconds())]);
+        var ids = (await scope.Db.StreamRangeAsync(scope.Keys.DocumentEvents)).Select(e => (string)e.Id!).ToArray();
+        Assert.Equal(["253402300800000-0", "253402300800000-1", "253402300800000-2"], ids);
+
+        await scope.StartEmbedderAsync();
+        await WaitDrainedAsync(scope);
+
+        var index = scope.Index();
+        Assert.Empty(await scope.Db.StreamRangeAsync(scope.Keys.DocumentDeadLetters));
+        foreach (var id in new[] { "first", "later", "stamped" })
+        {
+            Assert.NotNull(await index.GetStateAsync("default", id, Ct));
+        }
+
+        // No arrival time in the id: the default timestamp is when the embedder took the event up.
+        var hits = await index.SearchAsync(new VectorQuery("default", TestScope.Embedder.Embed("explicit id past year 9999"), 3, Contracts.QueryFilters.None, null), Ct);
+        var first = hits.Single(h => h.DocumentId == "first");
+        Assert.InRange(first.Timestamp, before.AddSeconds(-1), DateTimeOffset.UtcNow.AddSeconds(1));
+        Assert.Equal(stamped, hits.Single(h => h.DocumentId == "stamped").Timestamp);
+        var expiry = Assert.Single(await index.DueForExpiryAsync("default", DateTimeOffset.MaxValue, 10, Ct));
+        Assert.Equal("later", expiry.Id);
+        Assert.InRange(expiry.ExpiresAt, before.AddHours(1).AddSeconds(-1), DateTimeOffset.UtcNow.AddHours(1).AddSeconds(1));
+    }
+
     [Fact]
     public async Task WrongDimensionFromProvider_IsDeadLettered_NeverWritten()
     {
@@ -197,7 +275,8 @@ public sealed class EmbedderTests(RedisServerFixture redis)
             await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, Upsert($"d{i}", 1, $"text {i}"));
         }
 
-        await TestScope.EventuallyAsync(() => Task.FromResult(flaky.Failures >= 3), "the embedder has tried and failed several times");
+        // More failures than Consumer:MaxAttempts (5): an outage must not count against the events.
+        await TestScope.EventuallyAsync(() => Task.FromResult(flaky.Failures >= 8), "the embedder has tried and failed several times");
         var pending = await scope.Db.StreamPendingAsync(scope.Keys.DocumentEvents, "embedders");
         Assert.Equal(0, await scope.Db.StreamLengthAsync(scope.Keys.DocumentDeadLetters));
         Assert.True(pending.PendingMessageCount > 0, "events must stay pending (not acknowledged) while the provider is down");
@@ -231,13 +310,21 @@ public sealed class EmbedderTests(RedisServerFixture redis)
             await scope.Db.StringSetAsync($"{scope.Prefix}:filler:{fillers++}", filler);
         }
 
-        await Task.Delay(300, Ct);
+        await TestScope.EventuallyAsync(() => Task.FromResult(gate.IsPaused), "the embedder has measured the memory and paused");
         for (var i = 0; i < 10; i++)
         {
             await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, Upsert($"d{i}", 1, $"text {i}"));
         }
 
-        await Task.Delay(1000, Ct);
+        // Two more fillers: once the gate reports the higher ratio, it has measured again since the
+        // events arrived, and kept intake closed (the read loop asks it before every read).
+        var measured = gate.MemoryRatio;
+        for (var i = 0; i < 2; i++)
+        {
+            await scope.Db.StringSetAsync($"{scope.Prefix}:filler:{fillers++}", filler);
+        }
+
+        await TestScope.EventuallyAsync(() => Task.FromResult(gate.MemoryRatio > measured + 0.008), "the gate has measured again after the events arrived");
         Assert.True(await index.GetStateAsync("default", "d0", Ct) is null, $"ratio {await MemoryRatioAsync(server)} fillers {fillers} gate {gate.MemoryRatio} {gate.IsPaused}");
         Assert.True(gate.IsPaused);
         var group = (await scope.Db.StreamGroupInfoAsync(scope.Keys.DocumentEvents)).Single();
@@ -309,7 +396,7 @@ public sealed class EmbedderTests(RedisServerFixture redis)
     }
 }
 
-/// <summary>Wraps a real generator to count the texts it embeds, and to fail on demand (a provider outage).</summary>
+/// <summary>Wraps a real generator to count the texts it embeds, and to fail on demand (a provider outage, as the real provider reports one).</summary>
 internal sealed class CountingEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner) : DelegatingEmbeddingGenerator<string, Embedding<float>>(inner)
 {
     private int texts;
@@ -326,7 +413,8 @@ internal sealed class CountingEmbeddingGenerator(IEmbeddingGenerator<string, Emb
         if (Failing)
         {
             Interlocked.Increment(ref failures);
-            throw new HttpRequestException("provider unavailable (simulated outage)");
+            // What the real provider throws once its own retries are spent (docs/providers.md).
+            throw new EmbeddingProviderUnavailableException("provider unavailable (simulated outage)", null, retryAfter: null, circuitOpen: false);
         }
 
         var list = values.ToList();

@@ -82,6 +82,8 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
         { "unknown_filter", ["id=r", "query=bees", "filters={\"author\":[\"x\"]}"] },
         { "bad_json", ["id=r", "query=bees", "filters={\"sources\":"] },
         { "bad_json", ["id=r", "query=bees", "filters=" + new string('[', 100) + new string(']', 100)] },
+        // A lone surrogate escape: valid JSON syntax, but reading the string threw out of the parser (found by ParserFuzzTests).
+        { "bad_json", ["id=r", "query=bees", "filters={\"sources\":[\"\\ud800\"]}"] },
         { "invalid_field", ["id=r", "query=bees", "filters={\"sources\":[\"wiki\\\" or .source != \\\"x\"]}"] },
         { "invalid_field", ["id=r", "query=bees", "filters={\"tags_any\":[\"a)\"]}"] },
         { "invalid_field", ["id=r", "query=bees", "tenant=acme\" or 1"] },
@@ -119,6 +121,41 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
         var reply = await AskRawAsync(scope, ("id", "r"), ("query", new byte[] { 0x62, 0xff, 0x65 }));
 
         Assert.Equal("invalid_utf8", reply.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    /// <summary>
+    /// Issue 12, defect 2 on the request stream: an explicit id past year 9999 made the queue time
+    /// throw, and every later <c>*</c> id is past it too: no request was answered again.
+    /// </summary>
+    [Fact]
+    public async Task StreamIdPastYear9999_ThatRequestAndEveryLaterOneAreAnswered_QueueTimeOmitted()
+    {
+        await using var scope = await StartFleetAsync(redis);
+        var channel = $"{scope.Prefix}:far-future";
+        var replies = Channel.CreateUnbounded<string>();
+        var subscription = await scope.Redis.Connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(channel));
+        subscription.OnMessage(m => replies.Writer.TryWrite((string)m.Message!));
+
+        await scope.Db.StreamAddAsync(scope.Keys.QueryRequests, [new("id", "q0"), new("query", "queen bee hive"), new("reply_to", channel)], messageId: "253402300800000-0");
+        for (var i = 1; i <= 3; i++)
+        {
+            await scope.Db.StreamAddAsync(scope.Keys.QueryRequests, [new("id", $"q{i}"), new("query", "queen bee hive"), new("k", 1), new("reply_to", channel)]);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(20));
+        var answered = new List<JsonElement>();
+        while (answered.Count < 4)
+        {
+            answered.Add(JsonDocument.Parse(await replies.Reader.ReadAsync(timeout.Token)).RootElement.Clone());
+        }
+
+        await subscription.UnsubscribeAsync();
+        Assert.Equal(["q0", "q1", "q2", "q3"], answered.Select(r => r.GetProperty("id").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(answered, r => Assert.Equal("ok", r.GetProperty("status").GetString()));
+        Assert.All(answered, r => Assert.Equal("bees", r.GetProperty("results")[0].GetProperty("id").GetString()));
+        Assert.All(answered, r => Assert.False(r.GetProperty("timings").TryGetProperty("queue_ms", out _), "the queue time of such an id is unknown"));
+        Assert.Equal(0, await scope.Db.StreamLengthAsync(scope.Keys.QueryDeadLetters));
     }
 
     [Fact]

@@ -186,10 +186,14 @@ public sealed class SpamDocumentTests(RedisServerFixture redis)
         return corpus;
     }
 
+    /// <summary>
+    /// The bundled questions that share words with their answer: these scenarios run the hashing
+    /// embedder (word matching), which cannot answer the paraphrased ones with or without spam.
+    /// </summary>
     private static async Task<IReadOnlyList<(string Question, string Expected)>> QuestionsAsync() =>
         (await File.ReadAllLinesAsync(Path.Combine(RedisServerFixture.RepositoryRoot(), "demo", "questions.tsv"), Ct))
-            .Where(l => l.Contains('\t', StringComparison.Ordinal))
             .Select(l => l.Split('\t'))
+            .Where(p => p.Length == 3 && p[2] == "words")
             .Select(p => (p[0], p[1]))
             .ToArray();
 

@@ -55,6 +55,13 @@ public sealed class WorkerProcess : IAsyncDisposable
             start.Environment["Index__Engine"] = TestScope.TestEngine;
         }
 
+        // The lexical embedder, as in TestScope, unless the scenario names a provider: these
+        // processes test the fleet's behaviour under faults, not the model.
+        if (!settings.ContainsKey("Embedding:Provider"))
+        {
+            start.Environment["Embedding__Provider"] = "hashing";
+        }
+
         start.Environment["DOTNET_ENVIRONMENT"] = "Test";
         var process = new Process { StartInfo = start };
         var worker_ = new WorkerProcess(process);

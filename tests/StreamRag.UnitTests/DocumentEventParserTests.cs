@@ -166,4 +166,60 @@ public sealed class DocumentEventParserEdgeTests
         // All digits means Unix milliseconds, documented; anything else must be ISO-8601.
         Assert.True(timestamp.All(char.IsDigit) ? result.IsValid : result.Error?.Code == ErrorCodes.InvalidField);
     }
+
+    /// <summary>The two upserts of issue 12 that threw out of the parser and poisoned their batch forever.</summary>
+    [Theory]
+    [InlineData("253402300799999", "3153600000")]
+    [InlineData("9999-12-31T23:59:59Z", "1")]
+    [InlineData("9999-12-31T23:59:59.999Z", "1")]
+    public void Parse_ExpiryPastYear9999_IsInvalidField_NotAnException(string timestamp, string ttl)
+    {
+        var result = Parse(("id", "a"), ("version", "1"), ("content", "x"), ("timestamp", timestamp), ("ttl", ttl));
+
+        Assert.Equal(ErrorCodes.InvalidField, result.Error?.Code);
+        Assert.Contains("ttl", result.Error!.Message, StringComparison.Ordinal);
+        Assert.Contains("9999-12-31T23:59:59.999Z", result.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ExpiryAtTheLastInstant_IsAccepted()
+    {
+        var result = Parse(("id", "a"), ("version", "1"), ("content", "x"), ("timestamp", "253402300798999"), ("ttl", "1"));
+
+        Assert.True(result.IsValid, result.Error?.ToString());
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(253_402_300_799_999), result.Value!.ExpiresAt);
+    }
+
+    [Fact]
+    public void Parse_TtlFromAnEntryTimeNearYear9999_IsInvalidField()
+    {
+        var fields = new (string Name, string Value)[] { ("id", "a"), ("version", "1"), ("content", "x"), ("ttl", "60") };
+
+        var result = Parser.Parse(fields.Select(f => new KeyValuePair<string, ReadOnlyMemory<byte>>(f.Name, Encoding.UTF8.GetBytes(f.Value))), DateTimeOffset.MaxValue.AddSeconds(-1));
+
+        Assert.Equal(ErrorCodes.InvalidField, result.Error?.Code);
+    }
+
+    [Theory]
+    [InlineData("253402300800000")]
+    [InlineData("9999-12-31T23:59:59-01:00")]
+    [InlineData("0001-01-01T00:00:00+01:00")]
+    [InlineData("10000-01-01T00:00:00Z")]
+    public void Parse_TimestampOutsideYears1To9999_IsInvalidField(string timestamp)
+    {
+        var result = Parse(("id", "a"), ("version", "1"), ("content", "x"), ("timestamp", timestamp));
+
+        Assert.Equal(ErrorCodes.InvalidField, result.Error?.Code);
+        Assert.Contains("timestamp", result.Error!.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("253402300800000")]
+    [InlineData("9999-12-31T23:59:59-00:01")]
+    public void Parse_ExpiresAtPastYear9999_IsInvalidField(string expiresAt)
+    {
+        var result = Parse(("id", "a"), ("version", "1"), ("content", "x"), ("expires_at", expiresAt));
+
+        Assert.Equal(ErrorCodes.InvalidField, result.Error?.Code);
+    }
 }

@@ -142,3 +142,34 @@ public sealed class QueryRequestVectorTests
         Assert.Equal(ErrorCodes.InvalidField, parsed.Error!.Code);
     }
 }
+
+/// <summary>Issue 12: every time a request carries is range-checked; none throws out of the parser.</summary>
+public sealed class QueryRequestTimeRangeTests
+{
+    private static ParsedQueryRequest Parse(params (string Name, string Value)[] fields) =>
+        new QueryRequestParser(ContractLimits.Default).Parse(fields.Select(f => new KeyValuePair<string, ReadOnlyMemory<byte>>(f.Name, Encoding.UTF8.GetBytes(f.Value))));
+
+    [Theory]
+    [InlineData("253402300800000")]
+    [InlineData("9999-12-31T23:59:59-01:00")]
+    [InlineData("99999999999999999999")]
+    public void Parse_DeadlinePastYear9999_IsInvalidField(string deadline)
+    {
+        var parsed = Parse(("id", "r1"), ("query", "bees"), ("reply_to", "chan"), ("deadline", deadline));
+
+        Assert.Equal(ErrorCodes.InvalidField, parsed.Error?.Code);
+        Assert.Equal("chan", parsed.ReplyTo);
+    }
+
+    [Theory]
+    [InlineData("{\"from\":253402300800000}", "invalid_field")]
+    [InlineData("{\"to\":\"9999-12-31T23:59:59-01:00\"}", "invalid_field")]
+    [InlineData("{\"sources\":[\"\\ud800\"]}", "bad_json")]
+    [InlineData("{\"\\udc00\":1}", "bad_json")]
+    public void Parse_FilterTimePastYear9999OrLoneSurrogate_IsAnError_NotAnException(string filters, string code)
+    {
+        var parsed = Parse(("id", "r1"), ("query", "bees"), ("reply_to", "chan"), ("filters", filters));
+
+        Assert.Equal(code, parsed.Error?.Code);
+    }
+}

@@ -54,4 +54,29 @@ public sealed class QueryWindowTests
         Assert.Equal(100, current.Length);
         Assert.Equal(50, current[0].TotalMs);
     }
+
+    /// <summary>Issue 12: an id past year 9999 on the metrics stream made this throw, and every later entry with it.</summary>
+    [Fact]
+    public void MetricsEntry_WithAnIdPastYear9999_IsFiledAtReadTime_WithItsQueueTimeUnknown()
+    {
+        var entry = new StackExchange.Redis.StreamEntry("253402300800000-4", [new("status", "ok"), new("total_ms", "12.5")]);
+
+        Assert.True(QueryMetricsReader.TryParse(entry, T0, out var observation, out _));
+
+        Assert.Equal(T0, observation.At);
+        Assert.Null(observation.QueueMs);
+        Assert.Equal(12.5, observation.TotalMs);
+    }
+
+    [Fact]
+    public void Snapshot_QueueDistribution_LeavesOutUnknownQueueTimes()
+    {
+        var window = new QueryWindow(TimeSpan.FromSeconds(10), 100);
+        window.Add(new QueryObservation(T0, true, null, 1, 1, 20, false, null), T0);
+        window.Add(new QueryObservation(T0, true, 8, 1, 1, 20, false, null), T0);
+
+        var snapshot = window.Snapshot(T0);
+
+        Assert.Equal((2, 8.0), (snapshot.Queries, snapshot.Queue.Avg));
+    }
 }

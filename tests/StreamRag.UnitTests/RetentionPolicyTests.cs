@@ -47,4 +47,13 @@ public sealed class RetentionPolicyTests
         Assert.Contains("Retention:Default ", result.FailureMessage, StringComparison.Ordinal);
         Assert.Empty(((IValidatableObject)new RetentionOptions { Default = TimeSpan.FromDays(30) }).Validate(new ValidationContext(options)));
     }
+
+    [Fact]
+    public void Retention_PastYear9999_MeansNever_NotAnException()
+    {
+        var policy = Policy(TimeSpan.FromDays(30));
+
+        Assert.Null(policy.ExpiryOf(null, "wiki", DateTimeOffset.MaxValue.AddDays(-1)));
+        Assert.Equal(DateTimeOffset.MaxValue, policy.ExpiryOf(null, "wiki", DateTimeOffset.MaxValue.AddDays(-30)));
+    }
 }

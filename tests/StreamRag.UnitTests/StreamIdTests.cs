@@ -24,4 +24,35 @@ public sealed class StreamIdTests
         Assert.False(RedisErrors.IsTransient(new InvalidOperationException("bug")));
     }
 #pragma warning restore CS0618
+
+    [Theory]
+    [InlineData("1700000000000-3", 1_700_000_000_000L)]
+    [InlineData("253402300799999-0", 253_402_300_799_999L)]
+    [InlineData("0-1", 0L)]
+    public void TimeOf_IdWithinYear9999_IsItsTimePart(string id, long ms)
+    {
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(ms), StreamEntries.TimeOf(id));
+    }
+
+    /// <summary>Issue 12: an explicit id past year 9999 (and every later <c>*</c> id) made this throw and stopped the stream.</summary>
+    [Theory]
+    [InlineData("253402300800000-0")]
+    [InlineData("253402300800000-17")]
+    [InlineData("18446744073709551615-18446744073709551615")]
+    [InlineData("not-an-id")]
+    [InlineData("")]
+    public void TimeOf_IdPastYear9999OrMalformed_IsUnknown(string id)
+    {
+        Assert.Null(StreamEntries.TimeOf(id));
+        Assert.Null(StreamEntries.AgeOf(id, DateTimeOffset.UtcNow));
+    }
+
+    [Fact]
+    public void AgeOf_IsNeverNegative()
+    {
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
+
+        Assert.Equal(TimeSpan.FromSeconds(2), StreamEntries.AgeOf("1699999998000-0", now));
+        Assert.Equal(TimeSpan.Zero, StreamEntries.AgeOf("1700000005000-0", now));
+    }
 }

@@ -35,11 +35,14 @@ internal sealed partial class DocumentEventHandler(
     public async Task<EntryOutcome[]> HandleAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
     {
         var outcomes = new EntryOutcome[entries.Count];
-        var events = new List<(int Slot, DocumentEvent Event, DateTimeOffset Arrived)>();
+        var events = new List<(int Slot, DocumentEvent Event, DateTimeOffset? Arrived)>();
+        var now = time.GetUtcNow();
         for (var i = 0; i < entries.Count; i++)
         {
+            // An id whose time is past year 9999 says nothing about arrival: the event's default
+            // timestamp is then the moment it is taken up, and it is left out of freshness.
             var arrived = StreamEntries.TimeOf(entries[i].Id);
-            var parsed = parser.Parse(entries[i].RawFields(), arrived);
+            var parsed = parser.Parse(entries[i].RawFields(), arrived ?? now);
             if (parsed.IsValid)
             {
                 events.Add((i, parsed.Value!, arrived));
@@ -108,11 +111,12 @@ internal sealed partial class DocumentEventHandler(
         }
     }
 
-    private sealed class WritePlan(int slot, DocumentEvent @event, DateTimeOffset arrived, string contentHash, IReadOnlyList<TextChunk>? chunks)
+    private sealed class WritePlan(int slot, DocumentEvent @event, DateTimeOffset? arrived, string contentHash, IReadOnlyList<TextChunk>? chunks)
     {
         public int Slot { get; } = slot;
 
-        public DateTimeOffset Arrived { get; } = arrived;
+        /// <summary>When the event entered the stream; null when its id does not say.</summary>
+        public DateTimeOffset? Arrived { get; } = arrived;
 
         public DocumentEvent Event { get; } = @event;
 
@@ -127,7 +131,7 @@ internal sealed partial class DocumentEventHandler(
         public string? Refused { get; set; }
     }
 
-    private async Task<List<WritePlan>> PlanAsync((int Slot, DocumentEvent Event, DateTimeOffset Arrived)[] events, CancellationToken cancellationToken)
+    private async Task<List<WritePlan>> PlanAsync((int Slot, DocumentEvent Event, DateTimeOffset? Arrived)[] events, CancellationToken cancellationToken)
     {
         var first = events[0].Event;
         var state = await index.GetStateAsync(first.Tenant, first.Id, cancellationToken);
@@ -191,9 +195,10 @@ internal sealed partial class DocumentEventHandler(
 
             Log.Upserted(logger, e.Id, e.Version, plan.Chunks?.Count ?? -1, result);
             metrics.Event(result != IndexWriteResult.Applied ? "stale" : plan.Chunks is null ? "unchanged" : "indexed");
-            if (result == IndexWriteResult.Applied)
+            if (result == IndexWriteResult.Applied && plan.Arrived is { } arrived)
             {
-                metrics.Searchable((time.GetUtcNow() - plan.Arrived).TotalMilliseconds);
+                var now = time.GetUtcNow();
+                metrics.Searchable(now > arrived ? (now - arrived).TotalMilliseconds : 0);
             }
 
             return EntryOutcome.Ack;

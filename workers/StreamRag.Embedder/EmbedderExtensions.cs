@@ -1,5 +1,6 @@
 using StreamRag.Embedding.Local;
 using StreamRag.Hosting;
+using StreamRag.Settings;
 
 namespace StreamRag.Embedder;
 
@@ -19,8 +20,7 @@ public static class EmbedderExtensions
         builder.AddStreamRagCore();
         builder.Services.AddStreamRagLocalEmbedding();
         builder.Services.AddIndexModelCheck();
-        builder.Services.AddOptionsWithValidateOnStart<EmbedderOptions, EmbedderOptionsValidator>()
-            .Bind(builder.Configuration.GetSection(EmbedderOptions.Section));
+        builder.Services.AddSettings<EmbedderOptions, EmbedderOptionsValidator>(builder.Configuration, EmbedderOptions.Section);
         builder.Services.AddSingleton<EmbedderMetrics>();
         builder.Services.AddSingleton<DocumentEventHandler>();
         builder.Services.AddHostedService<EmbedderWorker>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using StreamRag.Hosting;
+using StreamRag.Settings;
 
 namespace StreamRag.Monitor;
 
@@ -13,9 +14,9 @@ public static class MonitorExtensions
         var services = builder.Services;
         var config = builder.Configuration;
         services.AddMetrics();
-        services.AddOptionsWithValidateOnStart<MonitorOptions, MonitorOptionsValidator>().Bind(config.GetSection(MonitorOptions.Section));
-        services.AddOptionsWithValidateOnStart<AlertOptions, AlertOptionsValidator>().Bind(config.GetSection(AlertOptions.Section));
-        services.AddOptionsWithValidateOnStart<TuningOptions, TuningOptionsValidator>().Bind(config.GetSection(TuningOptions.Section));
+        services.AddSettings<MonitorOptions, MonitorOptionsValidator>(config, MonitorOptions.Section);
+        services.AddSettings<AlertOptions, AlertOptionsValidator>(config, AlertOptions.Section);
+        services.AddSettings<TuningOptions, TuningOptionsValidator>(config, TuningOptions.Section);
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<MonitorOptions>>().Value;

@@ -87,7 +87,7 @@ internal sealed partial class QueryMetricsReader(
     {
         foreach (var entry in entries)
         {
-            if (!TryParse(entry, out var observation, out var sample))
+            if (!TryParse(entry, now, out var observation, out var sample))
             {
                 metrics.Malformed.Add(1);
                 Log.Malformed(logger, (string?)entry.Id);
@@ -103,7 +103,8 @@ internal sealed partial class QueryMetricsReader(
         }
     }
 
-    internal static bool TryParse(StreamEntry entry, out QueryObservation observation, out RecallSample? sample)
+    /// <param name="now">When the entry is read: its time when its id's time is unknown (past year 9999).</param>
+    internal static bool TryParse(StreamEntry entry, DateTimeOffset now, out QueryObservation observation, out RecallSample? sample)
     {
         observation = default;
         sample = null;
@@ -118,11 +119,12 @@ internal sealed partial class QueryMetricsReader(
             return false;
         }
 
-        TryMs(fields, QueryMetricsFields.QueueMs, out var queue);
+        double? queue = TryMs(fields, QueryMetricsFields.QueueMs, out var q) ? q : null;
         TryMs(fields, QueryMetricsFields.EmbedMs, out var embed);
         TryMs(fields, QueryMetricsFields.SearchMs, out var search);
         int? ef = TryInt(fields, QueryMetricsFields.Ef, out var e) ? e : null;
-        var at = StreamEntries.TimeOf(entry.Id);
+        // The entry was added just before it is read, normally; that is the best guess when its id does not say.
+        var at = StreamEntries.TimeOf(entry.Id) ?? now;
         observation = new QueryObservation(
             at,
             !fields.TryGetValue(QueryMetricsFields.Status, out var status) || status == QueryMetricsFields.StatusOk,

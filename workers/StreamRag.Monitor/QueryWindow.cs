@@ -1,10 +1,11 @@
 namespace StreamRag.Monitor;
 
 /// <summary>One answered query, as the query worker reported it on the query-metrics stream.</summary>
+/// <param name="QueueMs">Null when the worker did not know it (the request id's time past year 9999).</param>
 internal readonly record struct QueryObservation(
     DateTimeOffset At,
     bool Ok,
-    double QueueMs,
+    double? QueueMs,
     double EmbedMs,
     double SearchMs,
     double TotalMs,
@@ -131,7 +132,7 @@ internal sealed class QueryWindow(TimeSpan length, int capacity)
             Distribution.Of(current.Select(o => o.TotalMs).ToArray()),
             Distribution.Of(searched.Select(o => o.SearchMs).ToArray()),
             Distribution.Of(searched.Select(o => o.EmbedMs).ToArray()),
-            Distribution.Of(current.Select(o => o.QueueMs).ToArray()),
+            Distribution.Of(current.Where(o => o.QueueMs is not null).Select(o => o.QueueMs!.Value).ToArray()),
             current.Count(o => o.CacheHit) / (double)current.Length);
     }
 }

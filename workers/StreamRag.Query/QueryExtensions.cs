@@ -1,6 +1,7 @@
 using StreamRag.Embedding.Local;
 using StreamRag.Generation;
 using StreamRag.Hosting;
+using StreamRag.Settings;
 
 namespace StreamRag.Query;
 
@@ -20,7 +21,7 @@ public static class QueryExtensions
         builder.AddStreamRagCore();
         builder.Services.AddStreamRagLocalEmbedding();
         builder.Services.AddIndexModelCheck();
-        builder.Services.AddOptionsWithValidateOnStart<QueryOptions, QueryOptionsValidator>().Bind(builder.Configuration.GetSection(QueryOptions.Section));
+        builder.Services.AddSettings<QueryOptions, QueryOptionsValidator>(builder.Configuration, QueryOptions.Section);
         builder.Services.AddSingleton<LiveSettings>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveSettings>());
         builder.Services.AddStreamRagAnswers(builder.Configuration);

@@ -43,7 +43,11 @@ internal sealed class QueryMetrics
         var status = reply.Error?.Code ?? "ok";
         requests.Add(1, new KeyValuePair<string, object?>("status", status));
         duration.Record(reply.Timings.TotalMs);
-        queueWait.Record(reply.Timings.QueueMs);
+        if (reply.Timings.QueueMs is { } queueMs)
+        {
+            queueWait.Record(queueMs);
+        }
+
         if (reply.Status == QueryReply.StatusOk)
         {
             searchDuration.Record(reply.Timings.SearchMs);
@@ -53,13 +57,17 @@ internal sealed class QueryMetrics
         var fields = new List<NameValueEntry>(12)
         {
             new(QueryMetricsFields.Status, reply.Status),
-            new(QueryMetricsFields.QueueMs, Format(reply.Timings.QueueMs)),
             new(QueryMetricsFields.EmbedMs, Format(reply.Timings.EmbedMs)),
             new(QueryMetricsFields.SearchMs, Format(reply.Timings.SearchMs)),
             new(QueryMetricsFields.TotalMs, Format(reply.Timings.TotalMs)),
             new(QueryMetricsFields.Cache, reply.Cache),
             new(QueryMetricsFields.Results, reply.Results.Count),
         };
+        if (reply.Timings.QueueMs is { } queue)
+        {
+            fields.Add(new(QueryMetricsFields.QueueMs, Format(queue)));
+        }
+
         if (reply.Error is { } error)
         {
             fields.Add(new(QueryMetricsFields.ErrorCode, error.Code));

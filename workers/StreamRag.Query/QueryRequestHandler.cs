@@ -55,7 +55,8 @@ internal sealed partial class QueryRequestHandler(
     private async Task<EntryOutcome> HandleOneAsync(StreamEntry entry, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        var queueMs = Math.Max(0, (time.GetUtcNow() - StreamEntries.TimeOf(entry.Id)).TotalMilliseconds);
+        // Unknown (null) for an id whose time is past year 9999: such a request is answered all the same.
+        var queueMs = StreamEntries.AgeOf(entry.Id, time.GetUtcNow())?.TotalMilliseconds;
         var parsed = parser.Parse(entry.RawFields());
         if (parsed.ReplyTo is null)
         {
@@ -150,7 +151,7 @@ internal sealed partial class QueryRequestHandler(
     private static EntryOutcome Undeliverable(string channel, RedisServerException ex) =>
         EntryOutcome.DeadLetter($"{ErrorCodes.InvalidField}: the reply could not be published on reply_to '{DocumentEventParser.Truncate(channel)}' ({ex.Message}), so no reply can be sent");
 
-    private async Task<(QueryReply Reply, ReadOnlyMemory<float> Vector)> AnswerAsync(QueryRequest request, int ef, double queueMs, long started, CancellationToken cancellationToken)
+    private async Task<(QueryReply Reply, ReadOnlyMemory<float> Vector)> AnswerAsync(QueryRequest request, int ef, double? queueMs, long started, CancellationToken cancellationToken)
     {
         // The epoch read goes out first and overlaps the embedding.
         var epoch = cache.Enabled ? index.GetEpochAsync(request.Tenant, cancellationToken) : Task.FromResult(0L);
@@ -203,8 +204,8 @@ internal sealed partial class QueryRequestHandler(
         return new QueryAnswer(answer.Text, answer.Citations);
     }
 
-    private QueryTimings Timings(double queueMs, double embedMs, double searchMs, long started) =>
-        new(Math.Round(queueMs, 3), Math.Round(embedMs, 3), Math.Round(searchMs, 3), Math.Round(queueMs + time.GetElapsedTime(started).TotalMilliseconds, 3));
+    private QueryTimings Timings(double? queueMs, double embedMs, double searchMs, long started) =>
+        new(queueMs is { } q ? Math.Round(q, 3) : null, Math.Round(embedMs, 3), Math.Round(searchMs, 3), Math.Round((queueMs ?? 0) + time.GetElapsedTime(started).TotalMilliseconds, 3));
 
     private async Task PublishAsync(string channel, QueryReply reply)
     {

@@ -1,4 +1,5 @@
 using StreamRag.Hosting;
+using StreamRag.Settings;
 
 namespace StreamRag.Sweeper;
 
@@ -10,8 +11,7 @@ public static class SweeperExtensions
         ArgumentNullException.ThrowIfNull(builder);
         builder.AddStreamRagCore();
         builder.Services.AddMetrics();
-        builder.Services.AddOptionsWithValidateOnStart<SweeperOptions, SweeperOptionsValidator>()
-            .Bind(builder.Configuration.GetSection(SweeperOptions.Section));
+        builder.Services.AddSettings<SweeperOptions, SweeperOptionsValidator>(builder.Configuration, SweeperOptions.Section);
         builder.Services.AddSingleton<SweeperMetrics>();
         builder.Services.AddSingleton<ExpirySweeper>();
         builder.Services.AddHostedService<SweeperWorker>();

@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using StreamRag.Embedder;
+using StreamRag.Monitor;
+using StreamRag.Query;
+using StreamRag.Sweeper;
+
+namespace StreamRag.IntegrationTests;
+
+/// <summary>
+/// Issue 12: a test set the non-existent key <c>Chunking:MaxEmbeddingBatch</c> and nothing noticed.
+/// Every host binds every options section strictly: a wrong key stops start-up, naming it.
+/// </summary>
+public sealed class SettingsTests(RedisServerFixture redis)
+{
+    private static readonly Dictionary<string, Action<IHostApplicationBuilder>> Hosts = new(StringComparer.Ordinal)
+    {
+        ["embedder"] = b => b.AddEmbedderWorker(),
+        ["query"] = b => b.AddQueryWorker(),
+        ["sweeper"] = b => b.AddSweeperWorker(),
+        ["monitor"] = b => b.AddMonitorWorker(),
+    };
+
+    public static TheoryData<string, string> WrongKeys => new()
+    {
+        { "embedder", "Chunking:MaxEmbeddingBatch" },
+        { "embedder", "Embedder:BatchSize" },
+        { "embedder", "Embedding:Resilience:Retries" },
+        { "embedder", "BackPressure:PauseAt" },
+        { "query", "Query:CacheSize" },
+        { "query", "Answer:Modle" },
+        { "query", "Redis:Prefix" },
+        { "sweeper", "Sweeper:Intervall" },
+        { "sweeper", "Retention:Days" },
+        { "sweeper", "Index:Dimension" },
+        { "monitor", "Alerts:MaxLag" },
+        { "monitor", "Tuning:Budget" },
+        { "monitor", "Monitor:Windows" },
+        { "monitor", "Consumer:ClaimIdleTime" },
+        { "monitor", "Metrics:Port" },
+    };
+
+    [Theory]
+    [MemberData(nameof(WrongKeys))]
+    public async Task UnknownSetting_StopsTheHostAtStartUp_NamingItsSectionAndKey(string host, string key)
+    {
+        await using var scope = new TestScope(redis);
+
+        var error = Validation(await Assert.ThrowsAnyAsync<Exception>(() => scope.StartAsync(Hosts[host], (key, "1"))));
+
+        var section = key[..key.IndexOf(':', StringComparison.Ordinal)];
+        Assert.Contains($"'{section}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"'{key[(key.LastIndexOf(':') + 1)..]}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnreadableValue_StopsTheHostAtStartUp_NamingTheKey()
+    {
+        await using var scope = new TestScope(redis);
+
+        var error = Validation(await Assert.ThrowsAnyAsync<Exception>(() => scope.StartAsync(Hosts["embedder"], ("Consumer:ReadCount", "lots"))));
+
+        Assert.Contains("Consumer:ReadCount", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The validation failure a host start threw (alone, or with the same failure seen by another validator).</summary>
+    private static OptionsValidationException Validation(Exception thrown) =>
+        thrown as OptionsValidationException
+        ?? Assert.IsType<OptionsValidationException>(Assert.IsType<AggregateException>(thrown).InnerExceptions[0]);
+
+    [Fact]
+    public async Task KnownSettings_AndPerSourceRetentions_Start()
+    {
+        await using var scope = new TestScope(redis);
+
+        await scope.StartAsync(Hosts["embedder"], ("Embedder:MaxEmbeddingBatch", "16"), ("Retention:DefaultBySource:any-source", "01:00:00"), ("Embedding:Resilience:MaxRetries", "1"));
+    }
+}
