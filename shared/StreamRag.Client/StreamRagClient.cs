@@ -249,6 +249,6 @@ public sealed class StreamRagClient : IAsyncDisposable
 
 internal static partial class ClientLog
 {
-    [LoggerMessage(3000, LogLevel.Warning, "Ignored a reply that is not valid contract JSON")]
+    [LoggerMessage(1600, LogLevel.Warning, "Ignored a reply that is not valid contract JSON")]
     public static partial void BadReply(ILogger logger, Exception ex);
 }

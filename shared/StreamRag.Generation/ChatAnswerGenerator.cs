@@ -112,7 +112,7 @@ public sealed partial class ChatAnswerGenerator : IAnswerGenerator
 
     private static partial class Log
     {
-        [LoggerMessage(4100, LogLevel.Warning, "{Generator}: answered extractively instead ({Reason})")]
+        [LoggerMessage(1300, LogLevel.Warning, "{Generator}: answered extractively instead ({Reason})")]
         public static partial void FellBack(ILogger logger, string generator, string reason);
     }
 }

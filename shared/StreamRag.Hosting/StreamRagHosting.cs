@@ -11,15 +11,13 @@ using StreamRag.Index;
 using StreamRag.Index.Search;
 using StreamRag.Redis;
 using StreamRag.Settings;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Hosting;
 
 /// <summary>The wiring every StreamRag host shares: options, Redis, keys, index, embedder, metrics.</summary>
 public static class StreamRagHosting
 {
-    /// <summary>Name of the meter every host's instruments live on.</summary>
-    public const string MeterName = ConsumerGroupRunner.MeterName;
-
     public static IHostApplicationBuilder AddStreamRagCore(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
@@ -52,7 +50,7 @@ public static class StreamRagHosting
         if (metrics.PrometheusPort > 0)
         {
             services.AddOpenTelemetry().WithMetrics(m => m
-                .AddMeter(MeterName)
+                .AddMeter(StreamRagTelemetry.MeterName)
                 .AddPrometheusHttpListener(o =>
                 {
                     o.Host = "localhost";

@@ -211,7 +211,7 @@ public sealed partial class SelectedVectorIndex(
 
     private static partial class Log
     {
-        [LoggerMessage(4110, LogLevel.Information, "Index engine: {Engine} (Index:Engine={Configured}; {Reason}); embedding model of the index: {Model}")]
+        [LoggerMessage(1510, LogLevel.Information, "Index engine: {Engine} (Index:Engine={Configured}; {Reason}); embedding model of the index: {Model}")]
         public static partial void EngineSelected(ILogger logger, string engine, string configured, string reason, string model);
     }
 }
@@ -256,10 +256,10 @@ internal sealed partial class IndexEngineStartup(SelectedVectorIndex index, Time
 
     private static partial class Log
     {
-        [LoggerMessage(4111, LogLevel.Warning, "Index engine not chosen yet, Redis did not answer ({Reason}); retrying in {Pause}")]
+        [LoggerMessage(1511, LogLevel.Warning, "Index engine not chosen yet, Redis did not answer ({Reason}); retrying in {Pause}")]
         public static partial void Waiting(ILogger logger, string reason, TimeSpan pause);
 
-        [LoggerMessage(4112, LogLevel.Critical, "This host does not start: {Reason}")]
+        [LoggerMessage(1512, LogLevel.Critical, "This host does not start: {Reason}")]
         public static partial void Refused(ILogger logger, string reason);
     }
 }

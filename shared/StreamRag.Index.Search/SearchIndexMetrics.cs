@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Index.Search;
 
@@ -10,26 +11,17 @@ namespace StreamRag.Index.Search;
 /// </summary>
 internal static class SearchIndexMetrics
 {
-    /// <summary>The meter every StreamRag host exports (the same name as StreamRagHosting.MeterName).</summary>
-    public const string MeterName = "StreamRag";
-
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(15);
 
     public static void Register(Meter meter, Func<SearchIndexStatus?> snapshot)
     {
         ArgumentNullException.ThrowIfNull(meter);
-        meter.CreateObservableGauge("streamrag.search.index.documents", () => Read(snapshot, s => s.Documents), "{chunk}",
-            "Chunks (documents of the FT index) indexed");
-        meter.CreateObservableGauge("streamrag.search.index.memory", () => Read(snapshot, s => s.TotalMemoryBytes), "By",
-            "Memory of the whole FT index as FT.INFO reports it");
-        meter.CreateObservableGauge("streamrag.search.index.vector_memory", () => Read(snapshot, s => s.VectorMemoryBytes), "By",
-            "Memory of the vector index as FT.INFO reports it");
-        meter.CreateObservableGauge("streamrag.search.index.indexing_failures", () => Read(snapshot, s => s.IndexingFailures), "{chunk}",
-            "Chunk hashes the FT index could not index (e.g. a vector of the wrong size)");
-        meter.CreateObservableGauge("streamrag.search.index.percent_indexed", () => Read(snapshot, s => s.PercentIndexed), "1",
-            "Progress of the background scan after FT.CREATE (1 when done)");
-        meter.CreateObservableGauge("streamrag.search.index.indexing", () => Read(snapshot, s => s.Indexing ? 1 : 0), "1",
-            "1 while the FT index is scanning existing keys in the background");
+        meter.Gauge(Instruments.SearchIndex.Documents, () => Read(snapshot, s => s.Documents));
+        meter.Gauge(Instruments.SearchIndex.Memory, () => Read(snapshot, s => s.TotalMemoryBytes));
+        meter.Gauge(Instruments.SearchIndex.VectorMemory, () => Read(snapshot, s => s.VectorMemoryBytes));
+        meter.Gauge(Instruments.SearchIndex.IndexingFailures, () => Read(snapshot, s => s.IndexingFailures));
+        meter.Gauge(Instruments.SearchIndex.Indexed, () => Read(snapshot, s => s.PercentIndexed));
+        meter.Gauge(Instruments.SearchIndex.Indexing, () => Read(snapshot, s => s.Indexing ? 1 : 0));
     }
 
     private static IEnumerable<Measurement<double>> Read(Func<SearchIndexStatus?> snapshot, Func<SearchIndexStatus, double> value) =>

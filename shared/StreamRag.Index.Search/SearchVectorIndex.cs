@@ -7,6 +7,7 @@ using NRedisStack.RedisStackCommands;
 using NRedisStack.Search;
 using StackExchange.Redis;
 using StreamRag.Redis;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Index.Search;
 
@@ -60,7 +61,7 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
         admin = new SearchIndexAdmin(keys, settings);
         if (meterFactory is not null)
         {
-            SearchIndexMetrics.Register(meterFactory.Create(SearchIndexMetrics.MeterName), StatusForMetrics);
+            SearchIndexMetrics.Register(meterFactory.Create(StreamRagTelemetry.MeterName), StatusForMetrics);
         }
     }
 
@@ -382,19 +383,19 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(4103, LogLevel.Information, "FT index {Index} is indexing the chunks already stored ({Percent:P0} done, {Documents} chunks); nothing is written or searched through it until that ends (at most Index:Search:BuildTimeout = {Timeout})")]
+        [LoggerMessage(1503, LogLevel.Information, "FT index {Index} is indexing the chunks already stored ({Percent:P0} done, {Documents} chunks); nothing is written or searched through it until that ends (at most Index:Search:BuildTimeout = {Timeout})")]
         public static partial void IndexBuilding(ILogger logger, string index, double percent, long documents, TimeSpan timeout);
 
-        [LoggerMessage(4104, LogLevel.Information, "FT index {Index} finished indexing the stored chunks: {Documents} chunks, waited {Seconds:0.0} s")]
+        [LoggerMessage(1504, LogLevel.Information, "FT index {Index} finished indexing the stored chunks: {Documents} chunks, waited {Seconds:0.0} s")]
         public static partial void IndexBuilt(ILogger logger, string index, long documents, double seconds);
 
-        [LoggerMessage(4102, LogLevel.Debug, "FT.INFO for the index metrics failed: {Reason}")]
+        [LoggerMessage(1502, LogLevel.Debug, "FT.INFO for the index metrics failed: {Reason}")]
         public static partial void StatsUnavailable(ILogger logger, string reason);
 
-        [LoggerMessage(4100, LogLevel.Information, "Created FT index {Index} behind alias {Alias}: {Schema}")]
+        [LoggerMessage(1500, LogLevel.Information, "Created FT index {Index} behind alias {Alias}: {Schema}")]
         public static partial void IndexCreated(ILogger logger, string index, string alias, string schema);
 
-        [LoggerMessage(4101, LogLevel.Error, "The running FT index {Index} differs from the configured schema and is used as it is (Index:Search:OnSchemaMismatch=warn): {Differences}. Migrate it: dotnet run --project tools/StreamRag.IndexAdmin -- migrate")]
+        [LoggerMessage(1501, LogLevel.Error, "The running FT index {Index} differs from the configured schema and is used as it is (Index:Search:OnSchemaMismatch=warn): {Differences}. Migrate it: dotnet run --project tools/StreamRag.IndexAdmin -- migrate")]
         public static partial void SchemaMismatch(ILogger logger, string index, string differences);
     }
 }

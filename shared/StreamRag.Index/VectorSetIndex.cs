@@ -313,7 +313,7 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
 
     private static partial class Log
     {
-        [LoggerMessage(4120, LogLevel.Warning, "Document {Id} v{Version} of tenant {Tenant}: {Unlinked} of its {Passages} passages were left out of the vector graph, which already links {MaxDuplicates} (nearly) identical passages of other documents (Index:MaxDuplicatePassages); they are stored but not searchable")]
+        [LoggerMessage(1400, LogLevel.Warning, "Document {Id} v{Version} of tenant {Tenant}: {Unlinked} of its {Passages} passages were left out of the vector graph, which already links {MaxDuplicates} (nearly) identical passages of other documents (Index:MaxDuplicatePassages); they are stored but not searchable")]
         public static partial void PassagesUnlinked(ILogger logger, string tenant, string id, long version, int unlinked, int passages, int maxDuplicates);
     }
 }

@@ -51,15 +51,6 @@ public sealed class ConsumerGroupRunner
         failures = new TransientFailures(classifiers ?? []);
     }
 
-    /// <summary>The meter every StreamRag instrument lives on.</summary>
-    public const string MeterName = "StreamRag";
-
-    public const string DeadLetterReasonField = "dlq_reason";
-    public const string DeadLetterIdField = "dlq_id";
-    public const string DeadLetterDeliveriesField = "dlq_deliveries";
-    public const string DeadLetterConsumerField = "dlq_consumer";
-    public const string DeadLetterTimeField = "dlq_at";
-
     public async Task RunAsync(StreamConsumerSpec spec, IStreamEntryHandler handler, CancellationToken stoppingToken)
     {
         ArgumentNullException.ThrowIfNull(spec);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Redis;
 
@@ -13,11 +14,11 @@ internal sealed class ConsumerMetrics
     public ConsumerMetrics(IMeterFactory meters)
     {
         ArgumentNullException.ThrowIfNull(meters);
-        var meter = meters.Create(ConsumerGroupRunner.MeterName);
-        settled = meter.CreateCounter<long>("rag.stream.entries", "{entry}", "Stream entries settled by this consumer, by outcome (acked, dead_lettered, retried)");
-        reclaimed = meter.CreateCounter<long>("rag.stream.reclaimed", "{entry}", "Entries reclaimed from dead consumers");
-        meter.CreateObservableGauge("rag.stream.lag", () => Observe(s => s.Lag), "{entry}", "Entries in the stream not yet delivered to the group");
-        meter.CreateObservableGauge("rag.stream.pending", () => Observe(s => s.Pending), "{entry}", "Entries delivered to the group but not yet acknowledged");
+        var meter = meters.Create(StreamRagTelemetry.MeterName);
+        settled = meter.Counter<long>(Instruments.Consumer.Entries);
+        reclaimed = meter.Counter<long>(Instruments.Consumer.Reclaimed);
+        meter.Gauge(Instruments.Consumer.Lag, () => Observe(s => s.Lag));
+        meter.Gauge(Instruments.Consumer.Pending, () => Observe(s => s.Pending));
     }
 
     public void Settled(StreamConsumerSpec spec, string outcome, int count)

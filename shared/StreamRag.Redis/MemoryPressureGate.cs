@@ -128,10 +128,10 @@ public sealed partial class MemoryPressureGate(
 
     private static partial class Log
     {
-        [LoggerMessage(1100, LogLevel.Warning, "Redis memory at {Ratio:P0} of maxmemory (pause above {PauseAbove:P0}): intake paused until below {ResumeBelow:P0}; events wait safely in the stream")]
+        [LoggerMessage(1020, LogLevel.Warning, "Redis memory at {Ratio:P0} of maxmemory (pause above {PauseAbove:P0}): intake paused until below {ResumeBelow:P0}; events wait safely in the stream")]
         public static partial void Paused(ILogger logger, double ratio, double pauseAbove, double resumeBelow);
 
-        [LoggerMessage(1101, LogLevel.Information, "Redis memory at {Ratio:P0} of maxmemory: intake resumed")]
+        [LoggerMessage(1021, LogLevel.Information, "Redis memory at {Ratio:P0} of maxmemory: intake resumed")]
         public static partial void Resumed(ILogger logger, double ratio);
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using StreamRag.Contracts;
 
 namespace StreamRag.Redis;
 
@@ -56,12 +57,12 @@ internal sealed class SettlementWriter(IDatabase db, StreamConsumerSpec spec, Co
         foreach (var (entry, reason, deliveries) in dead)
         {
             var fields = entry.Values
-                .Where(f => !((string?)f.Name ?? "").StartsWith("dlq_", StringComparison.Ordinal))
-                .Append(new NameValueEntry(ConsumerGroupRunner.DeadLetterReasonField, reason))
-                .Append(new NameValueEntry(ConsumerGroupRunner.DeadLetterIdField, entry.Id))
-                .Append(new NameValueEntry(ConsumerGroupRunner.DeadLetterDeliveriesField, deliveries))
-                .Append(new NameValueEntry(ConsumerGroupRunner.DeadLetterConsumerField, spec.Consumer))
-                .Append(new NameValueEntry(ConsumerGroupRunner.DeadLetterTimeField, now))
+                .Where(f => !((string?)f.Name ?? "").StartsWith(DeadLetterFields.Prefix, StringComparison.Ordinal))
+                .Append(new NameValueEntry(DeadLetterFields.Reason, reason))
+                .Append(new NameValueEntry(DeadLetterFields.Id, entry.Id))
+                .Append(new NameValueEntry(DeadLetterFields.Deliveries, deliveries))
+                .Append(new NameValueEntry(DeadLetterFields.Consumer, spec.Consumer))
+                .Append(new NameValueEntry(DeadLetterFields.Time, now))
                 .ToArray();
             _ = tx.StreamAddAsync(spec.DeadLetters, fields, maxLength: maxLength, useApproximateMaxLength: true);
             ConsumerLog.DeadLettered(logger, (string?)entry.Id, spec.Stream.ToString(), reason);

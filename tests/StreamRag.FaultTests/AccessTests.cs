@@ -9,6 +9,7 @@ using StreamRag.Client;
 using StreamRag.Index;
 using StreamRag.Redis;
 using static StreamRag.FaultTests.Fleet;
+using StreamRag.Contracts;
 
 namespace StreamRag.FaultTests;
 
@@ -189,10 +190,10 @@ public sealed class AccessTests(FaultReport report)
                 0,
                 0,
                 null,
-                $"refused while working: {refused.Count}; forbidden but allowed: {allowedByMistake.Count}; tenants seen by the sweeper: {string.Join(",", tenants)}; unanswerable request dead-lettered: {(string?)dead[ConsumerGroupRunner.DeadLetterReasonField]}"));
+                $"refused while working: {refused.Count}; forbidden but allowed: {allowedByMistake.Count}; tenants seen by the sweeper: {string.Join(",", tenants)}; unanswerable request dead-lettered: {(string?)dead[DeadLetterFields.Reason]}"));
 
             Assert.True(allowedByMistake.Count == 0, string.Join("\n", allowedByMistake));
-            Assert.StartsWith("invalid_field: the reply could not be published", (string?)dead[ConsumerGroupRunner.DeadLetterReasonField], StringComparison.Ordinal);
+            Assert.StartsWith("invalid_field: the reply could not be published", (string?)dead[DeadLetterFields.Reason], StringComparison.Ordinal);
             Assert.Equal("ok", again.Status);
             Assert.False(embedder.HasExited || queryWorker.HasExited, embedder.Output + queryWorker.Output);
         }

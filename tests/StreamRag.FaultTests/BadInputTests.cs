@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using StackExchange.Redis;
-using StreamRag.Redis;
 using static StreamRag.FaultTests.Fleet;
+using StreamRag.Contracts;
 
 namespace StreamRag.FaultTests;
 
@@ -138,8 +138,8 @@ public sealed class BadInputTests(RedisServerFixture redis, FaultReport report)
         await db.StreamAddAsync(scope.Keys.QueryRequests, Requests.Query("after", "bees honey hives", collector.Channel));
         await EventuallyAsync(() => Task.FromResult(collector.Answered == 1), "a good request after the bad ones is answered", TimeSpan.FromSeconds(20));
 
-        var docDead = (await db.StreamRangeAsync(scope.Keys.DocumentDeadLetters)).ToDictionary(e => (string)e[ConsumerGroupRunner.DeadLetterIdField]!, e => (string)e[ConsumerGroupRunner.DeadLetterReasonField]!);
-        var queryDead = (await db.StreamRangeAsync(scope.Keys.QueryDeadLetters)).ToDictionary(e => (string)e[ConsumerGroupRunner.DeadLetterIdField]!, e => (string)e[ConsumerGroupRunner.DeadLetterReasonField]!);
+        var docDead = (await db.StreamRangeAsync(scope.Keys.DocumentDeadLetters)).ToDictionary(e => (string)e[DeadLetterFields.Id]!, e => (string)e[DeadLetterFields.Reason]!);
+        var queryDead = (await db.StreamRangeAsync(scope.Keys.QueryDeadLetters)).ToDictionary(e => (string)e[DeadLetterFields.Id]!, e => (string)e[DeadLetterFields.Reason]!);
         var failures = new List<string>();
         var output = new StringBuilder();
         foreach (var (kind, id, code) in docIds)

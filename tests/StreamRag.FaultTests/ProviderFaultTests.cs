@@ -2,8 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using StreamRag.Embedding;
-using StreamRag.Redis;
 using static StreamRag.FaultTests.Fleet;
+using StreamRag.Contracts;
 
 namespace StreamRag.FaultTests;
 
@@ -67,12 +67,12 @@ public sealed class ProviderFaultTests(RedisServerFixture redis, FaultReport rep
             missing,
             extra,
             null,
-            $"stub served {stub.EmbeddingRequests.Count} requests; all indexed {Between(started, drained)} s after the first event; dead-lettered {dead.Length} (the 5 wrong-length ones): {(dead.Length > 0 ? (string?)dead[0][ConsumerGroupRunner.DeadLetterReasonField] : "")}"));
+            $"stub served {stub.EmbeddingRequests.Count} requests; all indexed {Between(started, drained)} s after the first event; dead-lettered {dead.Length} (the 5 wrong-length ones): {(dead.Length > 0 ? (string?)dead[0][DeadLetterFields.Reason] : "")}"));
 
         Assert.Equal(0, missing);
         Assert.Equal(0, extra);
         Assert.Equal(poisoned, deadIds);
-        Assert.All(dead, d => Assert.Contains("refused", (string?)d[ConsumerGroupRunner.DeadLetterReasonField], StringComparison.Ordinal));
+        Assert.All(dead, d => Assert.Contains("refused", (string?)d[DeadLetterFields.Reason], StringComparison.Ordinal));
         Assert.True(stub.EmbeddingRequests.Count > 17, "every queued fault was served");
     }
 

@@ -4,6 +4,7 @@ using StackExchange.Redis;
 using StreamRag.Embedding;
 using StreamRag.Index;
 using StreamRag.Redis;
+using StreamRag.Contracts;
 
 namespace StreamRag.IntegrationTests;
 
@@ -153,7 +154,7 @@ public sealed class EmbedderTests(RedisServerFixture redis)
         }
 
         var dead = await scope.Db.StreamRangeAsync(scope.Keys.DocumentDeadLetters);
-        var reasons = dead.Select(d => (string)d[ConsumerGroupRunner.DeadLetterReasonField]!).ToArray();
+        var reasons = dead.Select(d => (string)d[DeadLetterFields.Reason]!).ToArray();
         Assert.True(poison.Length == dead.Length, string.Join("\n", reasons));
         Assert.Contains(reasons, r => r.StartsWith("missing_field", StringComparison.Ordinal) && r.Contains("'id'", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.StartsWith("invalid_field", StringComparison.Ordinal) && r.Contains("version", StringComparison.Ordinal));
@@ -161,7 +162,7 @@ public sealed class EmbedderTests(RedisServerFixture redis)
         Assert.Contains(reasons, r => r.StartsWith("invalid_utf8", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.StartsWith("too_large", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.StartsWith("invalid_field", StringComparison.Ordinal) && r.Contains("source", StringComparison.Ordinal));
-        Assert.All(dead, d => Assert.False(d[ConsumerGroupRunner.DeadLetterIdField].IsNull));
+        Assert.All(dead, d => Assert.False(d[DeadLetterFields.Id].IsNull));
     }
 
     /// <summary>
@@ -200,7 +201,7 @@ public sealed class EmbedderTests(RedisServerFixture redis)
 
         var dead = await scope.Db.StreamRangeAsync(scope.Keys.DocumentDeadLetters);
         Assert.Equal(["poison-ms", "poison-iso"], dead.Select(d => (string)d["id"]!));
-        Assert.All(dead, d => Assert.StartsWith("invalid_field: ttl", (string)d[ConsumerGroupRunner.DeadLetterReasonField]!, StringComparison.Ordinal));
+        Assert.All(dead, d => Assert.StartsWith("invalid_field: ttl", (string)d[DeadLetterFields.Reason]!, StringComparison.Ordinal));
         Assert.Null(await index.GetStateAsync("default", "poison-ms", Ct));
         await TestScope.EventuallyAsync(async () => await scope.Db.StreamLengthAsync(scope.Keys.DocumentEvents) < valid,
             "the stream is trimmed of what the group has finished");
@@ -256,7 +257,7 @@ public sealed class EmbedderTests(RedisServerFixture redis)
         await WaitDrainedAsync(scope);
 
         var dead = Assert.Single(await scope.Db.StreamRangeAsync(scope.Keys.DocumentDeadLetters));
-        Assert.Contains("100 dimensions but the index holds 384", (string)dead[ConsumerGroupRunner.DeadLetterReasonField]!, StringComparison.Ordinal);
+        Assert.Contains("100 dimensions but the index holds 384", (string)dead[DeadLetterFields.Reason]!, StringComparison.Ordinal);
         Assert.Null(await scope.Index().GetStateAsync("default", "doc", Ct));
     }
 

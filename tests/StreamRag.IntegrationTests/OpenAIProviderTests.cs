@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using StackExchange.Redis;
+using StreamRag.Contracts;
 
 namespace StreamRag.IntegrationTests;
 
@@ -123,7 +124,7 @@ public sealed class OpenAIProviderTests(RedisServerFixture redis)
         await TestScope.EventuallyAsync(async () => await scope.Db.StreamLengthAsync(scope.Keys.DocumentDeadLetters) == 1, "the document is dead-lettered");
 
         var dead = (await scope.Db.StreamRangeAsync(scope.Keys.DocumentDeadLetters)).Single();
-        Assert.Contains("refused", (string?)dead[StreamRag.Redis.ConsumerGroupRunner.DeadLetterReasonField], StringComparison.Ordinal);
+        Assert.Contains("refused", (string?)dead[DeadLetterFields.Reason], StringComparison.Ordinal);
         Assert.Null(await scope.Index().GetStateAsync("default", "bees", Ct));
         Assert.Equal(0, (await scope.Index().GetStatsAsync(Ct)).Vectors);
     }

@@ -4,7 +4,6 @@ using System.Threading.Channels;
 using StackExchange.Redis;
 using StreamRag.Client;
 using StreamRag.Contracts;
-using StreamRag.Redis;
 
 namespace StreamRag.IntegrationTests;
 
@@ -168,7 +167,7 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
         await TestScope.EventuallyAsync(async () => await scope.Db.StreamLengthAsync(scope.Keys.QueryDeadLetters) == 1, "the request is dead-lettered");
         var dead = (await scope.Db.StreamRangeAsync(scope.Keys.QueryDeadLetters)).Single();
         Assert.Equal("lost", (string?)dead["id"]);
-        Assert.StartsWith("missing_field", (string?)dead[ConsumerGroupRunner.DeadLetterReasonField], StringComparison.Ordinal);
+        Assert.StartsWith("missing_field", (string?)dead[DeadLetterFields.Reason], StringComparison.Ordinal);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using StreamRag.Contracts;
 using StreamRag.Index;
 using StreamRag.Index.Search;
+using StreamRag.Telemetry;
 
 namespace StreamRag.IntegrationTests;
 
@@ -292,7 +293,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == SearchIndexMetrics.MeterName)
+            if (instrument.Meter.Name == StreamRagTelemetry.MeterName)
             {
                 l.EnableMeasurementEvents(instrument);
             }

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
-using StreamRag.Hosting;
 using StreamRag.Redis;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Embedder;
 
@@ -16,15 +16,15 @@ internal sealed class EmbedderMetrics
 
     public EmbedderMetrics(IMeterFactory meters, MemoryPressureGate gate)
     {
-        var meter = meters.Create(StreamRagHosting.MeterName);
-        events = meter.CreateCounter<long>("rag.embedder.events", "{event}", "Document events handled, by outcome");
-        chunks = meter.CreateCounter<long>("rag.embedder.chunks_embedded", "{chunk}", "Chunks sent to the embedding provider");
-        passagesDropped = meter.CreateCounter<long>("rag.embedder.passages_dropped", "{chunk}", "Chunks not stored: repeats, near-duplicates, nothing to search by");
-        embeddingDuration = meter.CreateHistogram<double>("rag.embedder.embedding_duration", "ms", "Duration of one embedding call");
-        embeddingBatch = meter.CreateHistogram<long>("rag.embedder.embedding_batch_size", "{text}", "Texts per embedding call");
-        freshness = meter.CreateHistogram<double>("rag.embedder.freshness", "ms", "From an event's arrival in the stream to its document being searchable");
-        meter.CreateObservableGauge("rag.embedder.paused", () => gate.IsPaused ? 1 : 0, "{bool}", "1 while intake is paused by back-pressure");
-        meter.CreateObservableGauge("rag.redis.memory_ratio", () => gate.MemoryRatio, "1", "Redis used_memory / maxmemory as last measured");
+        var meter = meters.Create(StreamRagTelemetry.MeterName);
+        events = meter.Counter<long>(Instruments.EmbedderHost.Events);
+        chunks = meter.Counter<long>(Instruments.EmbedderHost.ChunksEmbedded);
+        passagesDropped = meter.Counter<long>(Instruments.EmbedderHost.PassagesDropped);
+        embeddingDuration = meter.Histogram<double>(Instruments.EmbedderHost.EmbeddingDuration);
+        embeddingBatch = meter.Histogram<long>(Instruments.EmbedderHost.EmbeddingBatchSize);
+        freshness = meter.Histogram<double>(Instruments.EmbedderHost.Freshness);
+        meter.Gauge(Instruments.EmbedderHost.Paused, () => gate.IsPaused ? 1 : 0);
+        meter.Gauge(Instruments.EmbedderHost.RedisMemory, () => gate.MemoryRatio);
     }
 
     /// <summary>Outcomes: indexed, unchanged (metadata only), stale, deleted, dead_lettered.</summary>

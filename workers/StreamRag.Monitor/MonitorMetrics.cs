@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
-using StreamRag.Hosting;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Monitor;
 
@@ -16,53 +16,50 @@ internal sealed class MonitorMetrics
 
     public MonitorMetrics(IMeterFactory meters, IOptions<TuningOptions> tuning)
     {
-        var meter = meters.Create(StreamRagHosting.MeterName);
-        Ingested = meter.CreateCounter<long>("rag_monitor_ingested", description: "Query-metrics entries read into the window.");
-        Malformed = meter.CreateCounter<long>("rag_monitor_malformed", description: "Query-metrics entries skipped as unreadable.");
-        Evaluations = meter.CreateCounter<long>("rag_monitor_evaluations", description: "Evaluations completed (Redis read, figures computed, rules judged).");
-        EvaluationFailures = meter.CreateCounter<long>("rag_monitor_evaluation_failures", description: "Evaluations that failed (Redis unreachable).");
-        RecallChecks = meter.CreateCounter<long>("rag_monitor_recall_checks", description: "Sampled queries repeated exactly to measure recall.");
-        EfChanges = meter.CreateCounter<long>("rag_monitor_search_ef_changes", description: "Changes of search_ef made by the tuner.");
-        AlertTransitions = meter.CreateCounter<long>("rag_monitor_alert_transitions", description: "Alerts published, by rule and state (firing/resolved).");
+        var meter = meters.Create(StreamRagTelemetry.MeterName);
+        Ingested = meter.Counter<long>(Instruments.MonitorHost.Ingested);
+        Malformed = meter.Counter<long>(Instruments.MonitorHost.Malformed);
+        Evaluations = meter.Counter<long>(Instruments.MonitorHost.Evaluations);
+        EvaluationFailures = meter.Counter<long>(Instruments.MonitorHost.EvaluationFailures);
+        RecallChecks = meter.Counter<long>(Instruments.MonitorHost.RecallChecks);
+        EfChanges = meter.Counter<long>(Instruments.MonitorHost.SearchEfChanges);
+        AlertTransitions = meter.Counter<long>(Instruments.MonitorHost.AlertTransitions);
 
-        meter.CreateObservableGauge("rag_monitor_window_queries", () => Gauge(s => s.Window.Queries), description: "Queries in the rolling window.");
-        meter.CreateObservableGauge("rag_monitor_window_errors", () => Gauge(s => s.Window.Errors), description: "Failed queries in the rolling window.");
-        meter.CreateObservableGauge("rag_monitor_queries_per_second", () => Gauge(s => s.Window.QueriesPerSecond), description: "Query rate over the window.");
-        meter.CreateObservableGauge("rag_monitor_query_latency_ms", () => Stats(s => s.Window.Total), description: "End-to-end query time over the window, by stat (avg, p50, p95, p99).");
-        meter.CreateObservableGauge("rag_monitor_search_ms", () => Stats(s => s.Window.Search), description: "Vector-search time over the window (cache misses), by stat.");
-        meter.CreateObservableGauge("rag_monitor_embed_ms", () => Stats(s => s.Window.Embed), description: "Question-embedding time over the window (cache misses), by stat.");
-        meter.CreateObservableGauge("rag_monitor_cache_hit_ratio", () => Gauge(s => s.Window.CacheHitRate), description: "Share of queries answered from the cache over the window.");
+        meter.Gauge(Instruments.MonitorHost.WindowQueries, () => Gauge(s => s.Window.Queries));
+        meter.Gauge(Instruments.MonitorHost.WindowErrors, () => Gauge(s => s.Window.Errors));
+        meter.Gauge(Instruments.MonitorHost.QueryRate, () => Gauge(s => s.Window.QueriesPerSecond));
+        meter.Gauge(Instruments.MonitorHost.QueryLatency, () => Stats(s => s.Window.Total));
+        meter.Gauge(Instruments.MonitorHost.SearchLatency, () => Stats(s => s.Window.Search));
+        meter.Gauge(Instruments.MonitorHost.EmbedLatency, () => Stats(s => s.Window.Embed));
+        meter.Gauge(Instruments.MonitorHost.CacheHits, () => Gauge(s => s.Window.CacheHitRate));
 
-        meter.CreateObservableGauge("rag_redis_used_memory_bytes", () => Gauge(s => s.Redis.UsedMemory), description: "INFO used_memory.");
-        meter.CreateObservableGauge("rag_redis_maxmemory_bytes", () => Gauge(s => s.Redis.MaxMemory), description: "INFO maxmemory (0 = no limit).");
-        meter.CreateObservableGauge("rag_redis_connected_clients", () => Gauge(s => s.Redis.ConnectedClients), description: "INFO connected_clients.");
-        meter.CreateObservableGauge("rag_redis_blocked_clients", () => Gauge(s => s.Redis.BlockedClients), description: "INFO blocked_clients.");
-        meter.CreateObservableGauge("rag_redis_ops_per_second", () => Gauge(s => s.Redis.OpsPerSecond), description: "INFO instantaneous_ops_per_sec.");
-        meter.CreateObservableGauge("rag_redis_evicted_keys", () => Gauge(s => s.Redis.EvictedKeys), description: "INFO evicted_keys.");
-        meter.CreateObservableGauge("rag_index_vectors", () => Gauge(s => s.Redis.Index.Vectors), description: "Chunks (vectors) in the index, all tenants.");
-        meter.CreateObservableGauge("rag_index_memory_bytes", () => Gauge(s => s.Redis.Index.MemoryBytes), description: "Memory of the vector sets.");
-        meter.CreateObservableGauge("rag_index_tenants", () => Gauge(s => s.Redis.Index.Tenants), description: "Tenants with an index.");
-        meter.CreateObservableGauge("rag_stream_length", () => PerStream(s => s.Redis.StreamLengths), description: "XLEN of each stream, by stream.");
-        meter.CreateObservableCounter("rag_dead_letters_added", () => PerStream(s => s.DeadLettersAdded),
-            description: "Entries ever added to each dead-letter stream (XINFO STREAM entries-added; trimming does not lower it), by stream.");
-        meter.CreateObservableGauge("rag_dead_letter_length", () => PerStream(s => s.Redis.DeadLetterLengths), description: "XLEN of each dead-letter stream, by stream.");
-        meter.CreateObservableGauge("rag_consumer_group_lag", () => PerGroup(g => g.Lag ?? 0), description: "Entries a worker group has not read yet, by stream and group.");
-        meter.CreateObservableGauge("rag_consumer_group_pending", () => PerGroup(g => g.Pending), description: "Entries read but not acknowledged, by stream and group.");
-        meter.CreateObservableGauge("rag_consumer_group_consumers", () => PerGroup(g => g.Consumers), description: "Consumers registered in a group.");
-        meter.CreateObservableGauge("rag_consumer_group_live_consumers", () => PerGroup(g => g.LiveConsumers), description: "Consumers Redis saw within Alerts:ConsumerDeadAfter.");
-        meter.CreateObservableGauge("rag_consumer_group_max_pending_idle_ms", () => PerGroup(g => g.Idle?.MaxIdleMs ?? 0),
-            description: "Longest time a pending entry of the group has gone without being delivered, reclaimed or kept alive (over its oldest 1,000 pending entries; 0 when none is pending).");
-        meter.CreateObservableGauge("rag_consumer_group_stuck_entries", () => PerGroup(g => g.Idle?.Stuck ?? 0),
-            description: "Pending entries of the group idle longer than Alerts:MaxPendingIdle.");
+        meter.Gauge(Instruments.Redis.UsedMemory, () => Gauge(s => s.Redis.UsedMemory));
+        meter.Gauge(Instruments.Redis.MaxMemory, () => Gauge(s => s.Redis.MaxMemory));
+        meter.Gauge(Instruments.Redis.ConnectedClients, () => Gauge(s => s.Redis.ConnectedClients));
+        meter.Gauge(Instruments.Redis.BlockedClients, () => Gauge(s => s.Redis.BlockedClients));
+        meter.Gauge(Instruments.Redis.OpsRate, () => Gauge(s => s.Redis.OpsPerSecond));
+        meter.Gauge(Instruments.Redis.EvictedKeys, () => Gauge(s => s.Redis.EvictedKeys));
+        meter.Gauge(Instruments.Fleet.IndexVectors, () => Gauge(s => s.Redis.Index.Vectors));
+        meter.Gauge(Instruments.Fleet.IndexMemory, () => Gauge(s => s.Redis.Index.MemoryBytes));
+        meter.Gauge(Instruments.Fleet.IndexTenants, () => Gauge(s => s.Redis.Index.Tenants));
+        meter.Gauge(Instruments.Fleet.StreamLength, () => PerStream(s => s.Redis.StreamLengths));
+        meter.ObservableCounter(Instruments.Fleet.DeadLettersAdded, () => PerStream(s => s.DeadLettersAdded));
+        meter.Gauge(Instruments.Fleet.DeadLetterLength, () => PerStream(s => s.Redis.DeadLetterLengths));
+        meter.Gauge(Instruments.Fleet.GroupLag, () => PerGroup(g => g.Lag ?? 0));
+        meter.Gauge(Instruments.Fleet.GroupPending, () => PerGroup(g => g.Pending));
+        meter.Gauge(Instruments.Fleet.GroupConsumers, () => PerGroup(g => g.Consumers));
+        meter.Gauge(Instruments.Fleet.GroupLiveConsumers, () => PerGroup(g => g.LiveConsumers));
+        meter.Gauge(Instruments.Fleet.GroupMaxPendingIdle, () => PerGroup(g => g.Idle?.MaxIdleMs ?? 0));
+        meter.Gauge(Instruments.Fleet.GroupStuckEntries, () => PerGroup(g => g.Idle?.Stuck ?? 0));
 
-        meter.CreateObservableGauge("rag_search_ef", () => Gauge(s => s.Tuning?.Ef), description: "search_ef in the settings hash (what query workers use by default).");
-        meter.CreateObservableGauge("rag_search_recall", () => Gauge(s => s.Tuning?.Measurement.Recall), description: "Mean recall@k measured at the current search_ef.");
-        meter.CreateObservableGauge("rag_search_p99_ms", () => Gauge(s => s.Tuning?.Measurement.SearchP99Ms), description: "p99 search time at the current search_ef.");
-        meter.CreateObservableGauge("rag_search_tuning_stuck", () => Gauge(s => s.Tuning is { } t ? (t.Decision.Stuck ? 1 : 0) : null), description: "1 when recall is below the floor and the tuner cannot raise search_ef.");
+        meter.Gauge(Instruments.Fleet.SearchEf, () => Gauge(s => s.Tuning?.Ef));
+        meter.Gauge(Instruments.Fleet.SearchRecall, () => Gauge(s => s.Tuning?.Measurement.Recall));
+        meter.Gauge(Instruments.Fleet.SearchP99, () => Gauge(s => s.Tuning?.Measurement.SearchP99Ms));
+        meter.Gauge(Instruments.Fleet.SearchTuningStuck, () => Gauge(s => s.Tuning is { } t ? (t.Decision.Stuck ? 1 : 0) : null));
         var t = tuning.Value;
-        meter.CreateObservableGauge("rag_search_recall_floor", () => t.RecallFloor, description: "Tuning:RecallFloor.");
-        meter.CreateObservableGauge("rag_search_ef_max", () => t.MaxEf, description: "Tuning:MaxEf.");
-        meter.CreateObservableGauge("rag_alert_firing", Firing, description: "1 for each alert firing, by rule and subject.");
+        meter.Gauge(Instruments.Fleet.SearchRecallFloor, () => t.RecallFloor);
+        meter.Gauge(Instruments.Fleet.SearchEfMax, () => t.MaxEf);
+        meter.Gauge(Instruments.Fleet.AlertFiring, Firing);
     }
 
     public Counter<long> Ingested { get; }

@@ -46,7 +46,7 @@ internal sealed partial class LiveSettings(RedisConnections connections, KeySche
 
     private static partial class Log
     {
-        [LoggerMessage(4100, LogLevel.Information, "Search EF is now {Ef} (0 = the index default), as published in the settings hash")]
+        [LoggerMessage(5100, LogLevel.Information, "Search EF is now {Ef} (0 = the index default), as published in the settings hash")]
         public static partial void EfChanged(ILogger logger, int ef);
     }
 }

@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
 using StreamRag.Embedding;
-using StreamRag.Hosting;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Query;
 
@@ -26,8 +26,7 @@ internal sealed class QueryEmbedder
         model = $"{metadata?.ProviderName}/{metadata?.DefaultModelId}";
         var entries = options.Value.EmbeddingCacheEntries;
         cache = entries > 0 ? new LruCache<string, ReadOnlyMemory<float>>(entries) : null;
-        lookups = meters.Create(StreamRagHosting.MeterName)
-            .CreateCounter<long>("rag.query.embedding_cache", "{lookup}", "Query-embedding cache lookups, by result (hit, miss)");
+        lookups = meters.Create(StreamRagTelemetry.MeterName).Counter<long>(Instruments.QueryHost.EmbeddingCache);
     }
 
     /// <summary>Vectors currently cached.</summary>

@@ -4,8 +4,8 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using StreamRag.Contracts;
-using StreamRag.Hosting;
 using StreamRag.Redis;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Query;
 
@@ -30,12 +30,12 @@ internal sealed class QueryMetrics
         this.connections = connections;
         this.keys = keys;
         settings = options.Value;
-        var meter = meters.Create(StreamRagHosting.MeterName);
-        requests = meter.CreateCounter<long>("rag.query.requests", "{request}", "Query requests answered, by status and error code");
-        cache = meter.CreateCounter<long>("rag.query.cache", "{request}", "Cache lookups, by result (hit, miss)");
-        duration = meter.CreateHistogram<double>("rag.query.duration", "ms", "Time from the request entering the stream to the reply being sent");
-        searchDuration = meter.CreateHistogram<double>("rag.query.search_duration", "ms", "Time spent in the vector search");
-        queueWait = meter.CreateHistogram<double>("rag.query.queue_wait", "ms", "Time a request waited in the stream");
+        var meter = meters.Create(StreamRagTelemetry.MeterName);
+        requests = meter.Counter<long>(Instruments.QueryHost.Requests);
+        cache = meter.Counter<long>(Instruments.QueryHost.Cache);
+        duration = meter.Histogram<double>(Instruments.QueryHost.Duration);
+        searchDuration = meter.Histogram<double>(Instruments.QueryHost.SearchDuration);
+        queueWait = meter.Histogram<double>(Instruments.QueryHost.QueueWait);
     }
 
     public void Record(QueryReply reply, QueryRequest? request, int ef, ReadOnlyMemory<float>? vector)

@@ -216,13 +216,13 @@ internal sealed partial class QueryRequestHandler(
 
     private static partial class Log
     {
-        [LoggerMessage(4000, LogLevel.Debug, "Answered {Id}: {Status}, {Count} results, {TotalMs} ms")]
+        [LoggerMessage(5000, LogLevel.Debug, "Answered {Id}: {Status}, {Count} results, {TotalMs} ms")]
         public static partial void Answered(ILogger logger, string id, string status, int count, double totalMs);
 
-        [LoggerMessage(4002, LogLevel.Error, "Query {Id} failed")]
+        [LoggerMessage(5002, LogLevel.Error, "Query {Id} failed")]
         public static partial void Failed(ILogger logger, Exception ex, string? id);
 
-        [LoggerMessage(4001, LogLevel.Warning, "Warm-up failed; the first requests will be slower")]
+        [LoggerMessage(5001, LogLevel.Warning, "Warm-up failed; the first requests will be slower")]
         public static partial void WarmUpFailed(ILogger logger, Exception ex);
     }
 }

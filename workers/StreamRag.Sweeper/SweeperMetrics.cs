@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using StreamRag.Hosting;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Sweeper;
 
@@ -11,17 +11,15 @@ internal sealed class SweeperMetrics
 
     public SweeperMetrics(IMeterFactory meters, TimeProvider time)
     {
-        var meter = meters.Create(StreamRagHosting.MeterName);
-        Expired = meter.CreateCounter<long>("rag_sweeper_expired", description: "Documents deleted because they expired.");
-        Skipped = meter.CreateCounter<long>("rag_sweeper_skipped", description: "Documents picked as due but not deleted: updated with a later expiry, or taken by another sweeper.");
-        Published = meter.CreateCounter<long>("rag_sweeper_deletions_published", description: "Deletion records copied to the document-deletions audit stream.");
-        Recovered = meter.CreateCounter<long>("rag_sweeper_deletions_recovered", description: "Deletion records published on behalf of a sweeper that stopped between deleting and publishing.");
-        Passes = meter.CreateCounter<long>("rag_sweeper_passes", description: "Sweep passes completed.");
-        Failures = meter.CreateCounter<long>("rag_sweeper_failures", description: "Sweep passes that failed (Redis unreachable); retried next interval.");
-        meter.CreateObservableGauge("rag_sweeper_lag_seconds", () => Volatile.Read(ref lagSeconds),
-            description: "How late the earliest document of the latest batch was deleted (0 when nothing was due).");
-        meter.CreateObservableGauge("rag_sweeper_last_pass_timestamp_seconds", () => Volatile.Read(ref lastPassUnixSeconds),
-            description: "Unix time the latest sweep pass completed.");
+        var meter = meters.Create(StreamRagTelemetry.MeterName);
+        Expired = meter.Counter<long>(Instruments.SweeperHost.Expired);
+        Skipped = meter.Counter<long>(Instruments.SweeperHost.Skipped);
+        Published = meter.Counter<long>(Instruments.SweeperHost.DeletionsPublished);
+        Recovered = meter.Counter<long>(Instruments.SweeperHost.DeletionsRecovered);
+        Passes = meter.Counter<long>(Instruments.SweeperHost.Passes);
+        Failures = meter.Counter<long>(Instruments.SweeperHost.Failures);
+        meter.Gauge(Instruments.SweeperHost.Lag, () => Volatile.Read(ref lagSeconds));
+        meter.Gauge(Instruments.SweeperHost.LastPassTimestamp, () => Volatile.Read(ref lastPassUnixSeconds));
         Time = time;
     }
 

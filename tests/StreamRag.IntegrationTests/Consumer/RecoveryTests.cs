@@ -1,5 +1,5 @@
 using StackExchange.Redis;
-using StreamRag.Redis;
+using StreamRag.Contracts;
 
 namespace StreamRag.IntegrationTests.Consumer;
 
@@ -23,9 +23,9 @@ public sealed class RecoveryTests(RedisServerFixture redis)
         await h.AdvanceUntilAsync(async () => await h.DrainedAsync() && (await h.DeadAsync()).Length == 1, "the abandoned entries are settled");
 
         var dead = Assert.Single(await h.DeadAsync());
-        Assert.Equal(ids[1], (string)dead[ConsumerGroupRunner.DeadLetterIdField]!);
-        Assert.Equal($"internal_error: delivered {h.Options.MaxDeliveries + 1} times without completing (a worker crashed or hung on it)", (string)dead[ConsumerGroupRunner.DeadLetterReasonField]!);
-        Assert.Equal(h.Options.MaxDeliveries + 1, (long)dead[ConsumerGroupRunner.DeadLetterDeliveriesField]);
+        Assert.Equal(ids[1], (string)dead[DeadLetterFields.Id]!);
+        Assert.Equal($"internal_error: delivered {h.Options.MaxDeliveries + 1} times without completing (a worker crashed or hung on it)", (string)dead[DeadLetterFields.Reason]!);
+        Assert.Equal(h.Options.MaxDeliveries + 1, (long)dead[DeadLetterFields.Deliveries]);
         Assert.DoesNotContain(handler.Calls, c => c.Contains(ids[1]));
         Assert.Equal([ids[0], ids[2]], handler.Calls.SelectMany(c => c));
     }
@@ -53,8 +53,8 @@ public sealed class RecoveryTests(RedisServerFixture redis)
         await h.AdvanceUntilAsync(async () => await h.DrainedAsync() && (await h.DeadAsync()).Length == 1, "the reclaimed batch is settled");
 
         var dead = Assert.Single(await h.DeadAsync());
-        Assert.Equal(ids[2], (string)dead[ConsumerGroupRunner.DeadLetterIdField]!);
-        Assert.StartsWith("internal_error: failed 5 attempts, the last one alone; last error: System.FormatException: poison", (string)dead[ConsumerGroupRunner.DeadLetterReasonField]!, StringComparison.Ordinal);
+        Assert.Equal(ids[2], (string)dead[DeadLetterFields.Id]!);
+        Assert.StartsWith("internal_error: failed 5 attempts, the last one alone; last error: System.FormatException: poison", (string)dead[DeadLetterFields.Reason]!, StringComparison.Ordinal);
         // Reclaimed on their third delivery: two attempts already counted, so the first failure splits.
         Assert.Equal([4, 2, 2, 1, 1], handler.Calls.Select(c => c.Length));
     }

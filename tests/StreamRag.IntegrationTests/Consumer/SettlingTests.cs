@@ -1,5 +1,6 @@
 using StackExchange.Redis;
 using StreamRag.Redis;
+using StreamRag.Contracts;
 
 namespace StreamRag.IntegrationTests.Consumer;
 
@@ -10,7 +11,7 @@ namespace StreamRag.IntegrationTests.Consumer;
 /// </summary>
 public sealed class SettlingTests(RedisServerFixture redis)
 {
-    private static string Reason(StreamEntry dead) => (string)dead[ConsumerGroupRunner.DeadLetterReasonField]!;
+    private static string Reason(StreamEntry dead) => (string)dead[DeadLetterFields.Reason]!;
 
     [Fact]
     public async Task OneEntryThrows_AfterMaxAttempts_TheBatchIsSplit_OnlyThatEntryIsDeadLettered_TheRestAcked()
@@ -30,9 +31,9 @@ public sealed class SettlingTests(RedisServerFixture redis)
         await h.AdvanceUntilAsync(async () => await h.DrainedAsync() && (await h.DeadAsync()).Length == 1, "every entry is settled");
 
         var dead = Assert.Single(await h.DeadAsync());
-        Assert.Equal(poison, (string)dead[ConsumerGroupRunner.DeadLetterIdField]!);
+        Assert.Equal(poison, (string)dead[DeadLetterFields.Id]!);
         Assert.StartsWith("internal_error: failed 6 attempts, the last one alone; last error: System.ArgumentOutOfRangeException: the added or subtracted value", Reason(dead), StringComparison.Ordinal);
-        Assert.Equal(6, (long)dead[ConsumerGroupRunner.DeadLetterDeliveriesField]);
+        Assert.Equal(6, (long)dead[DeadLetterFields.Deliveries]);
         // Three attempts of the whole batch, then halves until the poison entry is alone.
         Assert.Equal([8, 8, 8, 4, 4, 2, 1, 1, 2], handler.Calls.Select(c => c.Length));
         Assert.Equal(ids.Where(id => id != poison).Order(StringComparer.Ordinal), handler.Calls.Where(c => !c.Contains(poison)).SelectMany(c => c).Order(StringComparer.Ordinal));
@@ -57,7 +58,7 @@ public sealed class SettlingTests(RedisServerFixture redis)
         }
 
         var dead = await h.DeadAsync();
-        Assert.Equal(ids, dead.Select(d => (string)d[ConsumerGroupRunner.DeadLetterIdField]!).Order(StringComparer.Ordinal));
+        Assert.Equal(ids, dead.Select(d => (string)d[DeadLetterFields.Id]!).Order(StringComparer.Ordinal));
         Assert.All(dead, d => Assert.Contains("System.InvalidOperationException: always broken", Reason(d), StringComparison.Ordinal));
         Assert.Equal([4, 4, 4, 2, 1, 1, 2, 1, 1], handler.Calls.Select(c => c.Length));
         Assert.Equal(calls, handler.Count);
@@ -115,7 +116,7 @@ public sealed class SettlingTests(RedisServerFixture redis)
         h.Start(handler, "a", new ProviderDownClassifier());
         await h.AdvanceUntilAsync(async () => (await h.DeadAsync()).Length == 1 && await h.DrainedAsync(), "the entry at fault is dead-lettered");
 
-        Assert.Equal(ids[0], (string)(await h.DeadAsync())[0][ConsumerGroupRunner.DeadLetterIdField]!);
+        Assert.Equal(ids[0], (string)(await h.DeadAsync())[0][DeadLetterFields.Id]!);
         Assert.Equal([2, 1, 1], handler.Calls.Select(c => c.Length));
     }
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-using StreamRag.Hosting;
 using StreamRag.Index;
 using StreamRag.Index.Search;
 
@@ -58,12 +56,5 @@ public sealed class IndexEngineChoiceTests
         var options = new IndexOptions { Search = new SearchIndexOptions { TextWeight = -1 } };
 
         Assert.False(new IndexOptionsValidator().Validate(null, options).Succeeded);
-    }
-
-    [Fact]
-    public void Metrics_UseTheFleetsMeter()
-    {
-        Assert.Equal(StreamRagHosting.MeterName, SearchIndexMetrics.MeterName);
-        Assert.NotNull(Options.Create(new IndexOptions()).Value.Search);
     }
 }
