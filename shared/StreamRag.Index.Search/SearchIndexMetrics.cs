@@ -20,7 +20,7 @@ internal static class SearchIndexMetrics
         meter.Gauge(Instruments.SearchIndex.Memory, () => Read(snapshot, s => s.TotalMemoryBytes));
         meter.Gauge(Instruments.SearchIndex.VectorMemory, () => Read(snapshot, s => s.VectorMemoryBytes));
         meter.Gauge(Instruments.SearchIndex.IndexingFailures, () => Read(snapshot, s => s.IndexingFailures));
-        meter.Gauge(Instruments.SearchIndex.Indexed, () => Read(snapshot, s => s.PercentIndexed));
+        meter.Gauge(Instruments.SearchIndex.IndexedRatio, () => Read(snapshot, s => s.PercentIndexed));
         meter.Gauge(Instruments.SearchIndex.Indexing, () => Read(snapshot, s => s.Indexing ? 1 : 0));
     }
 

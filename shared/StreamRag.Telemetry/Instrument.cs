@@ -30,7 +30,7 @@ public sealed record Instrument(
     /// <summary>
     /// The name the Prometheus exporter gives it: dots become underscores, the unit is appended in
     /// words (<c>ms</c> → <c>_milliseconds</c>, <c>By</c> → <c>_bytes</c>, <c>s</c> → <c>_seconds</c>,
-    /// <c>1</c> → <c>_ratio</c> on gauges, <c>{annotation}</c> → nothing), counters end in <c>_total</c>.
+    /// <c>1</c> and <c>{annotation}</c> → nothing), counters end in <c>_total</c>.
     /// </summary>
     public string PrometheusName
     {
@@ -42,7 +42,6 @@ public sealed record Instrument(
                 "ms" => "milliseconds",
                 "s" => "seconds",
                 "By" => "bytes",
-                "1" when Kind == InstrumentKind.ObservableGauge => "ratio",
                 _ => "",
             };
             if (unit.Length > 0)
@@ -75,7 +74,14 @@ public static class MeterExtensions
         where T : struct
     {
         Check(meter, spec, InstrumentKind.Counter);
-        return meter.CreateCounter<T>(spec.Name, spec.Unit, spec.Description);
+        var counter = meter.CreateCounter<T>(spec.Name, spec.Unit, spec.Description);
+        if (spec.Labels.Count == 0)
+        {
+            // Exported at 0 from the start, so the series exists (and rate() works) before the first event.
+            counter.Add(default);
+        }
+
+        return counter;
     }
 
     public static Histogram<T> Histogram<T>(this Meter meter, Instrument spec)

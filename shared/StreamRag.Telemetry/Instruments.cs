@@ -21,6 +21,7 @@ public static class Instruments
     private static readonly string[] ByGroup = ["stream", "group"];
     private static readonly string[] ByStat = ["stat"];
     private static readonly string[] ByResult = ["result"];
+    private const string Measured = "once the tuner measured the current search_ef (Tuning:MinRecallSamples, Tuning:MinLatencySamples)";
     private const string QueryEngineOnly = "Index:Engine resolves to search (the Redis Query Engine)";
 
     private static Instrument Counter(string name, string unit, string description, string[] labels, params string[] hosts) =>
@@ -36,7 +37,7 @@ public static class Instruments
     public static class Consumer
     {
         public static readonly Instrument Entries = Counter("streamrag.consumer.entries", "{entry}", "Stream entries settled by this consumer, by outcome (acked, dead_lettered, retried)", ["stream", "outcome"], Consumers);
-        public static readonly Instrument Reclaimed = Counter("streamrag.consumer.reclaimed", "{entry}", "Entries reclaimed from dead consumers", ByStream, Consumers);
+        public static readonly Instrument Reclaimed = Counter("streamrag.consumer.reclaimed", "{entry}", "Entries reclaimed from dead consumers", ByStream, Consumers) with { Condition = "once a consumer reclaimed entries of a dead one" };
         public static readonly Instrument Lag = Gauge("streamrag.consumer.lag", "{entry}", "Entries in the stream not yet delivered to the group, as this consumer last saw", ByGroup, Consumers);
         public static readonly Instrument Pending = Gauge("streamrag.consumer.pending", "{entry}", "Entries delivered to the group but not yet acknowledged, as this consumer last saw", ByGroup, Consumers);
     }
@@ -45,12 +46,12 @@ public static class Instruments
     {
         public static readonly Instrument Events = Counter("streamrag.embedder.events", "{event}", "Document events handled, by outcome (indexed, unchanged, stale, deleted, dead_lettered)", ["outcome"], Embedder);
         public static readonly Instrument ChunksEmbedded = Counter("streamrag.embedder.chunks_embedded", "{chunk}", "Chunks sent to the embedding provider", NoLabels, Embedder);
-        public static readonly Instrument PassagesDropped = Counter("streamrag.embedder.passages_dropped", "{chunk}", "Chunks not stored: repeats, near-duplicates, nothing to search by", ["reason"], Embedder);
+        public static readonly Instrument PassagesDropped = Counter("streamrag.embedder.passages_dropped", "{chunk}", "Chunks not stored: repeats, near-duplicates, nothing to search by", ["reason"], Embedder) with { Condition = "once a passage was dropped" };
         public static readonly Instrument EmbeddingDuration = Histogram("streamrag.embedder.embedding_duration", "ms", "Duration of one embedding call", Embedder);
         public static readonly Instrument EmbeddingBatchSize = Histogram("streamrag.embedder.embedding_batch_size", "{text}", "Texts per embedding call", Embedder);
         public static readonly Instrument Freshness = Histogram("streamrag.embedder.freshness", "ms", "From an event's arrival in the stream to its document being searchable", Embedder);
         public static readonly Instrument Paused = Gauge("streamrag.embedder.paused", "{bool}", "1 while intake is paused by back-pressure", NoLabels, Embedder);
-        public static readonly Instrument RedisMemory = Gauge("streamrag.embedder.redis_memory", "1", "Redis used_memory / maxmemory as the embedder last measured it", NoLabels, Embedder);
+        public static readonly Instrument RedisMemoryRatio = Gauge("streamrag.embedder.redis_memory_ratio", "1", "Redis used_memory / maxmemory as the embedder last measured it", NoLabels, Embedder);
     }
 
     public static class QueryHost
@@ -91,7 +92,7 @@ public static class Instruments
         public static readonly Instrument QueryLatency = Gauge("streamrag.monitor.query_latency", "ms", "End-to-end query time over the window, by stat (avg, p50, p95, p99)", ByStat, Monitor);
         public static readonly Instrument SearchLatency = Gauge("streamrag.monitor.search_latency", "ms", "Vector-search time over the window (cache misses), by stat", ByStat, Monitor);
         public static readonly Instrument EmbedLatency = Gauge("streamrag.monitor.embed_latency", "ms", "Question-embedding time over the window (cache misses), by stat", ByStat, Monitor);
-        public static readonly Instrument CacheHits = Gauge("streamrag.monitor.cache_hits", "1", "Share of queries answered from the cache over the window", NoLabels, Monitor);
+        public static readonly Instrument CacheHitRatio = Gauge("streamrag.monitor.cache_hit_ratio", "1", "Share of queries answered from the cache over the window", NoLabels, Monitor);
     }
 
     /// <summary>Redis as the monitor reads it (INFO).</summary>
@@ -121,8 +122,8 @@ public static class Instruments
         public static readonly Instrument GroupMaxPendingIdle = Gauge("streamrag.group.max_pending_idle", "ms", "Longest time a pending entry of the group has gone without being delivered, reclaimed or kept alive (over its oldest 1,000 pending entries; 0 when none is pending)", ByGroup, Monitor);
         public static readonly Instrument GroupStuckEntries = Gauge("streamrag.group.stuck_entries", "{entry}", "Pending entries of the group idle longer than Alerts:MaxPendingIdle", ByGroup, Monitor);
         public static readonly Instrument SearchEf = Gauge("streamrag.search.ef", "{candidate}", "search_ef in the settings hash (what query workers use by default)", NoLabels, Monitor);
-        public static readonly Instrument SearchRecall = Gauge("streamrag.search.recall", "1", "Mean recall@k measured at the current search_ef", NoLabels, Monitor);
-        public static readonly Instrument SearchP99 = Gauge("streamrag.search.latency_p99", "ms", "p99 search time at the current search_ef", NoLabels, Monitor);
+        public static readonly Instrument SearchRecall = Gauge("streamrag.search.recall", "1", "Mean recall@k measured at the current search_ef", NoLabels, Monitor) with { Condition = Measured };
+        public static readonly Instrument SearchP99 = Gauge("streamrag.search.latency_p99", "ms", "p99 search time at the current search_ef", NoLabels, Monitor) with { Condition = Measured };
         public static readonly Instrument SearchTuningStuck = Gauge("streamrag.search.tuning_stuck", "{bool}", "1 when recall is below the floor and the tuner cannot raise search_ef", NoLabels, Monitor);
         public static readonly Instrument SearchRecallFloor = Gauge("streamrag.search.recall_floor", "1", "Tuning:RecallFloor", NoLabels, Monitor);
         public static readonly Instrument SearchEfMax = Gauge("streamrag.search.ef_max", "{candidate}", "Tuning:MaxEf", NoLabels, Monitor);
@@ -136,7 +137,7 @@ public static class Instruments
         public static readonly Instrument Memory = new("streamrag.search_index.memory", InstrumentKind.ObservableGauge, "By", "Memory of the whole FT index as FT.INFO reports it", NoLabels, Everyone, QueryEngineOnly);
         public static readonly Instrument VectorMemory = new("streamrag.search_index.vector_memory", InstrumentKind.ObservableGauge, "By", "Memory of the vector index as FT.INFO reports it", NoLabels, Everyone, QueryEngineOnly);
         public static readonly Instrument IndexingFailures = new("streamrag.search_index.indexing_failures", InstrumentKind.ObservableGauge, "{chunk}", "Chunk hashes the FT index could not index (e.g. a vector of the wrong size)", NoLabels, Everyone, QueryEngineOnly);
-        public static readonly Instrument Indexed = new("streamrag.search_index.indexed", InstrumentKind.ObservableGauge, "1", "Progress of the background scan after FT.CREATE (1 when done)", NoLabels, Everyone, QueryEngineOnly);
+        public static readonly Instrument IndexedRatio = new("streamrag.search_index.indexed_ratio", InstrumentKind.ObservableGauge, "1", "Progress of the background scan after FT.CREATE (1 when done)", NoLabels, Everyone, QueryEngineOnly);
         public static readonly Instrument Indexing = new("streamrag.search_index.indexing", InstrumentKind.ObservableGauge, "{bool}", "1 while the FT index is scanning existing keys in the background", NoLabels, Everyone, QueryEngineOnly);
     }
 

@@ -62,8 +62,8 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
 
         await ScrapeUntilAsync(port,
         [
-            "rag_sweeper_expired_total", "rag_sweeper_skipped_total", "rag_sweeper_deletions_published_total", "rag_sweeper_passes_total",
-            "rag_sweeper_lag_seconds", "rag_sweeper_last_pass_timestamp_seconds",
+            "streamrag_sweeper_expired_total", "streamrag_sweeper_skipped_total", "streamrag_sweeper_deletions_published_total", "streamrag_sweeper_passes_total",
+            "streamrag_sweeper_lag_seconds", "streamrag_sweeper_last_pass_timestamp_seconds",
         ]);
     }
 
@@ -79,20 +79,20 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
 
         var text = await ScrapeUntilAsync(port,
         [
-            "rag_monitor_ingested_total", "rag_monitor_evaluations_total", "rag_monitor_alert_transitions_total",
-            "rag_monitor_window_queries", "rag_monitor_window_errors", "rag_monitor_queries_per_second",
-            "rag_monitor_query_latency_ms", "rag_monitor_search_ms", "rag_monitor_embed_ms", "rag_monitor_cache_hit_ratio",
-            "rag_redis_used_memory_bytes", "rag_redis_maxmemory_bytes", "rag_redis_connected_clients", "rag_redis_blocked_clients",
-            "rag_redis_ops_per_second", "rag_redis_evicted_keys", "rag_index_vectors", "rag_index_memory_bytes", "rag_index_tenants",
-            "rag_stream_length", "rag_dead_letter_length", "rag_dead_letters_added_total",
-            "rag_consumer_group_lag", "rag_consumer_group_pending", "rag_consumer_group_consumers", "rag_consumer_group_live_consumers",
-            "rag_consumer_group_max_pending_idle_ms", "rag_consumer_group_stuck_entries", "rag_search_ef", "rag_search_tuning_stuck", "rag_search_recall_floor", "rag_search_ef_max", "rag_alert_firing",
+            "streamrag_monitor_ingested_total", "streamrag_monitor_evaluations_total", "streamrag_monitor_alert_transitions_total",
+            "streamrag_monitor_window_queries", "streamrag_monitor_window_errors", "streamrag_monitor_query_rate",
+            "streamrag_monitor_query_latency_milliseconds", "streamrag_monitor_search_latency_milliseconds", "streamrag_monitor_embed_latency_milliseconds", "streamrag_monitor_cache_hit_ratio",
+            "streamrag_redis_used_memory_bytes", "streamrag_redis_maxmemory_bytes", "streamrag_redis_connected_clients", "streamrag_redis_blocked_clients",
+            "streamrag_redis_ops_rate", "streamrag_redis_evicted_keys", "streamrag_index_vectors", "streamrag_index_memory_bytes", "streamrag_index_tenants",
+            "streamrag_stream_length", "streamrag_dead_letter_length", "streamrag_dead_letter_added_total",
+            "streamrag_group_lag", "streamrag_group_pending", "streamrag_group_consumers", "streamrag_group_live_consumers",
+            "streamrag_group_max_pending_idle_milliseconds", "streamrag_group_stuck_entries", "streamrag_search_ef", "streamrag_search_tuning_stuck", "streamrag_search_recall_floor", "streamrag_search_ef_max", "streamrag_alert_firing",
         ]);
 
         // Labels as the Prometheus rules match them.
-        Assert.Matches(@"(?m)^rag_consumer_group_live_consumers\{.*group=""embedders"".*\} 0( |$)", text);
-        Assert.Matches(@"(?m)^rag_monitor_query_latency_ms\{.*stat=""avg"".*\} 12( |$)", text);
-        Assert.Matches(@"(?m)^rag_alert_firing\{.*rule=""no_live_consumer"".*\} 1( |$)", text);
+        Assert.Matches(@"(?m)^streamrag_group_live_consumers\{.*group=""embedders"".*\} 0( |$)", text);
+        Assert.Matches(@"(?m)^streamrag_monitor_query_latency_milliseconds\{.*stat=""avg"".*\} 12( |$)", text);
+        Assert.Matches(@"(?m)^streamrag_alert_firing\{.*rule=""no_live_consumer"".*\} 1( |$)", text);
     }
 
     [Fact]
@@ -114,10 +114,10 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
 
         var port = FreePort();
         await scope.StartAsync(b => b.AddMonitorWorker(), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Monitor:EvaluationInterval", "00:00:00.200"));
-        var text = await ScrapeUntilAsync(port, ["rag_monitor_window_queries", "rag_alert_firing"]);
+        var text = await ScrapeUntilAsync(port, ["streamrag_monitor_window_queries", "streamrag_alert_firing"]);
         await TestScope.EventuallyAsync(async () =>
         {
-            text = await ScrapeUntilAsync(port, ["rag_alert_firing"]);
+            text = await ScrapeUntilAsync(port, ["streamrag_alert_firing"]);
             return FiringRules().Count(text) >= 3;
         }, "the monitor fires its three alerts");
         var monitorFiring = FiringRules().Matches(text).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
@@ -191,7 +191,7 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
         }
     }
 
-    [GeneratedRegex(@"(?m)^rag_alert_firing\{[^\n]*rule=""(\w+)""[^\n]*\} 1( |$)")]
+    [GeneratedRegex(@"(?m)^streamrag_alert_firing\{[^\n]*rule=""(\w+)""[^\n]*\} 1( |$)")]
     private static partial Regex FiringRules();
 
     [GeneratedRegex(@"- alert: (\w+)\s+expr: ([^\n]+)\n(?:\s+for: [^\n]+\n)?\s+labels:\s+severity: \w+\s+rule: (\w+)")]

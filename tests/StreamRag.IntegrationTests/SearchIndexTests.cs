@@ -301,9 +301,9 @@ public sealed class SearchIndexTests(SearchServerFixture search)
         listener.SetMeasurementEventCallback<double>((instrument, value, _, _) => measured[instrument.Name] = value);
         listener.Start();
         listener.RecordObservableInstruments();
-        Assert.Equal(5, measured["streamrag.search.index.documents"]);
-        Assert.Equal(0, measured["streamrag.search.index.indexing_failures"]);
-        Assert.True(measured["streamrag.search.index.memory"] > 0);
+        Assert.Equal(5, measured["streamrag.search_index.documents"]);
+        Assert.Equal(0, measured["streamrag.search_index.indexing_failures"]);
+        Assert.True(measured["streamrag.search_index.memory"] > 0);
     }
 
     private sealed class TestMeterFactory : IMeterFactory

@@ -84,6 +84,6 @@ public sealed partial class PrometheusConfigTests
     [GeneratedRegex(@"- alert: (\w+)")]
     private static partial Regex AlertName();
 
-    [GeneratedRegex(@"\brag_[a-z0-9_]+")]
+    [GeneratedRegex(@"\bstreamrag_[a-z0-9_]+")]
     private static partial Regex MetricName();
 }

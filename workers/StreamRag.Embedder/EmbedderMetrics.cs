@@ -24,7 +24,7 @@ internal sealed class EmbedderMetrics
         embeddingBatch = meter.Histogram<long>(Instruments.EmbedderHost.EmbeddingBatchSize);
         freshness = meter.Histogram<double>(Instruments.EmbedderHost.Freshness);
         meter.Gauge(Instruments.EmbedderHost.Paused, () => gate.IsPaused ? 1 : 0);
-        meter.Gauge(Instruments.EmbedderHost.RedisMemory, () => gate.MemoryRatio);
+        meter.Gauge(Instruments.EmbedderHost.RedisMemoryRatio, () => gate.MemoryRatio);
     }
 
     /// <summary>Outcomes: indexed, unchanged (metadata only), stale, deleted, dead_lettered.</summary>

@@ -31,7 +31,7 @@ internal sealed class MonitorMetrics
         meter.Gauge(Instruments.MonitorHost.QueryLatency, () => Stats(s => s.Window.Total));
         meter.Gauge(Instruments.MonitorHost.SearchLatency, () => Stats(s => s.Window.Search));
         meter.Gauge(Instruments.MonitorHost.EmbedLatency, () => Stats(s => s.Window.Embed));
-        meter.Gauge(Instruments.MonitorHost.CacheHits, () => Gauge(s => s.Window.CacheHitRate));
+        meter.Gauge(Instruments.MonitorHost.CacheHitRatio, () => Gauge(s => s.Window.CacheHitRate));
 
         meter.Gauge(Instruments.Redis.UsedMemory, () => Gauge(s => s.Redis.UsedMemory));
         meter.Gauge(Instruments.Redis.MaxMemory, () => Gauge(s => s.Redis.MaxMemory));
