@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using StreamRag.Contracts;
 using StreamRag.Embedding;
 using StreamRag.Index;
@@ -18,7 +19,8 @@ namespace StreamRag.Hosting;
 /// <summary>The wiring every StreamRag host shares: options, Redis, keys, index, embedder, metrics.</summary>
 public static class StreamRagHosting
 {
-    public static IHostApplicationBuilder AddStreamRagCore(this IHostApplicationBuilder builder)
+    /// <param name="serviceName">OpenTelemetry <c>service.name</c> of the host (<see cref="ServiceNames"/>).</param>
+    public static IHostApplicationBuilder AddStreamRagCore(this IHostApplicationBuilder builder, string serviceName = "streamrag")
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
@@ -49,13 +51,17 @@ public static class StreamRagHosting
         var metrics = config.GetSection(MetricsOptions.Section).GetStrictly<MetricsOptions>();
         if (metrics.PrometheusPort > 0)
         {
-            services.AddOpenTelemetry().WithMetrics(m => m
-                .AddMeter(StreamRagTelemetry.MeterName)
-                .AddPrometheusHttpListener(o =>
-                {
-                    o.Host = "localhost";
-                    o.Port = metrics.PrometheusPort;
-                }));
+            ScrapePort.EnsureFree(metrics.PrometheusPort);
+            services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService(serviceName))
+                .WithMetrics(m => m
+                    .AddMeter(StreamRagTelemetry.MeterName)
+                    .AddPrometheusHttpListener(o =>
+                    {
+                        o.Host = "localhost";
+                        o.Port = metrics.PrometheusPort;
+                        o.ConfigureHttpListener = (_, listener) => ScrapePort.AddLoopbackPrefixes(listener, metrics.PrometheusPort);
+                    }));
         }
 
         return builder;

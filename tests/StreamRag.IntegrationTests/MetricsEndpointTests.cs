@@ -68,6 +68,36 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task Endpoint_AnswersOnLocalhost_127001_AndIpv6Loopback_AndNamesTheService()
+    {
+        await using var scope = new TestScope(redis);
+        var port = FreePort();
+        await scope.StartAsync(b => b.AddSweeperWorker(), ("Index:Dimensions", "16"), ("Embedding:Dimensions", "16"), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await ScrapeUntilAsync(port, ["streamrag_sweeper_passes_total"]);
+
+        using var http = new HttpClient();
+        foreach (var host in new[] { "localhost", "127.0.0.1", "[::1]" })
+        {
+            var text = await http.GetStringAsync(new Uri($"http://{host}:{port}/metrics"), Ct);
+            Assert.Contains("streamrag_sweeper_passes_total", text, StringComparison.Ordinal);
+            Assert.Matches(@"(?m)^target_info\{.*service_name=""streamrag-sweeper"".*\}", text);
+        }
+    }
+
+    [Fact]
+    public async Task PortInUse_RefusesToStart_InOneLineNamingTheSetting()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        await using var scope = new TestScope(redis);
+
+        var error = await Assert.ThrowsAsync<StreamRag.Hosting.HostStartupException>(() =>
+            scope.StartAsync(b => b.AddSweeperWorker(), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        Assert.Equal($"Metrics:PrometheusPort {port} is in use; set Metrics__PrometheusPort to a free port or 0 to turn the endpoint off", error.Message);
+    }
+
+    [Fact]
     public async Task Monitor_ServesItsMetrics()
     {
         await using var scope = new TestScope(redis);

@@ -1,5 +1,6 @@
 using StreamRag.Embedding.Local;
 using StreamRag.Hosting;
+using StreamRag.Telemetry;
 using StreamRag.Settings;
 
 namespace StreamRag.Embedder;
@@ -17,7 +18,7 @@ public static class EmbedderExtensions
             ["Consumer:MaxInFlight"] = "512",
             ["Consumer:BatchFillWait"] = "00:00:00.010",
         });
-        builder.AddStreamRagCore();
+        builder.AddStreamRagCore(ServiceNames.Embedder);
         builder.Services.AddStreamRagLocalEmbedding();
         builder.Services.AddIndexModelCheck();
         builder.Services.AddSettings<EmbedderOptions, EmbedderOptionsValidator>(builder.Configuration, EmbedderOptions.Section);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using StreamRag.Hosting;
+using StreamRag.Telemetry;
 using StreamRag.Settings;
 
 namespace StreamRag.Monitor;
@@ -10,7 +11,7 @@ public static class MonitorExtensions
     public static IHostApplicationBuilder AddMonitorWorker(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddStreamRagCore();
+        builder.AddStreamRagCore(ServiceNames.Monitor);
         var services = builder.Services;
         var config = builder.Configuration;
         services.AddMetrics();

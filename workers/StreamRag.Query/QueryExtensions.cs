@@ -1,6 +1,7 @@
 using StreamRag.Embedding.Local;
 using StreamRag.Generation;
 using StreamRag.Hosting;
+using StreamRag.Telemetry;
 using StreamRag.Settings;
 
 namespace StreamRag.Query;
@@ -18,7 +19,7 @@ public static class QueryExtensions
             ["Consumer:MaxInFlight"] = "256",
             ["Consumer:BatchFillWait"] = "00:00:00",
         });
-        builder.AddStreamRagCore();
+        builder.AddStreamRagCore(ServiceNames.Query);
         builder.Services.AddStreamRagLocalEmbedding();
         builder.Services.AddIndexModelCheck();
         builder.Services.AddSettings<QueryOptions, QueryOptionsValidator>(builder.Configuration, QueryOptions.Section);

@@ -1,4 +1,5 @@
 using StreamRag.Hosting;
+using StreamRag.Telemetry;
 using StreamRag.Settings;
 
 namespace StreamRag.Sweeper;
@@ -9,7 +10,7 @@ public static class SweeperExtensions
     public static IHostApplicationBuilder AddSweeperWorker(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddStreamRagCore();
+        builder.AddStreamRagCore(ServiceNames.Sweeper);
         builder.Services.AddMetrics();
         builder.Services.AddSettings<SweeperOptions, SweeperOptionsValidator>(builder.Configuration, SweeperOptions.Section);
         builder.Services.AddSingleton<SweeperMetrics>();
