@@ -7,13 +7,14 @@ namespace StreamRag.Hosting;
 public static class ScrapePort
 {
     /// <summary>
-    /// <c>localhost</c>, <c>127.0.0.1</c> and <c>[::1]</c> alike: HttpListener matches the Host header
-    /// against its prefixes, so a scrape of <c>127.0.0.1:port</c> gets a 404 unless that prefix is listed.
+    /// <c>localhost</c> and <c>127.0.0.1</c> alike: HttpListener matches the Host header against its
+    /// prefixes, so a scrape of <c>127.0.0.1:port</c> gets a 404 unless that prefix is listed. (The
+    /// managed HttpListener refuses an <c>[::1]</c> prefix: "Invalid port in prefix".)
     /// </summary>
     public static void AddLoopbackPrefixes(System.Net.HttpListener listener, int port)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        foreach (var prefix in new[] { $"http://localhost:{port}/", $"http://127.0.0.1:{port}/", $"http://[::1]:{port}/" })
+        foreach (var prefix in new[] { $"http://localhost:{port}/", $"http://127.0.0.1:{port}/" })
         {
             if (!listener.Prefixes.Contains(prefix))
             {

@@ -68,7 +68,7 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public async Task Endpoint_AnswersOnLocalhost_127001_AndIpv6Loopback_AndNamesTheService()
+    public async Task Endpoint_AnswersOnLocalhost_And127001_AndNamesTheService()
     {
         await using var scope = new TestScope(redis);
         var port = FreePort();
@@ -76,7 +76,7 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
         await ScrapeUntilAsync(port, ["streamrag_sweeper_passes_total"]);
 
         using var http = new HttpClient();
-        foreach (var host in new[] { "localhost", "127.0.0.1", "[::1]" })
+        foreach (var host in new[] { "localhost", "127.0.0.1" })
         {
             var text = await http.GetStringAsync(new Uri($"http://{host}:{port}/metrics"), Ct);
             Assert.Contains("streamrag_sweeper_passes_total", text, StringComparison.Ordinal);
