@@ -40,6 +40,7 @@ internal static class RetrievalBenchmark
         var providers = RetrievalProviders.Select(StringOption(args, "--providers") ?? (smoke ? "hashing" : string.Join(',', RetrievalProviders.All.Select(p => p.Name))));
         var clock = Stopwatch.StartNew();
 
+        var repliesDirectory = Directory.CreateDirectory(Path.Combine(root, "bench-results")).FullName;
         var corpusDirectory = Path.Combine(root, ".bench-corpus");
         await Fleet.RunAsync(Path.Combine(root, "bench", "manpages.sh"), corpusDirectory);
         var packages = File.ReadAllLines(Path.Combine(corpusDirectory, "packages.txt")).Where(l => l.Length > 0).ToArray();
@@ -72,7 +73,7 @@ internal static class RetrievalBenchmark
                 ProviderResult result;
                 try
                 {
-                    result = await MeasureAsync(fleet, redis, provider, corpus);
+                    result = await MeasureAsync(fleet, redis, provider, corpus, repliesDirectory);
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or RedisException)
                 {
@@ -97,7 +98,7 @@ internal static class RetrievalBenchmark
         return results.Any(r => r.Failure is not null) ? 1 : 0;
     }
 
-    private static async Task<ProviderResult> MeasureAsync(Fleet fleet, ConnectionMultiplexer redis, ProviderRun provider, ManPageCorpus corpus)
+    private static async Task<ProviderResult> MeasureAsync(Fleet fleet, ConnectionMultiplexer redis, ProviderRun provider, ManPageCorpus corpus, string repliesDirectory)
     {
         var keys = new KeySchema("retrieval", 1);
         var settings = new Dictionary<string, string>(provider.Settings)
@@ -151,6 +152,10 @@ internal static class RetrievalBenchmark
             replies.Add(reply);
         }
 
+        // Kept for analysis beside the report (e.g. of lexical fusion over the candidates): each
+        // query, its right document and the passages the fleet returned, in order.
+        await File.WriteAllTextAsync(Path.Combine(repliesDirectory, $"retrieval-replies-{provider.Name}.json"), System.Text.Json.JsonSerializer.Serialize(
+            corpus.Queries.Select((q, i) => new { query = q.Text, expected = corpus.Documents[q.Document].Id, results = replies[i].Results.Select(x => new { id = x.Id, chunk = x.Chunk, score = x.Score, content = x.Content }) })));
         var fleetScores = KnownItemScores.Of(corpus.Queries, replies.Select(r => (IReadOnlyList<int>)KnownItemScores.Collapse(r.Results.Select(x => byId[x.Id]))).ToArray());
 
         var vectors = await QueryVectorsAsync(db, keys, replies);
