@@ -178,6 +178,7 @@ internal sealed partial class QueryRequestHandler(
         {
             RerankMode.Fusion => reranker.Fuse(results, request.K),
             RerankMode.Mmr => reranker.Diversify(results, await EmbedAllAsync(results, cancellationToken), request.K),
+            RerankMode.Lexical => reranker.Lexical(request.Query, results, request.K),
             _ => results,
         };
         var searchMs = time.GetElapsedTime(searchStart).TotalMilliseconds;

@@ -11,7 +11,9 @@ using StreamRag.Redis;
 namespace StreamRag.Bench.Retrieval;
 
 /// <summary>What one provider scored through the fleet, and by exact search over the vectors the fleet stored; or why it could not run.</summary>
-internal sealed record ProviderResult(ProviderRun Provider, KnownItemScores? Fleet, KnownItemScores? Exact, long Passages, double IngestSeconds, double QueryP50Ms, string? Failure);
+/// <param name="Fleet">Through the fleet with the vector order alone (<c>Query:Rerank=None</c>).</param>
+/// <param name="Ranked">Through the fleet with the query worker's default ranking (lexical fusion).</param>
+internal sealed record ProviderResult(ProviderRun Provider, KnownItemScores? Fleet, KnownItemScores? Ranked, KnownItemScores? Exact, long Passages, double IngestSeconds, double QueryP50Ms, double RankedQueryP50Ms, string? Failure);
 
 /// <summary>
 /// <c>./bench.sh retrieval</c>: known-item retrieval quality of each embedding provider through the
@@ -77,7 +79,7 @@ internal static class RetrievalBenchmark
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or RedisException)
                 {
-                    result = new ProviderResult(provider, null, null, 0, 0, 0, ex.Message);
+                    result = new ProviderResult(provider, null, null, null, 0, 0, 0, 0, ex.Message);
                 }
                 finally
                 {
@@ -87,7 +89,7 @@ internal static class RetrievalBenchmark
 
                 Console.WriteLine(result.Failure is { } failure
                     ? $"  not measured: {failure}"
-                    : string.Create(CultureInfo.InvariantCulture, $"  fleet: hit@1 {result.Fleet!.HitAt1:0.000}, hit@10 {result.Fleet.HitAt10:0.000}, MRR@10 {result.Fleet.MrrAt10:0.000}; exact on its vectors: MRR@10 {result.Exact!.MrrAt10:0.000}"));
+                    : string.Create(CultureInfo.InvariantCulture, $"  fleet, vector order: hit@1 {result.Fleet!.HitAt1:0.000}, hit@10 {result.Fleet.HitAt10:0.000}, MRR@10 {result.Fleet.MrrAt10:0.000}; default ranking: MRR@10 {result.Ranked!.MrrAt10:0.000}; exact on its vectors: MRR@10 {result.Exact!.MrrAt10:0.000}"));
                 results.Add(result);
             }
 
@@ -109,6 +111,8 @@ internal static class RetrievalBenchmark
             ["Query:CacheEntries"] = "0",
             // Every query's vector goes to the metrics stream, so the exact search uses the very vector the worker searched with.
             ["Query:RecallSampleRate"] = "1",
+            // The first pass measures the vector order alone; the second, the worker's default ranking.
+            ["Query:Rerank"] = "None",
             // No scrape endpoint: the hosts' default ports may be taken by another fleet on this machine.
             ["Metrics:PrometheusPort"] = "0",
         };
@@ -135,22 +139,12 @@ internal static class RetrievalBenchmark
         }
 
         await using var client = new StreamRagClient(redis, keys);
-        await WarmUpAsync(fleet, client);
         var byId = corpus.Documents.Select((d, i) => (d.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
-        var replies = new List<QueryReply>();
-        var latencies = new List<double>();
-        foreach (var query in corpus.Queries)
-        {
-            var started = Stopwatch.GetTimestamp();
-            var reply = await client.QueryAsync(query.Text, new QueryOptions { K = Passages, Timeout = TimeSpan.FromSeconds(60) });
-            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            if (reply.Status != QueryReply.StatusOk)
-            {
-                throw new InvalidOperationException($"query '{query.Text}' failed: {reply.Error?.Code} {reply.Error?.Message}");
-            }
-
-            replies.Add(reply);
-        }
+        var (replies, p50) = await AskAllAsync(fleet, client, corpus);
+        await fleet.StopWorkersAsync();
+        fleet.StartWorker("Query", settings.Where(s => s.Key != "Query:Rerank").ToDictionary());
+        var (ranked, rankedP50) = await AskAllAsync(fleet, client, corpus);
+        var rankedScores = KnownItemScores.Of(corpus.Queries, ranked.Select(r => (IReadOnlyList<int>)KnownItemScores.Collapse(r.Results.Select(x => byId[x.Id]))).ToArray());
 
         // Kept for analysis beside the report (e.g. of lexical fusion over the candidates): each
         // query, its right document and the passages the fleet returned, in order.
@@ -168,7 +162,29 @@ internal static class RetrievalBenchmark
             exact.Add(KnownItemScores.Collapse(hits.Select(h => byId[h.DocumentId])));
         }
 
-        return new ProviderResult(provider, fleetScores, KnownItemScores.Of(corpus.Queries, exact), passages, ingestSeconds, Stats.Percentile(latencies, 50), null);
+        return new ProviderResult(provider, fleetScores, rankedScores, KnownItemScores.Of(corpus.Queries, exact), passages, ingestSeconds, p50, rankedP50, null);
+    }
+
+    /// <summary>Every query through the client, after a warm-up; the replies in query order and the round trip's p50.</summary>
+    private static async Task<(List<QueryReply> Replies, double P50Ms)> AskAllAsync(Fleet fleet, StreamRagClient client, ManPageCorpus corpus)
+    {
+        await WarmUpAsync(fleet, client);
+        var replies = new List<QueryReply>();
+        var latencies = new List<double>();
+        foreach (var query in corpus.Queries)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var reply = await client.QueryAsync(query.Text, new QueryOptions { K = Passages, Timeout = TimeSpan.FromSeconds(60) });
+            latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            if (reply.Status != QueryReply.StatusOk)
+            {
+                throw new InvalidOperationException($"query '{query.Text}' failed: {reply.Error?.Code} {reply.Error?.Message}");
+            }
+
+            replies.Add(reply);
+        }
+
+        return (replies, Stats.Percentile(latencies, 50));
     }
 
     /// <summary>Until every document is searchable (its document hash is written with its chunks, atomically); fails on a dead letter, a dead worker or no progress.</summary>
