@@ -24,7 +24,7 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
 
     private static async Task<TestScope> StartFleetAsync(RedisServerFixture redis, params (string, string)[] queryOverrides)
     {
-        var scope = new TestScope(redis, "query");
+        var scope = new TestScope(redis, test: "query");
         await scope.StartEmbedderAsync();
         await scope.StartQueryWorkerAsync(queryOverrides);
         foreach (var (id, source, tags, tenant, content) in Corpus)
