@@ -65,13 +65,16 @@ public sealed class StreamRagClient : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource<QueryReply>> waiting = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim subscribeLock = new(1, 1);
     private readonly bool ownsConnection;
+    private readonly ReplicaAcknowledgement replicas;
     private ChannelMessageQueue? subscription;
     private int nextQueryPartition = -1;
     private volatile bool partitionsChecked;
 
     /// <param name="ownsConnection">Dispose <paramref name="redis"/> with this client.</param>
-    public StreamRagClient(IConnectionMultiplexer redis, KeySchema keys, TimeProvider? time = null, ILogger<StreamRagClient>? logger = null, bool ownsConnection = false)
+    /// <param name="replicas">Replicas that must confirm a document event before the call returns (<c>Redis:WaitForReplicas</c>); none by default.</param>
+    public StreamRagClient(IConnectionMultiplexer redis, KeySchema keys, TimeProvider? time = null, ILogger<StreamRagClient>? logger = null, bool ownsConnection = false, ReplicaAcknowledgement? replicas = null)
     {
+        this.replicas = replicas ?? ReplicaAcknowledgement.None;
         this.ownsConnection = ownsConnection;
         this.redis = redis;
         this.keys = keys;
@@ -177,22 +180,33 @@ public sealed class StreamRagClient : IAsyncDisposable
             fields.Add(new(DocumentEventFields.TtlSeconds, (long)Math.Ceiling(ttl.TotalSeconds)));
         }
 
-        await CheckPartitionsAsync();
-        return (string)(await redis.GetDatabase().StreamAddAsync(keys.DocumentEventsOf(document.Tenant, document.Id), fields.ToArray()))!;
+        return await AddEventAsync(keys.DocumentEventsOf(document.Tenant, document.Id), fields.ToArray());
     }
 
     /// <summary>Posts a delete event; returns its stream id.</summary>
     public async Task<string> DeleteDocumentAsync(string id, long version, string tenant = DocumentEventParser.DefaultTenant, CancellationToken cancellationToken = default)
     {
-        await CheckPartitionsAsync();
-        return (string)(await redis.GetDatabase().StreamAddAsync(keys.DocumentEventsOf(tenant, id),
+        return await AddEventAsync(keys.DocumentEventsOf(tenant, id),
         [
             new(DocumentEventFields.ContractVersion, 1),
             new(DocumentEventFields.Operation, "delete"),
             new(DocumentEventFields.Id, id),
             new(DocumentEventFields.Version, version),
             new(DocumentEventFields.Tenant, tenant),
-        ]))!;
+        ]);
+    }
+
+    /// <summary>
+    /// XADD to the document's partition; with <c>Redis:WaitForReplicas</c>, returns only once that
+    /// many replicas have the event (else throws <see cref="ReplicasNotAcknowledgedException"/>: the
+    /// event may or may not survive a failover, so post it again; the version makes that harmless).
+    /// </summary>
+    private async Task<string> AddEventAsync(RedisKey stream, NameValueEntry[] fields)
+    {
+        await CheckPartitionsAsync();
+        var id = (string)(await redis.GetDatabase().StreamAddAsync(stream, fields))!;
+        await replicas.WaitAsync(redis, [stream]);
+        return id;
     }
 
     /// <summary>

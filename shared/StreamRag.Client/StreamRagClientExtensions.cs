@@ -33,7 +33,7 @@ public static class StreamRagClientExtensions
             var options = sp.GetRequiredService<IOptions<RedisOptions>>().Value;
             var redis = ConnectionMultiplexer.Connect(RedisConnections.CreateConfiguration(options));
             var keys = new KeySchema(options, sp.GetRequiredService<IOptions<StreamOptions>>().Value);
-            return new StreamRagClient(redis, keys, sp.GetService<TimeProvider>(), sp.GetService<ILogger<StreamRagClient>>(), ownsConnection: true);
+            return new StreamRagClient(redis, keys, sp.GetService<TimeProvider>(), sp.GetService<ILogger<StreamRagClient>>(), ownsConnection: true, new ReplicaAcknowledgement(Options.Create(options)));
         });
         return services;
     }

@@ -39,6 +39,7 @@ public static class StreamRagHosting
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(ContractLimits.Default);
         services.AddSingleton<RedisConnections>();
+        services.AddSingleton(sp => new ReplicaAcknowledgement(sp.GetRequiredService<IOptions<RedisOptions>>()));
         services.AddSingleton(sp => new KeySchema(sp.GetRequiredService<IOptions<RedisOptions>>().Value, sp.GetRequiredService<IOptions<StreamOptions>>().Value));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ConsumerGroupOptions>>().Value);
         services.AddSingleton<ConsumerGroupRunner>();
