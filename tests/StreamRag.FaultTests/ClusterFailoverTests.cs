@@ -9,7 +9,7 @@ using static StreamRag.FaultTests.Fleet;
 namespace StreamRag.FaultTests;
 
 /// <summary>
-/// Scenario 10 (issue 14): on a Redis Cluster of its own (3 masters, 3 replicas, started with
+/// Scenario 11 (issue 14): on a Redis Cluster of its own (3 masters, 3 replicas, started with
 /// <c>deploy/redis.sh cluster</c>), a master is SIGKILLed while documents are ingested through 3
 /// stream partitions and queries are asked; its replica is promoted, the killed node is started
 /// again and rejoins as a replica, and the fleet goes on by itself. Run with
@@ -41,7 +41,7 @@ public sealed class ClusterFailoverTests(FaultReport report)
         double FailoverSeconds, double? RecoverySeconds, double HealthyRate, string Killed)
     {
         public FaultRow Row(string mode) => new(
-            $"10 cluster master SIGKILL ({mode})",
+            $"11 cluster master SIGKILL ({mode})",
             string.Create(CultureInfo.InvariantCulture, $"{Acknowledged} documents through {Partitions} stream partitions, 2 producers; 1 caller querying in a loop (2 s timeout); 3 masters + 3 replicas"),
             $"SIGKILL of the master of {Killed}; replica promoted; killed node restarted (rejoins as a replica)",
             Lost,
