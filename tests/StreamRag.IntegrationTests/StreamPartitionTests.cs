@@ -67,7 +67,7 @@ public sealed class StreamPartitionTests(RedisServerFixture redis)
         var live = ids.Except(deleted).Order(StringComparer.Ordinal).ToArray();
         for (var i = 0; i < Partitions * 2; i++)
         {
-            var reply = await client.QueryAsync("honeybees pollen", new QueryOptions { K = ids.Length }, Ct);
+            var reply = await client.QueryAsync("honeybees pollen", new QueryOptions { K = ids.Length, Timeout = TimeSpan.FromSeconds(20) }, Ct);
             Assert.Equal(live, reply.Results.Select(r => r.Id).Order(StringComparer.Ordinal));
         }
 
