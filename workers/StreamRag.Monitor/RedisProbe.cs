@@ -52,16 +52,19 @@ internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, I
     private static readonly string[] InfoSections = ["memory", "clients", "stats"];
     private readonly Lazy<Task<ConnectionMultiplexer>> admin = new(() => connections.ConnectAdminAsync("monitor:info"));
 
+    /// <summary>The groups watched: one entry per stream partition (each its own stream, and its own <c>stream</c> label).</summary>
     public IReadOnlyList<WatchedGroup> Groups { get; } =
     [
-        new(keys.DocumentEvents, keys.EmbedderGroup, "embedder", true),
-        new(keys.QueryRequests, keys.QueryGroup, "query worker", true),
+        .. keys.DocumentEventStreams.Select(p => new WatchedGroup(p.Stream, keys.EmbedderGroup, "embedder", true)),
+        .. keys.QueryRequestStreams.Select(p => new WatchedGroup(p.Stream, keys.QueryGroup, "query worker", true)),
         new(keys.QueryMetrics, keys.MonitorGroup, "monitor", false),
     ];
 
-    public IReadOnlyList<RedisKey> Streams { get; } = [keys.DocumentEvents, keys.QueryRequests, keys.QueryMetrics, keys.DocumentDeletions, keys.Alerts];
+    public IReadOnlyList<RedisKey> Streams { get; } =
+        [.. keys.DocumentEventStreams.Select(p => p.Stream), .. keys.QueryRequestStreams.Select(p => p.Stream), keys.QueryMetrics, keys.DocumentDeletions, keys.Alerts];
 
-    public IReadOnlyList<RedisKey> DeadLetters { get; } = [keys.DocumentDeadLetters, keys.QueryDeadLetters];
+    public IReadOnlyList<RedisKey> DeadLetters { get; } =
+        [.. keys.DocumentEventStreams.Select(p => p.DeadLetters), .. keys.QueryRequestStreams.Select(p => p.DeadLetters)];
 
     public async Task<RedisSnapshot> ReadAsync(CancellationToken cancellationToken)
     {
