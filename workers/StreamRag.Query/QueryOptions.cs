@@ -54,7 +54,7 @@ public sealed class QueryOptions
 
     /// <summary>Fewest candidates the lexical re-ranking looks at, whatever k (its word statistics need a pool).</summary>
     [Range(1, 1000)]
-    public int LexicalCandidates { get; set; } = 50;
+    public int LexicalCandidates { get; set; } = 30;
 
     /// <summary>Weight of the BM25 ranking against the vector ranking's 1 in the lexical fusion.</summary>
     [Range(0.0, 10.0)]

@@ -57,7 +57,7 @@ public sealed class LexicalRerankTests
     }
 
     [Theory]
-    [InlineData(3, 50)]
+    [InlineData(3, 30)]
     [InlineData(30, 90)]
     [InlineData(500, 1000)]
     public void Candidates_LexicalPoolHasAFloor_AndACap(int k, int expected) =>
