@@ -72,6 +72,8 @@ public sealed partial class KeySchemaDocTests(RedisServerFixture redis)
         await DocFleet.StartAsync(scope);
         var db = scope.Db;
         await using var client = new StreamRagClient(redis.Connection, scope.Keys);
+        // The monitor's first evaluation is its baseline: dead letters from before it would raise no alert.
+        await TestScope.EventuallyAsync(() => db.KeyExistsAsync(scope.Keys.MonitorStatus), "the monitor has evaluated once", TimeSpan.FromSeconds(30));
 
         // Upserts, one with an expiry of a second; an update; a delete; a bad event (a dead letter).
         await client.UpsertDocumentAsync(new DocumentUpsert("bees", 1, "The queen bee lays the eggs of the hive.") { Tags = ["a"] }, Ct);
@@ -91,8 +93,8 @@ public sealed partial class KeySchemaDocTests(RedisServerFixture redis)
         // The sweeper deletes the expired document (its deletion record reaches the audit stream),
         // and the monitor has evaluated, fired an alert (the dead letters) and tuned.
         await TestScope.EventuallyAsync(async () => await db.StreamLengthAsync(scope.Keys.DocumentDeletions) == 1, "the sweeper recorded the expiry", TimeSpan.FromSeconds(30));
-        await TestScope.EventuallyAsync(async () => await db.StreamLengthAsync(scope.Keys.Alerts) > 0 && await db.KeyExistsAsync(scope.Keys.MonitorStatus) && await db.KeyExistsAsync(scope.Keys.Settings),
-            "the monitor evaluated, alerted and tuned", TimeSpan.FromSeconds(30));
+        await TestScope.EventuallyAsync(async () => await db.StreamLengthAsync(scope.Keys.Alerts) > 0 && await db.KeyExistsAsync(scope.Keys.Settings),
+            "the monitor alerted (dead letters) and tuned", TimeSpan.FromSeconds(30));
         await TestScope.EventuallyAsync(async () => await db.StreamLengthAsync(scope.Keys.DocumentDeadLetters) == 1 && await db.StreamLengthAsync(scope.Keys.QueryDeadLetters) == 1,
             "both dead letters are written");
 
