@@ -149,7 +149,7 @@ public sealed class RunScriptTests
                 Assert.False(process.HasExited, fleet.Output);
                 return Task.FromResult(Workers.All(w => fleet.TryPid(w) is not null));
             }, "run.sh started every worker", TimeSpan.FromSeconds(120), () => fleet.Output);
-            fleet.redis = await ConnectAsync($"127.0.0.1:{redisPort}");
+            fleet.redis = await ConnectAsync($"127.0.0.1:{redisPort},allowAdmin=true");
             return fleet;
         }
 

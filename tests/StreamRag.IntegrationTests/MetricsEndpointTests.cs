@@ -7,6 +7,7 @@ using StreamRag.Sweeper;
 namespace StreamRag.IntegrationTests;
 
 /// <summary>The sweeper and the monitor serve their OpenTelemetry metrics on a Prometheus endpoint, under the documented names.</summary>
+[Collection(StreamRag.IntegrationTests.Docs.ProcessMetricsCollection.Name)]
 public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -38,7 +38,7 @@ public sealed class RecallSampleTests(RedisServerFixture redis)
         await TestScope.EventuallyAsync(async () => await scope.Index().GetStateAsync("default", "newest", Ct) is not null
             && await scope.Index().GetStateAsync("default", "d4", Ct) is not null, "every document is indexed");
 
-        var reply = await client.QueryAsync("honey bees queen hive colony eggs", new QueryOptions { K = 3 }, Ct);
+        var reply = await client.QueryAsync("honey bees queen hive colony eggs", new QueryOptions { K = 3, Timeout = TimeSpan.FromSeconds(30) }, Ct);
         Assert.Equal("ok", reply.Status);
         Assert.Equal("newest", reply.Results[0].Id);
 
@@ -61,7 +61,7 @@ public sealed class RecallSampleTests(RedisServerFixture redis)
 
         // A ready vector and no question text: nothing to fuse, nothing re-ranked.
         var vector = TestScope.Embedder.Embed("honey bees");
-        var reply = await client.QueryAsync(vector, new QueryOptions { K = 3 }, Ct);
+        var reply = await client.QueryAsync(vector, new QueryOptions { K = 3, Timeout = TimeSpan.FromSeconds(30) }, Ct);
         var sample = await WaitSampleAsync(scope);
         Assert.Equal(string.Join(',', reply.Results.Select(r => $"{r.Id}#{r.Chunk}")), (string?)sample[QueryMetricsFields.ResultIds]);
     }
