@@ -12,6 +12,7 @@ using StreamRag.Monitor;
 namespace StreamRag.IntegrationTests;
 
 /// <summary>The monitor against a real Redis 8, on a fake clock: it reads query-metrics entries the test writes as a query worker would.</summary>
+[Collection(StreamRag.IntegrationTests.Docs.ProcessMetricsCollection.Name)]
 public sealed class MonitorTests(RedisServerFixture redis)
 {
     private const int Dims = 16;

@@ -78,7 +78,8 @@ public sealed partial class KeySchemaDocTests(RedisServerFixture redis)
 
         // Upserts, one with an expiry of a second; an update; a delete; a bad event (a dead letter).
         await client.UpsertDocumentAsync(new DocumentUpsert("bees", 1, "The queen bee lays the eggs of the hive.") { Tags = ["a"] }, Ct);
-        await client.UpsertDocumentAsync(new DocumentUpsert("soon-gone", 1, "Milk keeps a week in the fridge.") { Ttl = TimeSpan.FromSeconds(1) }, Ct);
+        // In another tenant: its expiry must not end the cached replies of the default tenant's queries below.
+        await client.UpsertDocumentAsync(new DocumentUpsert("soon-gone", 1, "Milk keeps a week in the fridge.") { Ttl = TimeSpan.FromSeconds(1), Tenant = "acme" }, Ct);
         await client.UpsertDocumentAsync(new DocumentUpsert("volcano", 1, "Volcanoes erupt when magma rises.") { Tenant = "acme" }, Ct);
         await client.UpsertDocumentAsync(new DocumentUpsert("bees", 2, "The queen bee lays every egg of the hive.") { Tags = ["a", "b"] }, Ct);
         await client.DeleteDocumentAsync("volcano", 2, "acme", Ct);

@@ -1,8 +1,8 @@
 namespace StreamRag.IntegrationTests.Docs;
 
 /// <summary>
-/// Tests whose in-process monitors fire alerts on the real clock, and the test that reads a monitor's
-/// alert gauges from its scrape endpoint. The OpenTelemetry exporter of one in-process host also
+/// Tests whose in-process monitors fire alerts and publish group gauges, and the tests that read a
+/// monitor's gauges from its scrape endpoint. The OpenTelemetry exporter of one in-process host also
 /// sees the instruments of the other hosts of the test process (the meter name is shared), so these
 /// must not run at the same time.
 /// </summary>
