@@ -90,6 +90,8 @@ public sealed partial class KeySchemaDocTests(RedisServerFixture redis)
         // Queries, one asked twice (a cache hit).
         // Generous reply timeouts: a contended machine (two cores, several test runs) is slow, not wrong.
         var patient = new QueryOptions { Timeout = TimeSpan.FromSeconds(30) };
+        // Every write of the default tenant applied first: a later one would move its epoch between the two queries.
+        await TestScope.EventuallyAsync(async () => await scope.Index().GetStateAsync("default", "bees", Ct) is { Version: 2 }, "the update is indexed", TimeSpan.FromSeconds(60));
         await TestScope.EventuallyAsync(async () => (await client.QueryAsync("queen bee eggs", patient, Ct)).Results.Any(r => r.Id == "bees"), "the update is searchable", TimeSpan.FromSeconds(60));
         var again = await client.QueryAsync("queen bee eggs", patient, Ct);
         Assert.Equal("hit", again.Cache);
