@@ -24,6 +24,7 @@ internal sealed class MonitorService(
     TimeProvider time)
 {
     private readonly Dictionary<string, Queue<(DateTimeOffset At, long Added)>> deadLetterHistory = new(StringComparer.Ordinal);
+    private readonly GroupObservations groupObservations = new();
     private long lastTuning = long.MinValue;
     private long evaluations;
     private long tunings;
@@ -35,6 +36,7 @@ internal sealed class MonitorService(
         var now = time.GetUtcNow();
         await reader.DrainAsync(now, cancellationToken);
         var redis = await probe.ReadAsync(cancellationToken);
+        redis = redis with { Groups = groupObservations.Stamp(redis.Groups, now) };
         var db = (await connections.GetSharedAsync()).GetDatabase();
         var (growth, added) = await DeadLetterGrowthAsync(db, now);
 
@@ -44,6 +46,10 @@ internal sealed class MonitorService(
             tuning = await tuner.TuneAsync(window, now, cancellationToken);
             lastTuning = time.GetTimestamp();
             tunings++;
+            if (tuning.ChangedFrom is not null)
+            {
+                await alerts.AnnounceEfChangeAsync(tuning, tuningOptions.Value, now);
+            }
         }
 
         var snapshot = new MonitorSnapshot(now, window.Snapshot(now), redis, growth, added, tuning);

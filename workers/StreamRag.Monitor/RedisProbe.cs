@@ -11,7 +11,35 @@ internal sealed record WatchedGroup(RedisKey Stream, string Group, string Role, 
 
 /// <summary>State of one consumer group; <see cref="Exists"/> is false when the stream exists but the group does not.</summary>
 /// <param name="Idle">How long its pending entries have gone without progress; null when nothing is pending.</param>
-internal sealed record GroupState(string Stream, string Group, string Role, bool NeedsLiveConsumer, bool Exists, long? Lag, long Pending, int Consumers, int LiveConsumers, PendingIdle? Idle = null);
+/// <param name="ObservedSince">
+/// Since when the monitor has seen the group in its current form: the evaluation that first saw it, or
+/// first saw it exist after it was missing (set by <see cref="GroupObservations"/>; unset, the epoch).
+/// </param>
+internal sealed record GroupState(string Stream, string Group, string Role, bool NeedsLiveConsumer, bool Exists, long? Lag, long Pending, int Consumers, int LiveConsumers, PendingIdle? Idle = null, DateTimeOffset ObservedSince = default)
+{
+    public string Subject => $"{Stream}/{Group}";
+}
+
+/// <summary>
+/// When the monitor first saw each watched group, and when a missing group first appeared: the start
+/// of the <c>no_live_consumer</c> grace (<see cref="AlertOptions.NoConsumerGrace"/>).
+/// </summary>
+internal sealed class GroupObservations
+{
+    private readonly Dictionary<string, (bool Exists, DateTimeOffset Since)> seen = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<GroupState> Stamp(IReadOnlyList<GroupState> groups, DateTimeOffset now) =>
+        groups.Select(g =>
+        {
+            if (!seen.TryGetValue(g.Subject, out var before) || (g.Exists && !before.Exists))
+            {
+                before = (g.Exists, now);
+            }
+
+            seen[g.Subject] = (g.Exists, before.Since);
+            return g with { ObservedSince = before.Since };
+        }).ToArray();
+}
 
 /// <summary>
 /// Idle times of a group's pending entries (XPENDING's idle: time since the entry was last delivered,
