@@ -15,6 +15,8 @@ public static class MonitorExtensions
         var services = builder.Services;
         var config = builder.Configuration;
         services.AddMetrics();
+        // Kestrel logs every request at Information: the dashboard polls every second. Configuration can still ask for them.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         services.AddSettings<MonitorOptions, MonitorOptionsValidator>(config, MonitorOptions.Section);
         services.AddSettings<AlertOptions, AlertOptionsValidator>(config, AlertOptions.Section);
         services.AddSettings<TuningOptions, TuningOptionsValidator>(config, TuningOptions.Section);

@@ -24,10 +24,12 @@
       { label: 'queries lag', k: 'queriesLag', side: 0 },
       { label: 'queries pending', k: 'queriesPending', side: 0 },
     ] },
-    { id: 'memory', axes: ['MiB'], series: [
+    { id: 'memory', axes: ['MiB', '% of maxmemory'], series: [
       { label: 'used MiB', k: 'usedMemory', f: v => v / MiB, side: 0 },
       { label: 'maxmemory MiB', k: 'maxMemory', f: v => (v > 0 ? v / MiB : null), side: 0, dash: [6, 4] },
       { label: 'index MiB', k: 'indexMemory', f: v => v / MiB, side: 0 },
+      // Used against the limit, on its own axis: a small used figure stays readable beside a large maxmemory.
+      { label: 'used % of maxmemory', k: 'usedMemory', side: 1, ratio: 'maxMemory' },
     ] },
     { id: 'index', axes: ['vectors'], series: [
       { label: 'vectors (passages)', k: 'vectors', side: 0 },
@@ -72,6 +74,10 @@
 
   function column(history, s) {
     const values = history[s.k] || [];
+    if (s.ratio) {
+      const limits = history[s.ratio] || [];
+      return values.map((v, i) => (v == null || !(limits[i] > 0) ? null : (100 * v) / limits[i]));
+    }
     return values.map(v => (v == null ? null : (s.f ? s.f(v) : v)));
   }
 
@@ -139,8 +145,8 @@
     $('active-count').textContent = String(active.length);
     $('active-count').className = 'count' + (active.length ? ' alerting' : '');
     $('active-alerts').tBodies[0].replaceChildren(...(active.length ? active.map(a => row(
-      [['', time(a.since)], ['sev', a.severity], ['', alertName(a)], ['', a.summary + (a.action ? ' — ' + a.action : '')]],
-      { class: 'alert ' + a.severity, 'data-rule': a.rule, 'data-subject': a.subject, 'data-state': 'firing' })) : [row([['', ''], ['', ''], ['', 'none'], ['', '']])]));
+      [['', time(a.since)], ['sev', a.severity], ['', alertName(a)], ['', a.summary]],
+      { class: 'alert ' + a.severity, 'data-rule': a.rule, 'data-subject': a.subject, 'data-state': 'firing', title: a.action ? 'Action: ' + a.action : '' })) : [row([['', ''], ['', ''], ['', 'none'], ['', '']])]));
     $('recent-alerts').tBodies[0].replaceChildren(...status.recentAlerts.map(a => row(
       [['', time(a.at)], ['state', a.state], ['', alertName(a)], ['', a.summary]],
       { class: 'alert ' + a.state, 'data-rule': a.rule, 'data-subject': a.subject, 'data-state': a.state })));
