@@ -35,8 +35,9 @@ public static class MonitorExtensions
         services.AddSingleton<MonitorService>();
         services.AddSingleton<DashboardFeed>();
         services.AddSingleton<DashboardAssets>();
-        services.AddHostedService<MonitorWorker>();
+        // Started first: a dashboard port already in use stops the host before any evaluation runs.
         services.AddHostedService<DashboardServer>();
+        services.AddHostedService<MonitorWorker>();
         return builder;
     }
 }

@@ -101,6 +101,26 @@ public sealed partial class DashboardTests(RedisServerFixture redis)
         }
     }
 
+    [Fact]
+    public async Task BadAddress_StopsStartUp_NamingTheSetting()
+    {
+        await using var scope = new TestScope(redis);
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => scope.StartAsync(b => b.AddMonitorWorker(), ("Dashboard:Port", "1"), ("Dashboard:Address", "example.org")));
+        Assert.Contains("Dashboard:Address 'example.org'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PortInUse_StopsStartUp_NamingTheSetting()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        await using var scope = new TestScope(redis);
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => scope.StartAsync(b => b.AddMonitorWorker(), ("Dashboard:Port", port.ToString(CultureInfo.InvariantCulture))));
+        Assert.Contains($"port {port}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Set Dashboard:Port to a free port", ex.Message, StringComparison.Ordinal);
+    }
+
     /// <summary>A document about every 100 ms and a few questions with it, until cancelled.</summary>
     private static async Task TrafficAsync(TestScope scope, CancellationToken cancellationToken)
     {
