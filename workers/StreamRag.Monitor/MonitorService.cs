@@ -1,14 +1,15 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using StreamRag.Monitor.Dashboard;
 using StreamRag.Redis;
 
 namespace StreamRag.Monitor;
 
 /// <summary>
 /// One evaluation: read the new query-metrics entries, read Redis, compute the window's figures, measure recall and tune the search
-/// effort when due, judge the alert rules, publish transitions, refresh the status hash and the
-/// gauges. The evaluation loop calls it every <see cref="MonitorOptions.EvaluationInterval"/>.
+/// effort when due, judge the alert rules, publish transitions, refresh the status hash, the
+/// gauges and the dashboard's figures. The evaluation loop calls it every <see cref="MonitorOptions.EvaluationInterval"/>.
 /// </summary>
 internal sealed class MonitorService(
     QueryMetricsReader reader,
@@ -21,6 +22,7 @@ internal sealed class MonitorService(
     IOptions<AlertOptions> alertOptions,
     IOptions<TuningOptions> tuningOptions,
     MonitorMetrics metrics,
+    DashboardFeed dashboard,
     TimeProvider time)
 {
     private readonly Dictionary<string, Queue<(DateTimeOffset At, long Added)>> deadLetterHistory = new(StringComparer.Ordinal);
@@ -61,6 +63,7 @@ internal sealed class MonitorService(
         metrics.Publish(snapshot, alerts.Firing);
         Latest = snapshot;
         await WriteStatusAsync(db, snapshot);
+        await dashboard.RecordAsync(snapshot, db, cancellationToken);
         return snapshot;
     }
 
