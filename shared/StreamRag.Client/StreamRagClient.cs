@@ -141,7 +141,11 @@ public sealed class StreamRagClient : IAsyncDisposable
     }
 
     /// <summary>Posts an upsert event; returns its stream id.</summary>
-    public async Task<string> UpsertDocumentAsync(DocumentUpsert document, CancellationToken cancellationToken = default)
+    public async Task<string> UpsertDocumentAsync(DocumentUpsert document, CancellationToken cancellationToken = default) =>
+        (string)(await redis.GetDatabase().StreamAddAsync(keys.DocumentEvents, UpsertFields(document)).WaitAsync(cancellationToken))!;
+
+    /// <summary>The stream fields of an upsert event, as <see cref="UpsertDocumentAsync"/> posts them.</summary>
+    public static NameValueEntry[] UpsertFields(DocumentUpsert document)
     {
         ArgumentNullException.ThrowIfNull(document);
         var fields = new List<NameValueEntry>
@@ -169,7 +173,7 @@ public sealed class StreamRagClient : IAsyncDisposable
             fields.Add(new(DocumentEventFields.TtlSeconds, (long)Math.Ceiling(ttl.TotalSeconds)));
         }
 
-        return (string)(await redis.GetDatabase().StreamAddAsync(keys.DocumentEvents, fields.ToArray()))!;
+        return fields.ToArray();
     }
 
     /// <summary>Posts a delete event; returns its stream id.</summary>
