@@ -63,7 +63,7 @@ public sealed class AskSettings : GlobalSettings
             return ValidationResult.Error("the question is empty");
         }
 
-        return K is < 1 or > 100 ? ValidationResult.Error($"--k must be 1 to 100, not {K}") : base.Validate();
+        return K is < 1 or > 100 ? ValidationResult.Error($"-k must be 1 to 100, not {K}") : base.Validate();
     }
 }
 
