@@ -41,6 +41,12 @@ if (n is < 1_000 or > 1_000_000)
 }
 
 var root = FindRoot();
+if (args.Contains("--cli"))
+{
+    // CLI ingest throughput beside the bench's own producer (CliIngestBench); default 10,000 documents.
+    return await CliIngestBench.RunAsync(root, nIndex >= 0 ? n : smoke ? 1_000 : 10_000);
+}
+
 var outDir = Path.Combine(root, "bench-results");
 const int Dimensions = 384;
 const int K = 10;
