@@ -38,16 +38,7 @@ internal static class CliIngestBench
 
         // The bench's own producer, as in the main benchmark's ingestion figure (tenant "default").
         var clock = Stopwatch.StartNew();
-        for (var start = 0; start < n; start += 1000)
-        {
-            var batch = db.CreateBatch();
-            var adds = Enumerable.Range(start, Math.Min(1000, n - start)).Select(i => batch.StreamAddAsync(keys.DocumentEvents,
-            [
-                new("id", $"d{i}"), new("version", 1), new("source", SyntheticCorpus.Source(i)), new("content", corpus.Texts[i]),
-            ])).ToArray();
-            batch.Execute();
-            await Task.WhenAll(adds);
-        }
+        await Producer.PostAsync(db, keys, corpus.Texts, n);
 
         var vset = keys.PartitionOf("default", "d0").VectorSet;
         while (await db.VectorSetLengthAsync(vset) < n)

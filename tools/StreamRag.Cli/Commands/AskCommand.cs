@@ -126,7 +126,7 @@ public sealed class AskCommand(IAnsiConsole console, CliEnvironment environment)
         }
 
         var table = new Table().Border(TableBorder.Rounded)
-            .AddColumn("#").AddColumn("passage").AddColumn(new TableColumn("score").RightAligned()).AddColumn("source").AddColumn("text");
+            .AddColumn("#").AddColumn(new TableColumn("passage").NoWrap()).AddColumn(new TableColumn("score").RightAligned()).AddColumn("source").AddColumn("text");
         var rank = 0;
         foreach (var r in reply.Results)
         {

@@ -80,6 +80,12 @@ public sealed class IngestCommand(IAnsiConsole console, CliEnvironment environme
             summary = await ingestor.RunAsync(files, options, null, cancellationToken);
             console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(summary, CliJson.Options));
         }
+        else if (!console.Profile.Capabilities.Interactive)
+        {
+            // Output to a file or a pipe: a live display would leave only its first frame there.
+            summary = await ingestor.RunAsync(files, options, null, cancellationToken);
+            Render(summary);
+        }
         else
         {
             summary = await console.Progress()

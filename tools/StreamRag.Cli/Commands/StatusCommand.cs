@@ -31,7 +31,7 @@ public sealed class StatusCommand(IAnsiConsole console, CliEnvironment environme
         static string MiB(long bytes) => (bytes / 1048576.0).ToString("#,0.0", CultureInfo.InvariantCulture) + " MiB";
 
         var overview = new Table().Border(TableBorder.Rounded).Title($"StreamRag '{Markup.Escape(status.Prefix)}' on Redis {Markup.Escape(status.RedisVersion)}")
-            .AddColumn("").AddColumn("");
+            .AddColumn(new TableColumn("").NoWrap()).AddColumn("").HideHeaders();
         overview.AddRow("index engine", Markup.Escape(status.Index.Engine ?? "none yet (no host has started under this prefix)"));
         overview.AddRow("embedding model", Markup.Escape(status.Index.Model ?? "not recorded"));
         overview.AddRow("index size", $"{N(status.Index.Vectors)} passages, {status.Index.Tenants} tenant(s), {MiB(status.Index.MemoryBytes)}");
@@ -43,8 +43,8 @@ public sealed class StatusCommand(IAnsiConsole console, CliEnvironment environme
         console.Write(overview);
 
         var streams = new Table().Border(TableBorder.Rounded).Title("streams")
-            .AddColumn("stream").AddColumn(new TableColumn("length").RightAligned()).AddColumn("group")
-            .AddColumn(new TableColumn("lag").RightAligned()).AddColumn(new TableColumn("pending").RightAligned()).AddColumn(new TableColumn("consumers (live)").RightAligned());
+            .AddColumn(new TableColumn("stream").NoWrap()).AddColumn(new TableColumn("length").RightAligned()).AddColumn("group")
+            .AddColumn(new TableColumn("lag").RightAligned()).AddColumn(new TableColumn("pending").RightAligned()).AddColumn(new TableColumn("consumers (live)").RightAligned().NoWrap());
         foreach (var s in status.Streams)
         {
             var g = s.Group;
