@@ -155,6 +155,13 @@ public sealed class StreamRagClient : IAsyncDisposable
     public async Task<string> UpsertDocumentAsync(DocumentUpsert document, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(document);
+        return await AddEventAsync(keys.DocumentEventsOf(document.Tenant, document.Id), UpsertFields(document)).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The stream fields of an upsert event, as <see cref="UpsertDocumentAsync"/> posts them.</summary>
+    public static NameValueEntry[] UpsertFields(DocumentUpsert document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
         var fields = new List<NameValueEntry>
         {
             new(DocumentEventFields.ContractVersion, 1),
@@ -180,7 +187,7 @@ public sealed class StreamRagClient : IAsyncDisposable
             fields.Add(new(DocumentEventFields.TtlSeconds, (long)Math.Ceiling(ttl.TotalSeconds)));
         }
 
-        return await AddEventAsync(keys.DocumentEventsOf(document.Tenant, document.Id), fields.ToArray());
+        return fields.ToArray();
     }
 
     /// <summary>Posts a delete event; returns its stream id.</summary>

@@ -54,6 +54,9 @@ public sealed class ConsumerGroupRunner
     /// <summary>The meter every StreamRag instrument lives on.</summary>
     public const string MeterName = "StreamRag";
 
+    /// <summary>Every field the runner adds to a dead letter starts with this; the rest are the original entry's.</summary>
+    public const string DeadLetterFieldPrefix = "dlq_";
+
     public const string DeadLetterReasonField = "dlq_reason";
     public const string DeadLetterIdField = "dlq_id";
     public const string DeadLetterDeliveriesField = "dlq_deliveries";

@@ -129,6 +129,12 @@ public sealed class KeySchema
     /// <summary>Hash the monitor refreshes every evaluation: its counters and the current window figures.</summary>
     public RedisKey MonitorStatus => $"{Prefix}:monitor:status";
 
+    /// <summary>
+    /// Hash the <c>streamrag ingest</c> command keeps per tenant: document id → what it last posted
+    /// (file digest, version, the index's content hash), so a re-run skips unchanged files.
+    /// </summary>
+    public RedisKey IngestLedger(string tenant) => $"{Prefix}:ingested:{tenant}";
+
     /// <summary>Consumer-group name of the monitor on the query-metrics stream.</summary>
     public string MonitorGroup => "monitors";
 

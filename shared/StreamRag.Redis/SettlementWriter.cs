@@ -56,7 +56,7 @@ internal sealed class SettlementWriter(IDatabase db, StreamConsumerSpec spec, Co
         foreach (var (entry, reason, deliveries) in dead)
         {
             var fields = entry.Values
-                .Where(f => !((string?)f.Name ?? "").StartsWith("dlq_", StringComparison.Ordinal))
+                .Where(f => !((string?)f.Name ?? "").StartsWith(ConsumerGroupRunner.DeadLetterFieldPrefix, StringComparison.Ordinal))
                 .Append(new NameValueEntry(ConsumerGroupRunner.DeadLetterReasonField, reason))
                 .Append(new NameValueEntry(ConsumerGroupRunner.DeadLetterIdField, entry.Id))
                 .Append(new NameValueEntry(ConsumerGroupRunner.DeadLetterDeliveriesField, deliveries))
