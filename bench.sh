@@ -3,6 +3,8 @@
 # ./bench.sh --model [--quick]   the local embedding model's speed figures (2,000 passages; quick 400): raw
 #                                 inference vs fleet ingestion, 1 vs 2 embedders, query latency vs its parts.
 # ./bench.sh --reachability      the HNSW reachability experiment behind the spam guards (docs/faults.md)
+# ./bench.sh --cli [--n N]       ingestion through the `streamrag ingest` code path vs the bench's own producer,
+#                                 same fleet, same run, hashing embedder (default 10,000 documents); bench-results/cli.md
 #   --quick   10,000 documents (a few minutes);  default 100,000;  --n up to 1,000,000
 # Results: a table on stdout and in bench-results/{quick,nN,model,model-quick}.{md,json}; --smoke runs
 #   everything on a tiny load (for the tests).

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the tools the tests use besides .NET and Redis, when missing:
 #   promtool (Debian's `prometheus` package): validates deploy/prometheus/ in the tests;
-#   python3-redis: the foreign-client test (a Python client written from docs/contract.md alone).
+#   python3-redis: the foreign-client test (a Python client written from docs/contract.md alone);
+#   nodejs and npm: the monitor's build installs the dashboard's chart library with `npm ci`
+#     (workers/StreamRag.Monitor/dashboard/); without npm it builds the dashboard without charts;
+#   chromium: the browser test of the dashboard (headless).
 # Idempotent and quiet; needs root for apt-get (CI runs as root). Without root, or when apt has no
 # such package, it says so and carries on: the tests that need the tool skip with that reason.
 set -uo pipefail
@@ -37,4 +40,19 @@ if ! /usr/bin/python3 -c 'import redis' >/dev/null 2>&1; then
       || log "could not install python3-redis: the foreign-client test will be skipped"
   fi
 fi
+# Debian packages: installs $2 unless command $1 is on PATH; $3 is what is skipped without it.
+apt_tool() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    log "$1 missing and not root: $3"
+    return 0
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  # shellcheck disable=SC2086 # $2 is a list of packages
+  apt-get install -y -qq --no-install-recommends $2 >/dev/null 2>&1 \
+    || { apt-get update -qq >/dev/null 2>&1 || true; apt-get install -y -qq --no-install-recommends $2 >/dev/null 2>&1; } \
+    || log "could not install $2: $3"
+}
+apt_tool npm "nodejs npm" "the monitor is built without the dashboard's chart library, and the dashboard browser test is skipped"
+apt_tool chromium chromium "the dashboard browser test will be skipped"
 exit 0

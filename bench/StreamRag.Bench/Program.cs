@@ -41,6 +41,12 @@ if (n is < 1_000 or > 1_000_000)
 }
 
 var root = FindRoot();
+if (args.Contains("--cli"))
+{
+    // CLI ingest throughput beside the bench's own producer (CliIngestBench); default 10,000 documents.
+    return await CliIngestBench.RunAsync(root, nIndex >= 0 ? n : smoke ? 1_000 : 10_000);
+}
+
 var outDir = Path.Combine(root, "bench-results");
 const int Dimensions = 384;
 const int K = 10;
@@ -120,16 +126,7 @@ await Task.Delay(1500);
 
 memoryBefore = await UsedMemoryAsync();
 clock.Restart();
-for (var start = 0; start < n; start += 1000)
-{
-    var batch = db.CreateBatch();
-    var adds = Enumerable.Range(start, Math.Min(1000, n - start)).Select(i => batch.StreamAddAsync(keys.DocumentEvents,
-    [
-        new("id", $"d{i}"), new("version", 1), new("source", SyntheticCorpus.Source(i)), new("content", corpus.Texts[i]),
-    ])).ToArray();
-    batch.Execute();
-    await Task.WhenAll(adds);
-}
+await Producer.PostAsync(db, keys, corpus.Texts, n);
 
 while (await db.VectorSetLengthAsync(fleetVset) < n)
 {

@@ -49,7 +49,11 @@ public sealed class QueryTimeoutException(string requestId, TimeSpan timeout)
 /// <summary>
 /// The .NET client of the wire contract. <c>QueryAsync</c> subscribes to this client's reply
 /// channel once (before the first request is posted, so no reply can be missed), posts the request
-/// to the stream and completes when the reply with the same request id arrives.
+/// to the stream and completes when the reply with the same request id arrives. With partitioned
+/// streams (<see cref="KeySchema.StreamPartitions"/>), a document's events go to its partition
+/// (<see cref="KeySchema.StreamPartitionOf"/>, so they stay in order) and queries to the partitions
+/// in turn; before its first write the client checks its number of partitions against the index
+/// manifest and refuses to write into partitions no worker reads.
 /// </summary>
 public sealed class StreamRagClient : IAsyncDisposable
 {
@@ -61,11 +65,16 @@ public sealed class StreamRagClient : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TaskCompletionSource<QueryReply>> waiting = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim subscribeLock = new(1, 1);
     private readonly bool ownsConnection;
+    private readonly ReplicaAcknowledgement replicas;
     private ChannelMessageQueue? subscription;
+    private int nextQueryPartition = -1;
+    private volatile bool partitionsChecked;
 
     /// <param name="ownsConnection">Dispose <paramref name="redis"/> with this client.</param>
-    public StreamRagClient(IConnectionMultiplexer redis, KeySchema keys, TimeProvider? time = null, ILogger<StreamRagClient>? logger = null, bool ownsConnection = false)
+    /// <param name="replicas">Replicas that must confirm a document event before the call returns (<c>Redis:WaitForReplicas</c>); none by default.</param>
+    public StreamRagClient(IConnectionMultiplexer redis, KeySchema keys, TimeProvider? time = null, ILogger<StreamRagClient>? logger = null, bool ownsConnection = false, ReplicaAcknowledgement? replicas = null)
     {
+        this.replicas = replicas ?? ReplicaAcknowledgement.None;
         this.ownsConnection = ownsConnection;
         this.redis = redis;
         this.keys = keys;
@@ -127,7 +136,9 @@ public sealed class StreamRagClient : IAsyncDisposable
                 fields.Add(new(QueryRequestFields.Filters, QueryFilterJson.Write(options.Filters)));
             }
 
-            await redis.GetDatabase().StreamAddAsync(keys.QueryRequests, fields.ToArray());
+            await CheckPartitionsAsync();
+            var partition = (int)((uint)Interlocked.Increment(ref nextQueryPartition) % (uint)keys.StreamPartitions);
+            await redis.GetDatabase().StreamAddAsync(keys.QueryRequestStreams[partition].Stream, fields.ToArray());
             return await reply.Task.WaitAsync(options.Timeout, time, cancellationToken);
         }
         catch (TimeoutException)
@@ -142,6 +153,13 @@ public sealed class StreamRagClient : IAsyncDisposable
 
     /// <summary>Posts an upsert event; returns its stream id.</summary>
     public async Task<string> UpsertDocumentAsync(DocumentUpsert document, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return await AddEventAsync(keys.DocumentEventsOf(document.Tenant, document.Id), UpsertFields(document)).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The stream fields of an upsert event, as <see cref="UpsertDocumentAsync"/> posts them.</summary>
+    public static NameValueEntry[] UpsertFields(DocumentUpsert document)
     {
         ArgumentNullException.ThrowIfNull(document);
         var fields = new List<NameValueEntry>
@@ -169,20 +187,74 @@ public sealed class StreamRagClient : IAsyncDisposable
             fields.Add(new(DocumentEventFields.TtlSeconds, (long)Math.Ceiling(ttl.TotalSeconds)));
         }
 
-        return (string)(await redis.GetDatabase().StreamAddAsync(keys.DocumentEvents, fields.ToArray()))!;
+        return fields.ToArray();
     }
 
     /// <summary>Posts a delete event; returns its stream id.</summary>
     public async Task<string> DeleteDocumentAsync(string id, long version, string tenant = DocumentEventParser.DefaultTenant, CancellationToken cancellationToken = default)
     {
-        return (string)(await redis.GetDatabase().StreamAddAsync(keys.DocumentEvents,
+        return await AddEventAsync(keys.DocumentEventsOf(tenant, id),
         [
             new(DocumentEventFields.ContractVersion, 1),
             new(DocumentEventFields.Operation, "delete"),
             new(DocumentEventFields.Id, id),
             new(DocumentEventFields.Version, version),
             new(DocumentEventFields.Tenant, tenant),
-        ]))!;
+        ]);
+    }
+
+    /// <summary>
+    /// XADD to the document's partition; with <c>Redis:WaitForReplicas</c>, returns only once that
+    /// many replicas have the event (else throws <see cref="ReplicasNotAcknowledgedException"/>: the
+    /// event may or may not survive a failover, so post it again; the version makes that harmless).
+    /// </summary>
+    private async Task<string> AddEventAsync(RedisKey stream, NameValueEntry[] fields)
+    {
+        await CheckPartitionsAsync();
+        var id = (string)(await redis.GetDatabase().StreamAddAsync(stream, fields))!;
+        await replicas.WaitAsync(redis, [stream]);
+        return id;
+    }
+
+    /// <summary>
+    /// Once: the number of stream partitions the index manifest records must be this client's. No
+    /// manifest yet (no host has started) is checked again on the next write; a producer whose ACL
+    /// user may not read the manifest (an older users.acl) writes unchecked.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The manifest records another number of partitions.</exception>
+    private async Task CheckPartitionsAsync()
+    {
+        if (partitionsChecked)
+        {
+            return;
+        }
+
+        RedisValue recorded;
+        try
+        {
+            recorded = await redis.GetDatabase().HashGetAsync(keys.IndexManifest, KeySchema.StreamPartitionsManifestField);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("NOPERM", StringComparison.Ordinal))
+        {
+            ClientLog.PartitionsUnchecked(logger, ex, keys.IndexManifest.ToString());
+            partitionsChecked = true;
+            return;
+        }
+
+        if (recorded.IsNull)
+        {
+            return;
+        }
+
+        if (!recorded.TryParse(out int partitions) || partitions != keys.StreamPartitions)
+        {
+            throw new InvalidOperationException(
+                $"this client writes {keys.StreamPartitions} stream partition(s) (Streams:Partitions) but the index under prefix '{keys.Prefix}' "
+                + $"records {recorded} in {keys.IndexManifest}: its workers would never read some of what this client writes. "
+                + $"Configure Streams:Partitions={recorded} (docs/contract.md#stream-partitions).");
+        }
+
+        partitionsChecked = true;
     }
 
     private async Task EnsureSubscribedAsync()
@@ -251,4 +323,7 @@ internal static partial class ClientLog
 {
     [LoggerMessage(1600, LogLevel.Warning, "Ignored a reply that is not valid contract JSON")]
     public static partial void BadReply(ILogger logger, Exception ex);
+
+    [LoggerMessage(1601, LogLevel.Warning, "Cannot read the stream partitions recorded in {Manifest} (grant HGET on it): writing without checking them")]
+    public static partial void PartitionsUnchecked(ILogger logger, Exception ex, string manifest);
 }

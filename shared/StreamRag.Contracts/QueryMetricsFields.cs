@@ -99,10 +99,10 @@ public static class AlertFields
     /// <summary>What the rule is about when it has several (a consumer group, a stream); empty otherwise.</summary>
     public const string Subject = "subject";
 
-    /// <summary><c>firing</c> or <c>resolved</c>.</summary>
+    /// <summary><c>firing</c> or <c>resolved</c>; <c>notice</c> for an announcement that neither fires nor resolves (a search_ef change).</summary>
     public const string State = "state";
 
-    /// <summary><c>warning</c> or <c>critical</c>.</summary>
+    /// <summary><c>warning</c> or <c>critical</c>; <c>info</c> for a notice.</summary>
     public const string Severity = "severity";
 
     /// <summary>One line for a human, with the figures.</summary>
@@ -127,4 +127,9 @@ public static class AlertFields
 
     public const string StateFiring = "firing";
     public const string StateResolved = "resolved";
+    public const string StateNotice = "notice";
+    public const string SeverityInfo = "info";
+
+    /// <summary>Rule of the notice the monitor's tuner publishes with every change of <c>search_ef</c>.</summary>
+    public const string RuleSearchEfChanged = "search_ef_changed";
 }

@@ -27,6 +27,7 @@ public static class StreamRagHosting
         var config = builder.Configuration;
 
         services.AddSettings<RedisOptions, RedisOptionsValidator>(config, RedisOptions.Section);
+        services.AddSettings<StreamOptions, StreamOptionsValidator>(config, StreamOptions.Section);
         services.AddSettings<IndexOptions, IndexOptionsValidator>(config, IndexOptions.Section);
         services.AddSettings<ConsumerGroupOptions, ConsumerGroupOptionsValidator>(config, ConsumerGroupOptions.Section);
         services.AddSettings<MetricsOptions, MetricsOptionsValidator>(config, MetricsOptions.Section);
@@ -38,7 +39,8 @@ public static class StreamRagHosting
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(ContractLimits.Default);
         services.AddSingleton<RedisConnections>();
-        services.AddSingleton(sp => new KeySchema(sp.GetRequiredService<IOptions<RedisOptions>>().Value));
+        services.AddSingleton(sp => new ReplicaAcknowledgement(sp.GetRequiredService<IOptions<RedisOptions>>()));
+        services.AddSingleton(sp => new KeySchema(sp.GetRequiredService<IOptions<RedisOptions>>().Value, sp.GetRequiredService<IOptions<StreamOptions>>().Value));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ConsumerGroupOptions>>().Value);
         services.AddSingleton<ConsumerGroupRunner>();
         services.AddSingleton<ITransientFailureClassifier, EmbeddingProviderFailures>();

@@ -105,7 +105,7 @@ public sealed partial class SelectedVectorIndex(
             var manifest = await IndexManifestStore.ReadAsync(db, keys);
             bool? queryEngine = null;
             string reason;
-            if (manifest is null || (model is not null && manifest.Model is null))
+            if (manifest is null || (model is not null && manifest.Model is null) || manifest.StreamPartitions is null)
             {
                 string candidate;
                 if (manifest is not null)
@@ -136,6 +136,7 @@ public sealed partial class SelectedVectorIndex(
             }
 
             var name = IndexManifestRules.AdoptEngine(configured, manifest, keys);
+            IndexManifestRules.CheckStreamPartitions(manifest, keys);
             if (model is not null)
             {
                 IndexManifestRules.CheckModel(model, manifest, keys);

@@ -137,13 +137,7 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
     public async Task<DocumentState?> GetStateAsync(string tenant, string documentId, CancellationToken cancellationToken)
     {
         var db = await DatabaseAsync();
-        var values = await db.HashGetAsync(keys.PartitionOf(tenant, documentId).Document(documentId), ["version", "hash", "chunks", "deleted"]);
-        if (values[0].IsNull)
-        {
-            return null;
-        }
-
-        return new DocumentState((long)values[0], (string?)values[1], (int?)values[2] ?? 0, values[3] == "1");
+        return await PartitionReads.DocumentStateAsync(db, keys, tenant, documentId);
     }
 
     public async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)

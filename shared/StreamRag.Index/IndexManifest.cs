@@ -12,13 +12,15 @@ namespace StreamRag.Index;
 /// </summary>
 /// <param name="Engine">vectorset or search.</param>
 /// <param name="Model">The embedding model (the generator's model id), null until a host that embeds has started.</param>
+/// <param name="StreamPartitions">Partitions of the input streams (<c>Streams:Partitions</c>), null in a manifest written before they were recorded.</param>
 public sealed record IndexManifest(
     string Engine,
     DateTimeOffset? CreatedAt,
     string? CreatedBy,
     IndexModel? Model,
     DateTimeOffset? ModelRecordedAt,
-    string? ModelRecordedBy)
+    string? ModelRecordedBy,
+    int? StreamPartitions = null)
 {
     public const int FormatVersion = 1;
 
@@ -47,7 +49,8 @@ public sealed record IndexManifest(
             fields.GetValueOrDefault(IndexManifestFields.CreatedBy),
             model,
             Time(fields.GetValueOrDefault(IndexManifestFields.ModelRecordedAt)),
-            fields.GetValueOrDefault(IndexManifestFields.ModelRecordedBy));
+            fields.GetValueOrDefault(IndexManifestFields.ModelRecordedBy),
+            int.TryParse(fields.GetValueOrDefault(IndexManifestFields.StreamPartitions), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : null);
     }
 
     /// <summary>Where the engine came from, for messages: "recorded by X at T".</summary>
@@ -85,6 +88,7 @@ public static class IndexManifestFields
     public const string Dimensions = "dimensions";
     public const string ModelRecordedAt = "model_recorded_at";
     public const string ModelRecordedBy = "model_recorded_by";
+    public const string StreamPartitions = KeySchema.StreamPartitionsManifestField;
 }
 
 /// <summary>Reads and records the manifest. Recording never overwrites: the first writer of each part wins.</summary>
@@ -98,7 +102,7 @@ public static class IndexManifestStore
     }
 
     /// <summary>
-    /// Records <paramref name="engine"/> (and <paramref name="model"/>, when given) unless already
+    /// Records <paramref name="engine"/>, the stream partitions of <paramref name="keys"/> (and <paramref name="model"/>, when given) unless already
     /// recorded, and returns the manifest as it then stands, in one MULTI/EXEC of HSETNX and HGETALL:
     /// of two hosts racing, both see the winner's record. The engine and the model are separate
     /// parts: a host that does not embed records only the engine, and the first host that embeds adds
@@ -117,6 +121,7 @@ public static class IndexManifestStore
             transaction.HashSetAsync(key, IndexManifestFields.Engine, engine, When.NotExists),
             transaction.HashSetAsync(key, IndexManifestFields.CreatedAt, at, When.NotExists),
             transaction.HashSetAsync(key, IndexManifestFields.CreatedBy, host, When.NotExists),
+            transaction.HashSetAsync(key, IndexManifestFields.StreamPartitions, keys.StreamPartitions, When.NotExists),
         };
         if (model is not null)
         {
@@ -180,6 +185,27 @@ public static class IndexManifestRules
             + "configure the recorded model, or re-embed into a new index under another Redis:KeyPrefix and switch to it "
             + "(docs/operations.md#re-embedding-into-a-new-model).");
     }
+
+    /// <summary>Every host and producer of an index must split the input streams the same way.</summary>
+    /// <exception cref="IndexManifestConflictException">Another number of stream partitions is recorded.</exception>
+    public static void CheckStreamPartitions(IndexManifest manifest, KeySchema keys)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(keys);
+        if (manifest.StreamPartitions is not { } recorded || recorded == keys.StreamPartitions)
+        {
+            return;
+        }
+
+        throw new IndexManifestConflictException(StreamPartitionsConflict(keys.Prefix, keys.StreamPartitions, recorded, manifest.Provenance));
+    }
+
+    /// <summary>The message of a host or producer whose <c>Streams:Partitions</c> differs from the recorded one.</summary>
+    public static string StreamPartitionsConflict(string prefix, int configured, int recorded, string provenance) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"Streams:Partitions={configured} but the index under prefix '{prefix}' splits its input streams into {recorded} partition(s) "
+            + $"({prefix}:manifest, {provenance}). Events and requests written to other partitions would never be read: set "
+            + $"Streams:Partitions={recorded} on this host (docs/operations.md#stream-partitions).");
 }
 
 /// <summary>This host's configuration contradicts the index manifest; the host must not start.</summary>

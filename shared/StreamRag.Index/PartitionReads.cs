@@ -9,6 +9,20 @@ namespace StreamRag.Index;
 /// </summary>
 public static class PartitionReads
 {
+    /// <summary>What the document hash says is indexed for a document, or null if it was never seen (on a database or a batch).</summary>
+    public static async Task<DocumentState?> DocumentStateAsync(IDatabaseAsync db, KeySchema keys, string tenant, string documentId)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(keys);
+        var values = await db.HashGetAsync(keys.PartitionOf(tenant, documentId).Document(documentId), ["version", "hash", "chunks", "deleted"]);
+        if (values[0].IsNull)
+        {
+            return null;
+        }
+
+        return new DocumentState((long)values[0], (string?)values[1], (int?)values[2] ?? 0, values[3] == "1");
+    }
+
     public static async Task<long> EpochAsync(IDatabase db, KeySchema keys, string tenant)
     {
         ArgumentNullException.ThrowIfNull(db);

@@ -51,6 +51,35 @@ public sealed class ConsumerGroupRunner
         failures = new TransientFailures(classifiers ?? []);
     }
 
+    /// <summary>
+    /// Runs one consumer per partition of a stream, side by side (each with its own reader,
+    /// reclaiming, dead letters, trimming and MaxInFlight). If one fails, the others are stopped
+    /// and its exception is rethrown, so the host stops rather than consume some partitions only.
+    /// </summary>
+    public async Task RunAsync(IReadOnlyList<StreamConsumerSpec> partitions, IStreamEntryHandler handler, CancellationToken stoppingToken)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        if (partitions.Count == 1)
+        {
+            await RunAsync(partitions[0], handler, stoppingToken);
+            return;
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        await Task.WhenAll(partitions.Select(async spec =>
+        {
+            try
+            {
+                await RunAsync(spec, handler, stop.Token);
+            }
+            catch
+            {
+                await stop.CancelAsync();
+                throw;
+            }
+        }));
+    }
+
     public async Task RunAsync(StreamConsumerSpec spec, IStreamEntryHandler handler, CancellationToken stoppingToken)
     {
         ArgumentNullException.ThrowIfNull(spec);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 using StackExchange.Redis;
@@ -10,28 +11,92 @@ namespace StreamRag.Redis;
 /// Redis Cluster: a stream and its dead-letter stream (move + ack in one transaction), and a
 /// partition's vector set, document hashes, expiry index and epoch (one atomic upsert script).
 /// </summary>
-public sealed class KeySchema(string prefix, int shards)
+public sealed class KeySchema
 {
-    public KeySchema(RedisOptions options)
-        : this(options.KeyPrefix, options.Shards)
+    /// <summary>Most partitions of an input stream (<c>Streams:Partitions</c>).</summary>
+    public const int MaxStreamPartitions = 64;
+
+    /// <summary>Field of the index manifest that records the number of stream partitions.</summary>
+    public const string StreamPartitionsManifestField = "stream_partitions";
+
+    public KeySchema(string prefix, int shards, int streamPartitions = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(shards, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(streamPartitions, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(streamPartitions, MaxStreamPartitions);
+        Prefix = prefix;
+        Shards = shards;
+        StreamPartitions = streamPartitions;
+        DocumentEventStreams = Enumerable.Range(0, streamPartitions)
+            .Select(p => new StreamPartition(p, $"{Prefix}:{{{StreamTag("docs", p)}}}:events", $"{Prefix}:{{{StreamTag("docs", p)}}}:dead")).ToArray();
+        QueryRequestStreams = Enumerable.Range(0, streamPartitions)
+            .Select(p => new StreamPartition(p, $"{Prefix}:{{{StreamTag("queries", p)}}}:requests", $"{Prefix}:{{{StreamTag("queries", p)}}}:dead")).ToArray();
+    }
+
+    public KeySchema(RedisOptions options, StreamOptions? streams = null)
+        : this(options.KeyPrefix, options.Shards, streams?.Partitions ?? 1)
     {
     }
 
-    public string Prefix { get; } = prefix;
+    public string Prefix { get; }
 
-    public int Shards { get; } = shards;
+    public int Shards { get; }
 
-    /// <summary>Document change events (upserts, deletes) from upstream systems.</summary>
-    public RedisKey DocumentEvents => $"{Prefix}:{{docs}}:events";
+    /// <summary>Partitions of the document-events and query-request streams (<c>Streams:Partitions</c>).</summary>
+    public int StreamPartitions { get; }
 
-    /// <summary>Document events that can never succeed, with the reason.</summary>
-    public RedisKey DocumentDeadLetters => $"{Prefix}:{{docs}}:dead";
+    /// <summary>
+    /// The partitions of the document-events stream (change events from upstream systems), each with
+    /// its dead-letter stream. One partition keeps the unpartitioned names.
+    /// </summary>
+    public IReadOnlyList<StreamPartition> DocumentEventStreams { get; }
 
-    /// <summary>Query requests from apps.</summary>
-    public RedisKey QueryRequests => $"{Prefix}:{{queries}}:requests";
+    /// <summary>The partitions of the query-request stream, each with its dead-letter stream.</summary>
+    public IReadOnlyList<StreamPartition> QueryRequestStreams { get; }
 
-    /// <summary>Query requests that could not even be answered with an error (no reply channel).</summary>
-    public RedisKey QueryDeadLetters => $"{Prefix}:{{queries}}:dead";
+    /// <summary>The document-events stream when it is not partitioned.</summary>
+    /// <exception cref="InvalidOperationException">The stream is partitioned: use <see cref="DocumentEventsOf"/>.</exception>
+    public RedisKey DocumentEvents => Unpartitioned(DocumentEventStreams).Stream;
+
+    /// <summary>The dead letters of the document-events stream when it is not partitioned.</summary>
+    public RedisKey DocumentDeadLetters => Unpartitioned(DocumentEventStreams).DeadLetters;
+
+    /// <summary>The query-request stream when it is not partitioned.</summary>
+    /// <exception cref="InvalidOperationException">The stream is partitioned: use <see cref="QueryRequestStreams"/>.</exception>
+    public RedisKey QueryRequests => Unpartitioned(QueryRequestStreams).Stream;
+
+    /// <summary>The dead letters of the query-request stream when it is not partitioned.</summary>
+    public RedisKey QueryDeadLetters => Unpartitioned(QueryRequestStreams).DeadLetters;
+
+    /// <summary>The document-events stream partition a document's events go to, so they stay in order.</summary>
+    public RedisKey DocumentEventsOf(string tenant, string documentId) =>
+        DocumentEventStreams[StreamPartitionOf(tenant, documentId, StreamPartitions)].Stream;
+
+    /// <summary>
+    /// The stream partition of a document (docs/contract.md, "Stream partitions"): CRC-32 (IEEE
+    /// 802.3, as zlib's <c>crc32</c>) of the UTF-8 bytes of <c>tenant + "\n" + id</c>, modulo the
+    /// number of partitions. The tenant is the effective one (<c>default</c> when the event has none).
+    /// </summary>
+    public static int StreamPartitionOf(string tenant, string documentId, int partitions)
+    {
+        ArgumentNullException.ThrowIfNull(tenant);
+        ArgumentNullException.ThrowIfNull(documentId);
+        ArgumentOutOfRangeException.ThrowIfLessThan(partitions, 1);
+        return partitions == 1 ? 0 : (int)(Crc32.HashToUInt32(Encoding.UTF8.GetBytes($"{tenant}\n{documentId}")) % (uint)partitions);
+    }
+
+    /// <summary>
+    /// The hash tag of a stream partition: the bare name (<c>docs</c>) for one partition, so version 1
+    /// producers keep working; <c>docs.p0</c>, <c>docs.p1</c>, … otherwise. (With redis-cli's even slot
+    /// allocation, partitions 0 to 2 of each stream land on three different masters of a 3-master cluster.)
+    /// </summary>
+    private string StreamTag(string name, int partition) =>
+        StreamPartitions == 1 ? name : string.Create(CultureInfo.InvariantCulture, $"{name}.p{partition}");
+
+    private static StreamPartition Unpartitioned(IReadOnlyList<StreamPartition> partitions) =>
+        partitions.Count == 1
+            ? partitions[0]
+            : throw new InvalidOperationException($"the stream is split into {partitions.Count} partitions (Streams:Partitions): pick one");
 
     /// <summary>Set of every tenant that has had a document indexed (the sweeper and monitor walk it).</summary>
     public RedisKey Tenants => $"{Prefix}:tenants";
@@ -64,6 +129,12 @@ public sealed class KeySchema(string prefix, int shards)
     /// <summary>Hash the monitor refreshes every evaluation: its counters and the current window figures.</summary>
     public RedisKey MonitorStatus => $"{Prefix}:monitor:status";
 
+    /// <summary>
+    /// Hash the <c>streamrag ingest</c> command keeps per tenant: document id → what it last posted
+    /// (file digest, version, the index's content hash), so a re-run skips unchanged files.
+    /// </summary>
+    public RedisKey IngestLedger(string tenant) => $"{Prefix}:ingested:{tenant}";
+
     /// <summary>Consumer-group name of the monitor on the query-metrics stream.</summary>
     public string MonitorGroup => "monitors";
 
@@ -93,6 +164,9 @@ public sealed class KeySchema(string prefix, int shards)
 
     public IEnumerable<IndexPartition> PartitionsOf(string tenant) => Enumerable.Range(0, Shards).Select(s => Partition(tenant, s));
 }
+
+/// <summary>One partition of an input stream: its number, the stream, and its dead-letter stream (same hash tag).</summary>
+public sealed record StreamPartition(int Number, RedisKey Stream, RedisKey DeadLetters);
 
 /// <summary>
 /// One index partition. The tenant is part of the key, so a query of one tenant physically cannot

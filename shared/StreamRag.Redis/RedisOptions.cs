@@ -30,6 +30,22 @@ public sealed class RedisOptions : IValidatableObject
     public int Shards { get; set; } = 1;
 
     /// <summary>
+    /// Replicas that must confirm a write before the fleet acknowledges it (0, the default: none):
+    /// an embedder's index writes before it acknowledges the events, the .NET client's XADD of a
+    /// document event before it returns. Each confirmation is a <c>WAIT</c> on the written key's
+    /// master; too few confirmations within <see cref="WaitTimeout"/> is a transient failure (the
+    /// events are retried, the client call throws). It makes acknowledged work survive the crash of a
+    /// master, at the cost of a round trip to the replicas per batch, and of stalling the writes to a
+    /// master that has fewer replicas than this (docs/operations.md#waiting-for-replicas).
+    /// </summary>
+    [Range(0, 16)]
+    public int WaitForReplicas { get; set; }
+
+    /// <summary>How long one <c>WAIT</c> waits for <see cref="WaitForReplicas"/> confirmations.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
+    public TimeSpan WaitTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// PEM file of the certificate authority that signed the server's TLS certificate (with
     /// <c>ssl=true</c> in <see cref="Configuration"/>). The server certificate is then checked
     /// against this authority instead of the system's trust store (e.g. a private or self-signed CA).

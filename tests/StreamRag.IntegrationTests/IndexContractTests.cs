@@ -19,7 +19,7 @@ public abstract class IndexContractTests
     /// <summary>Whether the engine still stores chunk <paramref name="chunk"/> of a document.</summary>
     protected abstract Task<bool> ChunkStoredAsync(TestScope scope, string tenant, string documentId, int chunk);
 
-    private TestScope NewScope([CallerMemberName] string test = "") => new(Server, test);
+    private TestScope NewScope([CallerMemberName] string test = "") => new(Server, test: test);
 
     private static readonly DateTimeOffset T0 = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

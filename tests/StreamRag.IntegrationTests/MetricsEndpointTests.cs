@@ -7,6 +7,7 @@ using StreamRag.Sweeper;
 namespace StreamRag.IntegrationTests;
 
 /// <summary>The sweeper and the monitor serve their OpenTelemetry metrics on a Prometheus endpoint, under the documented names.</summary>
+[Collection(StreamRag.IntegrationTests.Docs.ProcessMetricsCollection.Name)]
 public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -105,7 +106,7 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
         await scope.Db.StreamAddAsync(scope.Keys.DocumentDeadLetters, "dlq_reason", "x");
         await scope.Db.StreamAddAsync(scope.Keys.QueryMetrics, [new("total_ms", 12), new("search_ms", 3), new("embed_ms", 2), new("ef", 100)]);
         var port = FreePort();
-        await scope.StartAsync(b => b.AddMonitorWorker(), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Monitor:EvaluationInterval", "00:00:00.200"));
+        await scope.StartAsync(b => b.AddMonitorWorker(), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Monitor:EvaluationInterval", "00:00:00.200"), ("Alerts:NoConsumerGrace", "00:00:00"));
 
         var text = await ScrapeUntilAsync(port,
         [
@@ -143,7 +144,7 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
         }
 
         var port = FreePort();
-        await scope.StartAsync(b => b.AddMonitorWorker(), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Monitor:EvaluationInterval", "00:00:00.200"));
+        await scope.StartAsync(b => b.AddMonitorWorker(), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Monitor:EvaluationInterval", "00:00:00.200"), ("Alerts:NoConsumerGrace", "00:00:00"));
         var text = await ScrapeUntilAsync(port, ["streamrag_monitor_window_queries", "streamrag_alert_firing"]);
         await TestScope.EventuallyAsync(async () =>
         {

@@ -12,6 +12,7 @@ using StreamRag.Monitor;
 namespace StreamRag.IntegrationTests;
 
 /// <summary>The monitor against a real Redis 8, on a fake clock: it reads query-metrics entries the test writes as a query worker would.</summary>
+[Collection(StreamRag.IntegrationTests.Docs.ProcessMetricsCollection.Name)]
 public sealed class MonitorTests(RedisServerFixture redis)
 {
     private const int Dims = 16;
@@ -111,6 +112,7 @@ public sealed class MonitorTests(RedisServerFixture redis)
         Assert.Equal([AlertFields.StateFiring, AlertFields.StateResolved], alerts.Select(a => (string?)a[AlertFields.State]));
         Assert.Equal(t0.AddSeconds(5).ToUnixTimeMilliseconds(), (long)alerts[1][AlertFields.Since]);
         Assert.Equal(20, (double)alerts[1][AlertFields.Value]);
+        Assert.Equal("Average query latency is back under 100 ms: 20 ms over the last 30 s (10 queries)", (string?)alerts[1][AlertFields.Summary]);
 
         // Breached again within the 2-minute cooldown: kept quiet.
         await h.WriteQueriesAsync(10, queueMs: 250, embedMs: 20, searchMs: 30);
@@ -153,7 +155,7 @@ public sealed class MonitorTests(RedisServerFixture redis)
         var events = scope.Keys.DocumentEvents;
         // The embedders' group exists, but no embedder ever joined it.
         await scope.Db.StreamCreateConsumerGroupAsync(events, scope.Keys.EmbedderGroup, "0-0", createStream: true);
-        await h.StartAsync(("Alerts:MaxConsumerLag", "3"));
+        await h.StartAsync(("Alerts:MaxConsumerLag", "3"), ("Alerts:NoConsumerGrace", "00:00:00"));
         var subject = $"{events}/{scope.Keys.EmbedderGroup}";
 
         var noLive = Assert.Single(await h.AlertsAsync(AlertRules.NoLiveConsumer));
@@ -324,6 +326,64 @@ public sealed class MonitorTests(RedisServerFixture redis)
         Assert.True(double.Parse(settings[SettingsFields.SearchRecall]!, CultureInfo.InvariantCulture) >= 0.95);
         Assert.StartsWith("raise", settings[SettingsFields.SearchEfReason], StringComparison.Ordinal);
         Assert.Empty(await h.AlertsAsync(AlertRules.RecallLow));
+        AssertEveryChangeAnnounced(seen, await h.AlertsAsync(AlertFields.RuleSearchEfChanged));
+    }
+
+    /// <summary>One notice (severity info) per change of search_ef, in order, each naming both efforts.</summary>
+    private static void AssertEveryChangeAnnounced(List<int> seen, StreamEntry[] notices)
+    {
+        var changes = seen.Zip(seen.Skip(1)).Where(p => p.First != p.Second).ToArray();
+        Assert.NotEmpty(changes);
+        Assert.Equal(changes.Select(c => (c.First, c.Second)), notices.Select(n => ((int)n[AlertFields.Threshold], (int)n[AlertFields.Value])).Take(changes.Length));
+        Assert.All(notices, n =>
+        {
+            Assert.Equal((AlertFields.StateNotice, AlertFields.SeverityInfo), ((string?)n[AlertFields.State], (string?)n[AlertFields.Severity]));
+            Assert.StartsWith($"search_ef {(int)n[AlertFields.Threshold]} -> {(int)n[AlertFields.Value]} for every query worker: ", (string?)n[AlertFields.Summary], StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task NoLiveConsumer_WaitsOutItsGrace_WhenAFleetStarts()
+    {
+        await using var scope = new TestScope(redis);
+        var h = new Harness(scope, Clock());
+        // The query workers' group has just been created; its first worker has not read yet.
+        await scope.Db.StreamCreateConsumerGroupAsync(scope.Keys.QueryRequests, scope.Keys.QueryGroup, "0-0", createStream: true);
+        await h.StartAsync(("Alerts:NoConsumerGrace", "00:00:20"));
+        await h.EvaluateAsync(TimeSpan.FromSeconds(5));
+        await h.EvaluateAsync(TimeSpan.FromSeconds(10));
+        Assert.Empty(await h.AlertsAsync(AlertRules.NoLiveConsumer));
+
+        // Past the grace with still nobody: a real outage.
+        await h.EvaluateAsync(TimeSpan.FromSeconds(6));
+        var fired = Assert.Single(await h.AlertsAsync(AlertRules.NoLiveConsumer));
+        Assert.Equal($"{scope.Keys.QueryRequests}/{scope.Keys.QueryGroup}", (string?)fired[AlertFields.Subject]);
+
+        // A worker joins: resolved, with a resolution that says what is true now.
+        await scope.Db.StreamReadGroupAsync(scope.Keys.QueryRequests, scope.Keys.QueryGroup, "query-1", ">", 1);
+        await h.EvaluateAsync(TimeSpan.FromSeconds(5));
+        var resolved = (await h.AlertsAsync(AlertRules.NoLiveConsumer))[^1];
+        Assert.Equal(AlertFields.StateResolved, (string?)resolved[AlertFields.State]);
+        Assert.StartsWith($"Group 'query-workers' on {scope.Keys.QueryRequests} has a live consumer again: 1 of 1", (string?)resolved[AlertFields.Summary], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Tuner_NeverGoesBelowMinEf_AndAnnouncesTheMoveBackInside()
+    {
+        await using var scope = new TestScope(redis);
+        var queries = await IndexWithQueriesAsync(scope);
+        var h = new Harness(scope, Clock());
+        // Set by hand below the floor; then a latency breach at every effort pushes down.
+        await scope.Db.HashSetAsync(scope.Keys.Settings, SettingsFields.SearchEf, 20);
+        await h.StartAsync([.. Tuning, ("Tuning:MinEf", "64")]);
+
+        var seen = await RunTuningAsync(h, queries, _ => 1, _ => 500);
+
+        // The first evaluation (at start) already moved it up to the floor; no breach moves it below.
+        Assert.All(seen, ef => Assert.Equal(64, ef));
+        var notice = Assert.Single(await h.AlertsAsync(AlertFields.RuleSearchEfChanged));
+        Assert.Equal((20, 64), ((int)notice[AlertFields.Threshold], (int)notice[AlertFields.Value]));
+        Assert.Contains("Tuning:MinEf 64", (string?)notice[AlertFields.Action], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -342,6 +402,7 @@ public sealed class MonitorTests(RedisServerFixture redis)
         Assert.True(seen.Zip(seen.Skip(1)).All(p => p.Second <= p.First), string.Join(" -> ", seen));
         Assert.InRange(seen[^1], 150, 200);
         Assert.True(seen.TakeLast(4).Distinct().Count() == 1, $"did not settle: {string.Join(" -> ", seen)}");
+        AssertEveryChangeAnnounced(seen, await h.AlertsAsync(AlertFields.RuleSearchEfChanged));
         var settings = (await scope.Db.HashGetAllAsync(scope.Keys.Settings)).ToDictionary(e => (string)e.Name!, e => (string?)e.Value);
         Assert.True(double.Parse(settings[SettingsFields.SearchP99Ms]!, CultureInfo.InvariantCulture) <= 50);
         Assert.Equal(1.0, double.Parse(settings[SettingsFields.SearchRecall]!, CultureInfo.InvariantCulture));

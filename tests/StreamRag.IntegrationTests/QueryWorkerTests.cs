@@ -21,14 +21,17 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
         ("secret", "wiki", "internal", "acme", "Acme's secret plan: honeybees pollinate the new orchard."),
     ];
 
-    private static async Task<TestScope> StartFleetAsync(RedisServerFixture redis, params (string, string)[] queryOverrides)
+    private static Task<TestScope> StartFleetAsync(RedisServerFixture redis, params (string, string)[] queryOverrides) =>
+        StartFleetAsync(redis, 1, queryOverrides);
+
+    private static async Task<TestScope> StartFleetAsync(RedisServerFixture redis, int streamPartitions, params (string, string)[] queryOverrides)
     {
-        var scope = new TestScope(redis, "query");
+        var scope = new TestScope(redis, streamPartitions, "query");
         await scope.StartEmbedderAsync();
         await scope.StartQueryWorkerAsync(queryOverrides);
         foreach (var (id, source, tags, tenant, content) in Corpus)
         {
-            await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents,
+            await scope.Db.StreamAddAsync(scope.Keys.DocumentEventsOf(tenant, id),
                 [new("id", id), new("version", 1), new("source", source), new("tags", tags), new("tenant", tenant), new("content", content)]);
         }
 
@@ -334,9 +337,11 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
         Assert.Equal(["new", "old"], reply.Results.Select(r => r.Id));
     }
 
-    [Fact]
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
     [ClusterScenario]
-    public async Task ForeignClient_PythonRedis_UsesTheDocumentedContract()
+    public async Task ForeignClient_PythonRedis_UsesTheDocumentedContract(int streamPartitions)
     {
         const string python = "/usr/bin/python3";
         if (!File.Exists(python))
@@ -353,7 +358,7 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
             }
         }
 
-        await using var scope = await StartFleetAsync(redis);
+        await using var scope = await StartFleetAsync(redis, streamPartitions);
         // One seed node is enough, on a cluster too: the client discovers the others.
         var endpoint = ConfigurationOptions.Parse(redis.Configuration).EndPoints[0] as System.Net.DnsEndPoint;
         var ip = ConfigurationOptions.Parse(redis.Configuration).EndPoints[0] as System.Net.IPEndPoint;

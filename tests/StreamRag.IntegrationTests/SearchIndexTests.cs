@@ -22,7 +22,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     private static VectorQuery Query(string vectorText, string? text, int k = 5, QueryFilters? filters = null) =>
         new("default", TestScope.Embedder.Embed(vectorText), k, filters ?? QueryFilters.None, null, Text: text);
 
-    private TestScope Scope([System.Runtime.CompilerServices.CallerMemberName] string test = "") => new(search.Require(), test);
+    private TestScope Scope([System.Runtime.CompilerServices.CallerMemberName] string test = "") => new(search.Require(), test: test);
 
     private static IndexOptions Options(Action<IndexOptions>? configure = null)
     {

@@ -22,12 +22,13 @@ public sealed class TestScope : IAsyncDisposable
 {
     private readonly List<IHost> hosts = [];
 
-    public TestScope(ITestRedisServer redis, [CallerMemberName] string test = "")
+    /// <param name="streamPartitions">Partitions of the input streams (<c>Streams:Partitions</c>) of this scope's hosts.</param>
+    public TestScope(ITestRedisServer redis, int streamPartitions = 1, [CallerMemberName] string test = "")
     {
         Redis = redis;
         var name = new string(test.Where(char.IsLetterOrDigit).Take(16).ToArray());
         Prefix = $"t{name}{Guid.NewGuid().ToString("N")[..6]}";
-        Keys = new KeySchema(Prefix, redis.Shards);
+        Keys = new KeySchema(Prefix, redis.Shards, streamPartitions);
     }
 
     /// <summary>The index engine test hosts run, unless a test overrides <c>Index:Engine</c>.</summary>
@@ -49,6 +50,7 @@ public sealed class TestScope : IAsyncDisposable
             ["Redis:Configuration"] = Redis.Configuration,
             ["Redis:KeyPrefix"] = Prefix,
             ["Redis:Shards"] = Keys.Shards.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Streams:Partitions"] = Keys.StreamPartitions.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // Pinned, whatever the server offers: tests read what hosts wrote through vector sets
             // (Index()), and a server with the Query Engine must not make them build FT indexes.
             ["Index:Engine"] = TestEngine,

@@ -186,4 +186,57 @@ public sealed class AlertRulesTests
     {
         Assert.Equal("""{"a":1.5,"b":2,"c":"x"}""", AlertPublisher.FiguresJson([new("a", 1.5), new("b", 2L), new("c", "x")]));
     }
+
+    [Fact]
+    public void NoLiveConsumer_WaitsOutTheGrace_AfterAGroupAppears()
+    {
+        var observations = new GroupObservations();
+        var empty = new GroupState("rag:{queries}:requests", "query-workers", "query worker", true, true, 0, 0, 0, 0);
+        var missing = empty with { Exists = false };
+        AlertCondition At(TimeSpan after, GroupState g) =>
+            Rule(Snapshot(redis: Redis(groups: [.. observations.Stamp([g], T0 + after)])) with { At = T0 + after }, AlertRules.NoLiveConsumer, g.Subject);
+
+        // The monitor starts with the stream there and the group missing: quiet for the grace (60 s).
+        Assert.False(At(TimeSpan.Zero, missing).Breached);
+        Assert.False(At(TimeSpan.FromSeconds(59), missing).Breached);
+        Assert.True(At(TimeSpan.FromSeconds(60), missing).Breached);
+        // The group appears, still without a consumer: a new grace from that moment.
+        Assert.False(At(TimeSpan.FromSeconds(70), empty).Breached);
+        Assert.False(At(TimeSpan.FromSeconds(129), empty).Breached);
+        var fired = At(TimeSpan.FromSeconds(130), empty);
+        Assert.True(fired.Breached);
+        Assert.Contains(fired.Figures, f => f.Key == "grace_s" && (double)f.Value == 60);
+        // A consumer joins: resolved, and the resolution says so.
+        var live = At(TimeSpan.FromSeconds(135), empty with { Consumers = 1, LiveConsumers = 1 });
+        Assert.False(live.Breached);
+        Assert.Equal("Group 'query-workers' on rag:{queries}:requests has a live consumer again: 1 of 1 seen within 30 s", live.ResolvedSummary);
+        // Gone again later: no new grace, it fires at once.
+        Assert.True(At(TimeSpan.FromSeconds(300), empty).Breached);
+    }
+
+    [Fact]
+    public void NoConsumerGrace_IsValidated()
+    {
+        var options = new AlertOptions { NoConsumerGrace = TimeSpan.FromDays(2) };
+        Assert.True(new AlertOptionsValidator().Validate(null, options).Failed);
+        Assert.True(new AlertOptionsValidator().Validate(null, new AlertOptions { NoConsumerGrace = TimeSpan.FromSeconds(-1) }).Failed);
+        Assert.True(new AlertOptionsValidator().Validate(null, new AlertOptions { NoConsumerGrace = TimeSpan.Zero }).Succeeded);
+    }
+
+    [Fact]
+    public void ResolvedSummaries_GiveTheCurrentFigureAgainstTheLimit()
+    {
+        var latency = Rule(Snapshot(Window(50, 10, 10, 10)), AlertRules.QueryLatency);
+        Assert.False(latency.Breached);
+        Assert.Equal("Average query latency is back under 100 ms: 30 ms over the last 60 s (50 queries)", latency.ResolvedSummary);
+        // No queries at all: "0 ms exceeds 100 ms" was wrong; it is too few to judge.
+        Assert.Equal("Average query latency is no longer judged: 0 queries over the last 60 s, fewer than Alerts:MinQueries (10)",
+            Rule(Snapshot(Window(0, 0, 0, 0)), AlertRules.QueryLatency).ResolvedSummary);
+        Assert.Equal("Vector search p95 is back under 50 ms: 5 ms over the last 60 s (50 queries)", Rule(Snapshot(Window(50, 1, 1, 5)), AlertRules.SearchSlow).ResolvedSummary);
+        Assert.StartsWith("Redis memory is back under 80", Rule(Snapshot(), AlertRules.MemoryHigh).ResolvedSummary, StringComparison.Ordinal);
+        Assert.Equal("Dead letters on rag:{docs}:dead are back under 1 new in 60 s: 0 in the last 60 s (3 in all)",
+            Rule(Snapshot(growth: new() { ["rag:{docs}:dead"] = 0 }), AlertRules.DeadLetters, "rag:{docs}:dead").ResolvedSummary);
+        Assert.All(AlertRules.Evaluate(Snapshot(Window(50, 10, 10, 10)), Alerts, Tuning).Where(c => !c.Breached),
+            c => Assert.DoesNotContain("exceeds", c.ResolvedSummary, StringComparison.Ordinal));
+    }
 }

@@ -82,4 +82,16 @@ public sealed class EfControllerTests
         Assert.InRange(changes, 1, 10);
         Assert.False(EfController.Decide(ef, System(ef), Options).Changed);
     }
+
+    [Fact]
+    public void OutsideTheBounds_MovesBackInsideFirst_WhateverWasMeasured()
+    {
+        var slow = new EfMeasurement(0, null, 100, 500);
+        var below = EfController.Decide(4, slow, Options);
+        Assert.Equal((10, true), (below.Ef, below.Changed));
+        Assert.StartsWith("move 4 -> 10: back inside [10, 800]", below.Reason, StringComparison.Ordinal);
+        // At the floor, a latency breach cannot push lower.
+        Assert.Equal((10, false), (EfController.Decide(10, slow, Options).Ef, EfController.Decide(10, slow, Options).Changed));
+        Assert.Equal(800, EfController.Decide(5000, new EfMeasurement(100, 0.5, 0, null), Options).Ef);
+    }
 }

@@ -50,6 +50,13 @@ public sealed partial class PrometheusConfigTests
     }
 
     [Fact]
+    public async Task ComposeScrapeConfig_IsValid()
+    {
+        var (code, output) = await PromtoolAsync("check", "config", "prometheus.compose.yml");
+        Assert.True(code == 0, output);
+    }
+
+    [Fact]
     public async Task AlertingRules_AreValid()
     {
         var (code, output) = await PromtoolAsync("check", "rules", "rules.yml");

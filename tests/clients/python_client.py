@@ -4,6 +4,7 @@ then a query and a malformed query, and print what came back. Usage: python_clie
 import json
 import sys
 import time
+import zlib
 
 import redis
 
@@ -13,7 +14,16 @@ if r.info("cluster").get("cluster_enabled"):
     # A Redis Cluster: a cluster client sends each command to the node that holds its key.
     from redis.cluster import RedisCluster
     r = RedisCluster(host=host, port=port)
-requests = f"{prefix}:{{queries}}:requests"
+# Stream partitions (docs/contract.md): the index manifest records how many; any one takes a query.
+partitions = int(r.hget(f"{prefix}:manifest", "stream_partitions") or 1)
+
+
+def requests(request_id):
+    if partitions == 1:
+        return f"{prefix}:{{queries}}:requests"
+    return f"{prefix}:{{queries.p{zlib.crc32(request_id.encode('utf-8')) % partitions}}}:requests"
+
+
 channel = f"{prefix}:py-replies"
 
 pubsub = r.pubsub()
@@ -23,7 +33,7 @@ pubsub.get_message(timeout=1.0)  # the subscribe confirmation
 
 def ask(request_id, **fields):
     deadline = int(time.time() * 1000) + 5000
-    r.xadd(requests, {"v": "1", "id": request_id, "reply_to": channel, "deadline": str(deadline), **fields})
+    r.xadd(requests(request_id), {"v": "1", "id": request_id, "reply_to": channel, "deadline": str(deadline), **fields})
     end = time.time() + 10
     while time.time() < end:
         message = pubsub.get_message(timeout=1.0)

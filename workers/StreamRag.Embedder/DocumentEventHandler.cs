@@ -26,6 +26,9 @@ internal sealed partial class DocumentEventHandler(
     EmbedderMetrics metrics,
     RetentionPolicy retention,
     TimeProvider time,
+    RedisConnections connections,
+    KeySchema keys,
+    ReplicaAcknowledgement replicas,
     ILogger<DocumentEventHandler> logger) : IStreamEntryHandler
 {
     private readonly DocumentEventParser parser = new(limits);
@@ -71,6 +74,15 @@ internal sealed partial class DocumentEventHandler(
                 }
             }
         }));
+
+        if (replicas.Enabled && events.Count > 0)
+        {
+            // Redis:WaitForReplicas: what is acknowledged next must survive a master's crash. Too
+            // few confirmations throw a transient failure: the batch is held and written again.
+            var written = events.Select(e => keys.PartitionOf(e.Event.Tenant, e.Event.Id).VectorSet).Append(keys.Tenants).Distinct();
+            await replicas.WaitAsync(await connections.GetSharedAsync(), written);
+        }
+
         return outcomes;
     }
 

@@ -3,12 +3,15 @@ using StreamRag.Redis;
 
 namespace StreamRag.Embedder;
 
-/// <summary>Consumes the document-events stream as one consumer of the embedders' group.</summary>
+/// <summary>Consumes every partition of the document-events stream as one consumer of the embedders' group.</summary>
 internal sealed class EmbedderWorker(ConsumerGroupRunner runner, ConsumerGroupOptions options, KeySchema keys, DocumentEventHandler handler, MemoryPressureGate gate) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        runner.RunAsync(
-            new StreamConsumerSpec(keys.DocumentEvents, keys.DocumentDeadLetters, keys.EmbedderGroup, StreamRagHosting.ConsumerName(options, "embedder"), gate),
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var consumer = StreamRagHosting.ConsumerName(options, "embedder");
+        return runner.RunAsync(
+            keys.DocumentEventStreams.Select(p => new StreamConsumerSpec(p.Stream, p.DeadLetters, keys.EmbedderGroup, consumer, gate)).ToArray(),
             handler,
             stoppingToken);
+    }
 }

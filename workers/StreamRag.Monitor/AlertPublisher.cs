@@ -89,7 +89,7 @@ internal sealed partial class AlertPublisher(
             AlertFields.Subject, c.Subject,
             AlertFields.State, state,
             AlertFields.Severity, c.Severity,
-            AlertFields.Summary, c.Summary,
+            AlertFields.Summary, transition == "fire" ? c.Summary : c.ResolvedSummary,
             AlertFields.Value, c.Value.ToString("R", CultureInfo.InvariantCulture),
             AlertFields.Threshold, c.Threshold.ToString("R", CultureInfo.InvariantCulture),
             AlertFields.Figures, FiguresJson(c.Figures),
@@ -107,7 +107,7 @@ internal sealed partial class AlertPublisher(
                     return AlertTransition.Fired;
                 }
 
-                Log.Resolved(logger, c.Key, c.Summary);
+                Log.Resolved(logger, c.Key, c.ResolvedSummary);
                 return AlertTransition.Resolved;
             case -1:
                 Log.Suppressed(logger, c.Key, DateTimeOffset.FromUnixTimeMilliseconds((long)result[1]));
@@ -115,6 +115,43 @@ internal sealed partial class AlertPublisher(
             default:
                 return AlertTransition.None;
         }
+    }
+
+    /// <summary>
+    /// Publishes a change of search_ef as a notice (severity info) on the alerts stream and channel:
+    /// nothing to resolve, but every operator sees that the fleet now searches differently, and why.
+    /// </summary>
+    public async Task AnnounceEfChangeAsync(TuningState tuning, TuningOptions bounds, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(tuning);
+        ArgumentNullException.ThrowIfNull(bounds);
+        var from = tuning.ChangedFrom ?? tuning.Ef;
+        var summary = string.Create(CultureInfo.InvariantCulture, $"search_ef {from} -> {tuning.Ef} for every query worker: {tuning.Decision.Reason}");
+        var action = string.Create(CultureInfo.InvariantCulture,
+            $"None needed. The tuner keeps search_ef within Tuning:MinEf {bounds.MinEf} and Tuning:MaxEf {bounds.MaxEf}; raise Tuning:MinEf to forbid lower efforts, or set Tuning:Enabled=false to stop tuning.");
+        var figures = FiguresJson(
+        [
+            new("from", from), new("to", tuning.Ef), new("min_ef", bounds.MinEf), new("max_ef", bounds.MaxEf),
+            new("recall", tuning.Measurement.Recall ?? double.NaN), new("recall_checks", tuning.Measurement.RecallSamples),
+            new("search_p99_ms", tuning.Measurement.SearchP99Ms ?? double.NaN), new("latency_samples", tuning.Measurement.LatencySamples),
+        ]);
+        var at = now.ToUnixTimeMilliseconds();
+        NameValueEntry[] entry =
+        [
+            new(AlertFields.Rule, AlertFields.RuleSearchEfChanged), new(AlertFields.Subject, ""), new(AlertFields.State, AlertFields.StateNotice),
+            new(AlertFields.Severity, AlertFields.SeverityInfo), new(AlertFields.Summary, summary), new(AlertFields.Value, tuning.Ef),
+            new(AlertFields.Threshold, from), new(AlertFields.Figures, figures), new(AlertFields.Action, action), new(AlertFields.At, at), new(AlertFields.Since, at),
+        ];
+        var message = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            [AlertFields.Rule] = AlertFields.RuleSearchEfChanged, [AlertFields.Subject] = "", [AlertFields.State] = AlertFields.StateNotice,
+            [AlertFields.Severity] = AlertFields.SeverityInfo, [AlertFields.Summary] = summary, [AlertFields.Value] = tuning.Ef, [AlertFields.Threshold] = from,
+            [AlertFields.Figures] = JsonDocument.Parse(figures).RootElement, [AlertFields.Action] = action, [AlertFields.At] = at, [AlertFields.Since] = at,
+        };
+        var db = (await connections.GetSharedAsync()).GetDatabase();
+        await db.StreamAddAsync(keys.Alerts, entry, maxLength: (int)Math.Min(int.MaxValue, options.Value.StreamMaxLength), useApproximateMaxLength: true);
+        await db.PublishAsync(keys.AlertsChannel, JsonSerializer.Serialize(message));
+        metrics.AlertTransitions.Add(1, new KeyValuePair<string, object?>("rule", AlertFields.RuleSearchEfChanged), new KeyValuePair<string, object?>("state", AlertFields.StateNotice));
     }
 
     internal static string FiguresJson(IReadOnlyList<KeyValuePair<string, object>> figures)

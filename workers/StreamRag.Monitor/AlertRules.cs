@@ -19,6 +19,9 @@ internal sealed record AlertCondition(
     IReadOnlyList<KeyValuePair<string, object>> Figures)
 {
     public string Key => Subject.Length == 0 ? Rule : $"{Rule}|{Subject}";
+
+    /// <summary>What the resolution says when the condition no longer holds: the current figure against the limit, not the firing text.</summary>
+    public string ResolvedSummary { get; init; } = Summary;
 }
 
 /// <summary>Everything one evaluation judges.</summary>
@@ -71,7 +74,7 @@ internal static class AlertRules
 
             if (g.NeedsLiveConsumer)
             {
-                conditions.Add(Liveness(g, options));
+                conditions.Add(Liveness(g, s.At, options));
             }
         }
 
@@ -113,7 +116,12 @@ internal static class AlertRules
                 new("queries", w.Queries), new("avg_ms", avg), new("p50_ms", w.Total.P50), new("p95_ms", w.Total.P95), new("p99_ms", w.Total.P99),
                 new("queue_avg_ms", queue), new("embed_avg_ms", embed), new("search_avg_ms", search), new("cache_hit_rate", w.CacheHitRate),
                 new("window_s", w.Length.TotalSeconds),
-            ]);
+            ])
+        {
+            ResolvedSummary = judged
+                ? F($"Average query latency is back under {o.AvgLatencyMs:0.#} ms: {avg:0.#} ms over the last {w.Length.TotalSeconds:0} s ({w.Queries} queries)")
+                : TooFew("Average query latency", w, o),
+        };
     }
 
     private static AlertCondition Search(MonitorSnapshot s, AlertOptions o)
@@ -126,8 +134,17 @@ internal static class AlertRules
             SearchSlow, "", Warning, w.Queries >= o.MinQueries && p95 > o.SearchP95Ms, p95, o.SearchP95Ms,
             F($"Vector search p95 {p95:0.#} ms over the last {w.Length.TotalSeconds:0} s exceeds {o.SearchP95Ms:0.#} ms (p99 {w.Search.P99:0.#} ms, {vectors} vectors, search_ef {(ef?.ToString(CultureInfo.InvariantCulture) ?? "default")})"),
             F($"Lower the search effort: set Tuning:MaxEf below {(ef?.ToString(CultureInfo.InvariantCulture) ?? "the current search_ef")} (the tuner keeps search_ef within it). If recall must stay, split the work instead: raise Redis:Shards (each of the {s.Redis.Index.Tenants} tenants' partitions is searched in parallel), or move to a Redis with more CPU."),
-            [new("p95_ms", p95), new("p99_ms", w.Search.P99), new("avg_ms", w.Search.Avg), new("queries", w.Queries), new("vectors", vectors), new("search_ef", ef ?? 0)]);
+            [new("p95_ms", p95), new("p99_ms", w.Search.P99), new("avg_ms", w.Search.Avg), new("queries", w.Queries), new("vectors", vectors), new("search_ef", ef ?? 0)])
+        {
+            ResolvedSummary = w.Queries >= o.MinQueries
+                ? F($"Vector search p95 is back under {o.SearchP95Ms:0.#} ms: {p95:0.#} ms over the last {w.Length.TotalSeconds:0} s ({w.Queries} queries)")
+                : TooFew("Vector search p95", w, o),
+        };
     }
+
+    /// <summary>A latency rule that resolved because the window has too few queries to judge, not because latency fell.</summary>
+    private static string TooFew(string figure, WindowSnapshot w, AlertOptions o) =>
+        F($"{figure} is no longer judged: {w.Queries} queries over the last {w.Length.TotalSeconds:0} s, fewer than Alerts:MinQueries ({o.MinQueries})");
 
     private static AlertCondition Memory(MonitorSnapshot s, AlertOptions o)
     {
@@ -137,7 +154,12 @@ internal static class AlertRules
             MemoryHigh, "", Critical, r.MaxMemory > 0 && ratio > o.MemoryRatio, ratio, o.MemoryRatio,
             F($"Redis uses {r.UsedMemory / 1048576.0:0.#} MiB, {ratio:P0} of maxmemory {r.MaxMemory / 1048576.0:0.#} MiB (vectors: {r.Index.Vectors}, {r.Index.MemoryBytes / 1048576.0:0.#} MiB; evicted keys so far: {r.EvictedKeys})"),
             F($"Before writes fail: raise maxmemory or move to a larger node; shrink vectors with Index:Quantization=Q8 (4x smaller than NOQUANT) or BIN (32x); shorten retention (Retention:DefaultBySource) so the sweeper frees memory sooner; or spread partitions over a Redis Cluster (Redis:Shards). The index holds {r.Index.MemoryBytes * 100.0 / Math.Max(1, r.UsedMemory):0}% of used memory."),
-            [new("used_bytes", r.UsedMemory), new("maxmemory_bytes", r.MaxMemory), new("ratio", ratio), new("index_bytes", r.Index.MemoryBytes), new("vectors", r.Index.Vectors), new("evicted_keys", r.EvictedKeys)]);
+            [new("used_bytes", r.UsedMemory), new("maxmemory_bytes", r.MaxMemory), new("ratio", ratio), new("index_bytes", r.Index.MemoryBytes), new("vectors", r.Index.Vectors), new("evicted_keys", r.EvictedKeys)])
+        {
+            ResolvedSummary = r.MaxMemory > 0
+                ? F($"Redis memory is back under {o.MemoryRatio:P0} of maxmemory: {r.UsedMemory / 1048576.0:0.#} MiB, {ratio:P0} of {r.MaxMemory / 1048576.0:0.#} MiB")
+                : F($"Redis has no maxmemory any more ({r.UsedMemory / 1048576.0:0.#} MiB used): nothing to compare with"),
+        };
     }
 
     private static AlertCondition Lag(GroupState g, AlertOptions o)
@@ -150,10 +172,13 @@ internal static class AlertRules
             ConsumerLag, $"{g.Stream}/{g.Group}", Warning, g.Exists && lag > o.MaxConsumerLag, lag, o.MaxConsumerLag,
             F($"Group '{g.Group}' is {lag} entries behind on {g.Stream} ({g.Pending} pending, {g.LiveConsumers} of {g.Consumers} consumers live)"),
             action,
-            [new("lag", lag), new("pending", g.Pending), new("consumers", g.Consumers), new("live_consumers", g.LiveConsumers)]);
+            [new("lag", lag), new("pending", g.Pending), new("consumers", g.Consumers), new("live_consumers", g.LiveConsumers)])
+        {
+            ResolvedSummary = F($"Group '{g.Group}' on {g.Stream} is back within {o.MaxConsumerLag} entries of lag: {lag} behind ({g.Pending} pending)"),
+        };
     }
 
-    private static AlertCondition Liveness(GroupState g, AlertOptions o)
+    private static AlertCondition Liveness(GroupState g, DateTimeOffset now, AlertOptions o)
     {
         var summary = g.Exists
             ? F($"No live consumer in group '{g.Group}' on {g.Stream}: {g.Consumers} registered, none seen in {o.ConsumerDeadAfter.TotalSeconds:0} s ({g.Lag ?? 0} entries unread, {g.Pending} pending)")
@@ -164,10 +189,20 @@ internal static class AlertRules
             action += F($" Stale consumers can be removed with XGROUP DELCONSUMER {g.Stream} {g.Group} <name> once their pending entries are claimed.");
         }
 
+        // A group that just appeared (or that this monitor just began to watch) has no consumer yet
+        // while its workers start: only after the grace does an empty group count.
+        var observedFor = now - g.ObservedSince;
+        var inGrace = observedFor < o.NoConsumerGrace;
         return new AlertCondition(
-            NoLiveConsumer, $"{g.Stream}/{g.Group}", Critical, !g.Exists || g.LiveConsumers == 0, g.LiveConsumers, 1,
+            NoLiveConsumer, $"{g.Stream}/{g.Group}", Critical, (!g.Exists || g.LiveConsumers == 0) && !inGrace, g.LiveConsumers, 1,
             summary, action,
-            [new("consumers", g.Consumers), new("live_consumers", g.LiveConsumers), new("lag", g.Lag ?? 0), new("pending", g.Pending), new("group_exists", g.Exists ? 1 : 0)]);
+            [
+                new("consumers", g.Consumers), new("live_consumers", g.LiveConsumers), new("lag", g.Lag ?? 0), new("pending", g.Pending), new("group_exists", g.Exists ? 1 : 0),
+                new("observed_s", Math.Max(0, observedFor.TotalSeconds)), new("grace_s", o.NoConsumerGrace.TotalSeconds),
+            ])
+        {
+            ResolvedSummary = F($"Group '{g.Group}' on {g.Stream} has a live consumer again: {g.LiveConsumers} of {g.Consumers} seen within {o.ConsumerDeadAfter.TotalSeconds:0} s"),
+        };
     }
 
     private static AlertCondition Stuck(GroupState g, AlertOptions o)
@@ -203,7 +238,10 @@ internal static class AlertRules
                 new("stuck", stuck), new("pending", g.Pending), new("examined", idle?.Examined ?? 0), new("max_idle_ms", idle?.MaxIdleMs ?? 0),
                 new("threshold_ms", o.MaxPendingIdle.TotalMilliseconds), new("longest_id", longest?.Id ?? ""), new("longest_consumer", longest?.Consumer ?? ""),
                 new("longest_deliveries", longest?.Deliveries ?? 0), new("live_consumers", g.LiveConsumers),
-            ]);
+            ])
+        {
+            ResolvedSummary = F($"No pending entry of group '{g.Group}' on {g.Stream} has gone more than {threshold:0} s without progress now (longest {maxIdle:0} s, {g.Pending} pending)"),
+        };
     }
 
     private static AlertCondition DeadLetter(string stream, long growth, long length, TimeSpan window, AlertOptions o) =>
@@ -211,7 +249,10 @@ internal static class AlertRules
             DeadLetters, stream, Warning, growth >= o.DeadLetterGrowth, growth, o.DeadLetterGrowth,
             F($"{growth} new entries in dead-letter stream {stream} in the last {window.TotalSeconds:0} s ({length} in all)"),
             F($"Read the newest with XREVRANGE {stream} + - COUNT 10: field dlq_reason says why each failed. Fix the producer (contract errors) or the worker (crashes), then XADD the originals back to the source stream and XTRIM the dead letters."),
-            [new("new_entries", growth), new("length", length), new("window_s", window.TotalSeconds)]);
+            [new("new_entries", growth), new("length", length), new("window_s", window.TotalSeconds)])
+        {
+            ResolvedSummary = F($"Dead letters on {stream} are back under {o.DeadLetterGrowth} new in {window.TotalSeconds:0} s: {growth} in the last {window.TotalSeconds:0} s ({length} in all)"),
+        };
 
     private static AlertCondition Recall(MonitorSnapshot s, TuningOptions t)
     {
@@ -229,7 +270,12 @@ internal static class AlertRules
             [
                 new("recall", recall), new("recall_floor", t.RecallFloor), new("recall_checks", state?.Measurement.RecallSamples ?? 0),
                 new("search_ef", state?.Ef ?? 0), new("max_ef", t.MaxEf), new("search_p99_ms", state?.Measurement.SearchP99Ms ?? 0), new("budget_ms", t.LatencyBudgetMs),
-            ]);
+            ])
+        {
+            ResolvedSummary = state?.Measurement.Recall is { } measured && measured >= t.RecallFloor
+                ? F($"Search recall is back at or above the floor {t.RecallFloor}: {measured:0.###} at search_ef {state.Ef}")
+                : F($"The tuner can raise search_ef again to bring recall {recall:0.###} up to the floor {t.RecallFloor} (search_ef {state?.Ef ?? 0})"),
+        };
     }
 
     private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -74,6 +74,14 @@ public sealed class AlertOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan ConsumerDeadAfter { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// <c>no_live_consumer</c>: how long a group may have no live consumer after it appears (or after
+    /// the monitor starts watching it) before that counts: workers join their group a moment after
+    /// they create it, and a fleet starting up must not page anyone.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan NoConsumerGrace { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>After an alert resolves, the same alert does not fire again for this long (stops flapping).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan Cooldown { get; set; } = TimeSpan.FromMinutes(5);

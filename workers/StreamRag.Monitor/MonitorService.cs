@@ -1,14 +1,15 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using StreamRag.Monitor.Dashboard;
 using StreamRag.Redis;
 
 namespace StreamRag.Monitor;
 
 /// <summary>
 /// One evaluation: read the new query-metrics entries, read Redis, compute the window's figures, measure recall and tune the search
-/// effort when due, judge the alert rules, publish transitions, refresh the status hash and the
-/// gauges. The evaluation loop calls it every <see cref="MonitorOptions.EvaluationInterval"/>.
+/// effort when due, judge the alert rules, publish transitions, refresh the status hash, the
+/// gauges and the dashboard's figures. The evaluation loop calls it every <see cref="MonitorOptions.EvaluationInterval"/>.
 /// </summary>
 internal sealed class MonitorService(
     QueryMetricsReader reader,
@@ -21,9 +22,11 @@ internal sealed class MonitorService(
     IOptions<AlertOptions> alertOptions,
     IOptions<TuningOptions> tuningOptions,
     MonitorMetrics metrics,
+    DashboardFeed dashboard,
     TimeProvider time)
 {
     private readonly Dictionary<string, Queue<(DateTimeOffset At, long Added)>> deadLetterHistory = new(StringComparer.Ordinal);
+    private readonly GroupObservations groupObservations = new();
     private long lastTuning = long.MinValue;
     private long evaluations;
     private long tunings;
@@ -35,6 +38,7 @@ internal sealed class MonitorService(
         var now = time.GetUtcNow();
         await reader.DrainAsync(now, cancellationToken);
         var redis = await probe.ReadAsync(cancellationToken);
+        redis = redis with { Groups = groupObservations.Stamp(redis.Groups, now) };
         var db = (await connections.GetSharedAsync()).GetDatabase();
         var (growth, added) = await DeadLetterGrowthAsync(db, now);
 
@@ -44,6 +48,10 @@ internal sealed class MonitorService(
             tuning = await tuner.TuneAsync(window, now, cancellationToken);
             lastTuning = time.GetTimestamp();
             tunings++;
+            if (tuning.ChangedFrom is not null)
+            {
+                await alerts.AnnounceEfChangeAsync(tuning, tuningOptions.Value, now);
+            }
         }
 
         var snapshot = new MonitorSnapshot(now, window.Snapshot(now), redis, growth, added, tuning);
@@ -55,6 +63,7 @@ internal sealed class MonitorService(
         metrics.Publish(snapshot, alerts.Firing);
         Latest = snapshot;
         await WriteStatusAsync(db, snapshot);
+        await dashboard.RecordAsync(snapshot, db, cancellationToken);
         return snapshot;
     }
 

@@ -11,7 +11,35 @@ internal sealed record WatchedGroup(RedisKey Stream, string Group, string Role, 
 
 /// <summary>State of one consumer group; <see cref="Exists"/> is false when the stream exists but the group does not.</summary>
 /// <param name="Idle">How long its pending entries have gone without progress; null when nothing is pending.</param>
-internal sealed record GroupState(string Stream, string Group, string Role, bool NeedsLiveConsumer, bool Exists, long? Lag, long Pending, int Consumers, int LiveConsumers, PendingIdle? Idle = null);
+/// <param name="ObservedSince">
+/// Since when the monitor has seen the group in its current form: the evaluation that first saw it, or
+/// first saw it exist after it was missing (set by <see cref="GroupObservations"/>; unset, the epoch).
+/// </param>
+internal sealed record GroupState(string Stream, string Group, string Role, bool NeedsLiveConsumer, bool Exists, long? Lag, long Pending, int Consumers, int LiveConsumers, PendingIdle? Idle = null, DateTimeOffset ObservedSince = default)
+{
+    public string Subject => $"{Stream}/{Group}";
+}
+
+/// <summary>
+/// When the monitor first saw each watched group, and when a missing group first appeared: the start
+/// of the <c>no_live_consumer</c> grace (<see cref="AlertOptions.NoConsumerGrace"/>).
+/// </summary>
+internal sealed class GroupObservations
+{
+    private readonly Dictionary<string, (bool Exists, DateTimeOffset Since)> seen = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<GroupState> Stamp(IReadOnlyList<GroupState> groups, DateTimeOffset now) =>
+        groups.Select(g =>
+        {
+            if (!seen.TryGetValue(g.Subject, out var before) || (g.Exists && !before.Exists))
+            {
+                before = (g.Exists, now);
+            }
+
+            seen[g.Subject] = (g.Exists, before.Since);
+            return g with { ObservedSince = before.Since };
+        }).ToArray();
+}
 
 /// <summary>
 /// Idle times of a group's pending entries (XPENDING's idle: time since the entry was last delivered,
@@ -52,16 +80,19 @@ internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, I
     private static readonly string[] InfoSections = ["memory", "clients", "stats"];
     private readonly Lazy<Task<ConnectionMultiplexer>> admin = new(() => connections.ConnectAdminAsync("monitor:info"));
 
+    /// <summary>The groups watched: one entry per stream partition (each its own stream, and its own <c>stream</c> label).</summary>
     public IReadOnlyList<WatchedGroup> Groups { get; } =
     [
-        new(keys.DocumentEvents, keys.EmbedderGroup, "embedder", true),
-        new(keys.QueryRequests, keys.QueryGroup, "query worker", true),
+        .. keys.DocumentEventStreams.Select(p => new WatchedGroup(p.Stream, keys.EmbedderGroup, "embedder", true)),
+        .. keys.QueryRequestStreams.Select(p => new WatchedGroup(p.Stream, keys.QueryGroup, "query worker", true)),
         new(keys.QueryMetrics, keys.MonitorGroup, "monitor", false),
     ];
 
-    public IReadOnlyList<RedisKey> Streams { get; } = [keys.DocumentEvents, keys.QueryRequests, keys.QueryMetrics, keys.DocumentDeletions, keys.Alerts];
+    public IReadOnlyList<RedisKey> Streams { get; } =
+        [.. keys.DocumentEventStreams.Select(p => p.Stream), .. keys.QueryRequestStreams.Select(p => p.Stream), keys.QueryMetrics, keys.DocumentDeletions, keys.Alerts];
 
-    public IReadOnlyList<RedisKey> DeadLetters { get; } = [keys.DocumentDeadLetters, keys.QueryDeadLetters];
+    public IReadOnlyList<RedisKey> DeadLetters { get; } =
+        [.. keys.DocumentEventStreams.Select(p => p.DeadLetters), .. keys.QueryRequestStreams.Select(p => p.DeadLetters)];
 
     public async Task<RedisSnapshot> ReadAsync(CancellationToken cancellationToken)
     {

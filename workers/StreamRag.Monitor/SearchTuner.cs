@@ -70,6 +70,14 @@ internal static class EfController
         var figures = string.Create(CultureInfo.InvariantCulture,
             $"recall {Show(m.Recall)} over {m.RecallSamples} checks (floor {options.RecallFloor}), p99 search {Show(m.SearchP99Ms)} ms over {m.LatencySamples} queries (budget {options.LatencyBudgetMs} ms)");
 
+        // Outside the bounds (set by hand, or the bounds changed): come back inside first, whatever
+        // was measured, so no round ever leaves search_ef below Tuning:MinEf or above Tuning:MaxEf.
+        var bounded = Math.Clamp(current, options.MinEf, options.MaxEf);
+        if (bounded != current)
+        {
+            return new EfDecision(bounded, true, recallShort, latencyOver, false, $"move {current} -> {bounded}: back inside [{options.MinEf}, {options.MaxEf}]; {figures}");
+        }
+
         if (recallShort && latencyOver)
         {
             return new EfDecision(current, false, true, true, true, $"hold at {current}: recall short and latency over budget at once; {figures}");
@@ -91,18 +99,15 @@ internal static class EfController
                 : new EfDecision(higher, true, true, false, false, $"raise {current} -> {higher}: recall short; {figures}");
         }
 
-        // Outside the bounds (set by hand, or the bounds changed): come back inside.
-        var bounded = Math.Clamp(current, options.MinEf, options.MaxEf);
-        return bounded != current
-            ? new EfDecision(bounded, true, false, false, false, $"move {current} -> {bounded}: back inside [{options.MinEf}, {options.MaxEf}]; {figures}")
-            : new EfDecision(current, false, false, false, false, $"hold at {current}; {figures}");
+        return new EfDecision(current, false, false, false, false, $"hold at {current}; {figures}");
     }
 
     private static string Show(double? value) => value is { } v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "n/a";
 }
 
 /// <summary>The tuner's state after a round, for alerts, status and metrics.</summary>
-internal sealed record TuningState(int Ef, EfMeasurement Measurement, EfDecision Decision, DateTimeOffset Since);
+/// <param name="ChangedFrom">The effort before, when this round changed <c>search_ef</c>; null when it did not.</param>
+internal sealed record TuningState(int Ef, EfMeasurement Measurement, EfDecision Decision, DateTimeOffset Since, int? ChangedFrom = null);
 
 /// <summary>
 /// Measures recall on sampled live queries (the query worker's graph-search result against an exact
@@ -171,6 +176,7 @@ internal sealed partial class SearchTuner(
         var state = new TuningState(ef, measurement, decision, since);
         if (options.Enabled && decision.Changed)
         {
+            state = state with { ChangedFrom = ef };
             fields.Add(new(SettingsFields.SearchEf, decision.Ef));
             fields.Add(new(SettingsFields.SearchEfChangedAt, now.ToUnixTimeMilliseconds()));
             fields.Add(new(SettingsFields.SearchEfReason, decision.Reason));

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using StreamRag.Contracts;
+using StreamRag.Index;
 using StreamRag.Redis;
 using StreamRag.Telemetry;
 
@@ -12,10 +13,14 @@ namespace StreamRag.Query;
 /// <summary>
 /// Records each answered query twice: as OpenTelemetry instruments of this process, and as an
 /// entry on the query-metrics stream that the monitor consumes (fleet-wide windows, alerts, and —
-/// for a sampled share — recall measured against an exact search of the same vector).
+/// for a sampled share — recall measured against an exact search of the same vector). A sample
+/// carries the pure vector-search candidates (the graph search's own top k), never the reply's
+/// list after hybrid fusion or re-ranking, which an exact vector search could not match by
+/// construction: the recall the monitor tunes search_ef by is the graph search's alone.
 /// </summary>
 internal sealed class QueryMetrics
 {
+    private readonly IVectorIndex index;
     private readonly RedisConnections connections;
     private readonly KeySchema keys;
     private readonly QueryOptions settings;
@@ -25,8 +30,9 @@ internal sealed class QueryMetrics
     private readonly Histogram<double> searchDuration;
     private readonly Histogram<double> queueWait;
 
-    public QueryMetrics(IMeterFactory meters, RedisConnections connections, KeySchema keys, IOptions<QueryOptions> options)
+    public QueryMetrics(IMeterFactory meters, IVectorIndex index, RedisConnections connections, KeySchema keys, IOptions<QueryOptions> options)
     {
+        this.index = index;
         this.connections = connections;
         this.keys = keys;
         settings = options.Value;
@@ -38,7 +44,12 @@ internal sealed class QueryMetrics
         queueWait = meter.Histogram<double>(Instruments.QueryHost.QueueWait);
     }
 
-    public void Record(QueryReply reply, QueryRequest? request, int ef, ReadOnlyMemory<float>? vector)
+    /// <param name="vectorCandidates">
+    /// The pure vector-search top k of this query (<c>id#chunk</c>), when the reply's results are
+    /// exactly that; null when they were fused with a text search or re-ranked, in which case a
+    /// sampled query is searched again by vector alone, after its reply went out.
+    /// </param>
+    public void Record(QueryReply reply, QueryRequest? request, int ef, ReadOnlyMemory<float>? vector, IReadOnlyList<string>? vectorCandidates = null)
     {
         var status = reply.Error?.Code ?? "ok";
         requests.Add(1, new KeyValuePair<string, object?>("status", status));
@@ -81,16 +92,38 @@ internal sealed class QueryMetrics
             {
                 fields.Add(new(QueryMetricsFields.Tenant, request.Tenant));
                 fields.Add(new(QueryMetricsFields.Vector, MemoryMarshal.AsBytes(v.Span).ToArray()));
-                fields.Add(new(QueryMetricsFields.ResultIds, string.Join(',', reply.Results.Select(r => $"{r.Id}#{r.Chunk}"))));
                 if (!request.Filters.IsEmpty)
                 {
                     fields.Add(new(QueryMetricsFields.Filters, QueryFilterJson.Write(request.Filters)));
                 }
+
+                if (vectorCandidates is null)
+                {
+                    _ = WriteSampleAsync(fields, request, v, ef);
+                    return;
+                }
+
+                fields.Add(new(QueryMetricsFields.ResultIds, string.Join(',', vectorCandidates)));
             }
         }
 
         // Fire and forget: the caller already has its reply; a lost metrics entry costs nothing.
         _ = WriteAsync(fields.ToArray());
+    }
+
+    /// <summary>The sample of a fused or re-ranked query: its pure vector top k, searched again with the same effort and filters.</summary>
+    private async Task WriteSampleAsync(List<NameValueEntry> fields, QueryRequest request, ReadOnlyMemory<float> vector, int ef)
+    {
+        try
+        {
+            var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, request.K, request.Filters, ef), CancellationToken.None);
+            fields.Add(new(QueryMetricsFields.ResultIds, string.Join(',', hits.Select(h => $"{h.DocumentId}#{h.Chunk}"))));
+            await WriteAsync(fields.ToArray());
+        }
+        catch (Exception ex) when (ex is RedisException or ObjectDisposedException or InvalidOperationException)
+        {
+            // A lost recall sample costs one measurement; the query itself was answered.
+        }
     }
 
     private async Task WriteAsync(NameValueEntry[] fields)

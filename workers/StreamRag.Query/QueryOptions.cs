@@ -13,6 +13,12 @@ public enum RerankMode
 
     /// <summary>Maximal marginal relevance: relevant, but not near-duplicates of each other.</summary>
     Mmr,
+
+    /// <summary>
+    /// The vector order fused (reciprocal rank fusion) with BM25 of the query's words over the
+    /// candidates: a passage that holds the query's rare words rises.
+    /// </summary>
+    Lexical,
 }
 
 /// <summary>Query worker settings (configuration section <c>Query</c>).</summary>
@@ -40,11 +46,23 @@ public sealed class QueryOptions
     public double SemanticCacheSimilarity { get; set; } = 0.97;
 
     /// <summary>Re-ranking of the engine's candidates.</summary>
-    public RerankMode Rerank { get; set; } = RerankMode.None;
+    public RerankMode Rerank { get; set; } = RerankMode.Lexical;
 
     /// <summary>Candidates fetched per result when re-ranking (k × this).</summary>
     [Range(1, 20)]
     public int RerankCandidates { get; set; } = 3;
+
+    /// <summary>Fewest candidates the lexical re-ranking looks at, whatever k (its word statistics need a pool).</summary>
+    [Range(1, 1000)]
+    public int LexicalCandidates { get; set; } = 30;
+
+    /// <summary>Weight of the BM25 ranking against the vector ranking's 1 in the lexical fusion.</summary>
+    [Range(0.0, 10.0)]
+    public double LexicalWeight { get; set; } = 1.0;
+
+    /// <summary>The k of reciprocal rank fusion, 1 / (k + rank): lower lets the first ranks count more.</summary>
+    [Range(1, 1000)]
+    public int FusionRankConstant { get; set; } = 60;
 
     [Range(0.0, 10.0)]
     public double SimilarityWeight { get; set; } = 0.8;

@@ -67,6 +67,7 @@ internal sealed partial class QueryRequestHandler(
         {
             QueryReply reply;
             ReadOnlyMemory<float>? vector = null;
+            IReadOnlyList<string>? vectorCandidates = null;
             var ef = 0;
             if (parsed.Request is not { } request)
             {
@@ -81,7 +82,7 @@ internal sealed partial class QueryRequestHandler(
             else
             {
                 ef = request.Ef ?? live.SearchEf ?? indexOptions.Value.DefaultEf;
-                (reply, vector) = await AnswerAsync(request, ef, queueMs, started, cancellationToken);
+                (reply, vector, vectorCandidates) = await AnswerAsync(request, ef, queueMs, started, cancellationToken);
             }
 
             try
@@ -93,7 +94,7 @@ internal sealed partial class QueryRequestHandler(
                 return Undeliverable(parsed.ReplyTo, ex);
             }
 
-            metrics.Record(reply, parsed.Request, ef, vector);
+            metrics.Record(reply, parsed.Request, ef, vector, vectorCandidates);
             Log.Answered(logger, reply.Id, reply.Status, reply.Results.Count, reply.Timings.TotalMs);
             return EntryOutcome.Ack;
         }
@@ -151,7 +152,8 @@ internal sealed partial class QueryRequestHandler(
     private static EntryOutcome Undeliverable(string channel, RedisServerException ex) =>
         EntryOutcome.DeadLetter($"{ErrorCodes.InvalidField}: the reply could not be published on reply_to '{DocumentEventParser.Truncate(channel)}' ({ex.Message}), so no reply can be sent");
 
-    private async Task<(QueryReply Reply, ReadOnlyMemory<float> Vector)> AnswerAsync(QueryRequest request, int ef, double? queueMs, long started, CancellationToken cancellationToken)
+    /// <returns>The reply, the query vector, and the pure vector-search candidates when the results are exactly those (no text fusion, no re-ranking).</returns>
+    private async Task<(QueryReply Reply, ReadOnlyMemory<float> Vector, IReadOnlyList<string>? VectorCandidates)> AnswerAsync(QueryRequest request, int ef, double? queueMs, long started, CancellationToken cancellationToken)
     {
         // The epoch read goes out first and overlaps the embedding.
         var epoch = cache.Enabled ? index.GetEpochAsync(request.Tenant, cancellationToken) : Task.FromResult(0L);
@@ -167,17 +169,22 @@ internal sealed partial class QueryRequestHandler(
             normalized = request.Vector is { } given ? QueryCache.VectorKey(given.Span) : QueryCache.Normalize(request.Query);
             if (cache.Find(shape, normalized, vector.Span) is { } hit)
             {
-                return (new QueryReply(1, request.RequestId, QueryReply.StatusOk, hit.Results, hit.Answer, null, Timings(queueMs, embedMs, 0, started), "hit"), vector);
+                return (new QueryReply(1, request.RequestId, QueryReply.StatusOk, hit.Results, hit.Answer, null, Timings(queueMs, embedMs, 0, started), "hit"), vector, null);
             }
         }
 
         var searchStart = time.GetTimestamp();
-        var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, reranker.Candidates(request.K), request.Filters, ef, Text: request.Query.Length > 0 ? request.Query : null), cancellationToken);
+        var text = request.Query.Length > 0 ? request.Query : null;
+        var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, reranker.Candidates(request.K), request.Filters, ef, Text: text), cancellationToken);
+        // Without a question text (an engine may fuse it with a text search) and without re-ranking,
+        // the results are the graph search's own top k: the recall sample can take them as they are.
+        var vectorCandidates = text is null && reranker.Mode == RerankMode.None ? hits.Select(h => $"{h.DocumentId}#{h.Chunk}").ToArray() : null;
         var results = (IReadOnlyList<QueryResult>)hits.Select(h => new QueryResult(h.DocumentId, h.Chunk, h.Score, h.Content, h.Source, h.Timestamp, h.Tags)).ToArray();
         results = reranker.Mode switch
         {
             RerankMode.Fusion => reranker.Fuse(results, request.K),
             RerankMode.Mmr => reranker.Diversify(results, await EmbedAllAsync(results, cancellationToken), request.K),
+            RerankMode.Lexical => reranker.Lexical(request.Query, results, request.K),
             _ => results,
         };
         var searchMs = time.GetElapsedTime(searchStart).TotalMilliseconds;
@@ -188,7 +195,7 @@ internal sealed partial class QueryRequestHandler(
             cache.Store(shape, normalized, vector, new CachedAnswer(results, answer));
         }
 
-        return (new QueryReply(1, request.RequestId, QueryReply.StatusOk, results, answer, null, Timings(queueMs, embedMs, searchMs, started), "miss"), vector);
+        return (new QueryReply(1, request.RequestId, QueryReply.StatusOk, results, answer, null, Timings(queueMs, embedMs, searchMs, started), "miss"), vector, vectorCandidates);
     }
 
     private async Task<IReadOnlyList<ReadOnlyMemory<float>>> EmbedAllAsync(IReadOnlyList<QueryResult> results, CancellationToken cancellationToken)

@@ -3,14 +3,15 @@ using StreamRag.Redis;
 
 namespace StreamRag.Query;
 
-/// <summary>Consumes the query-request stream as one consumer of the query workers' group.</summary>
+/// <summary>Consumes every partition of the query-request stream as one consumer of the query workers' group.</summary>
 internal sealed class QueryWorker(ConsumerGroupRunner runner, ConsumerGroupOptions options, KeySchema keys, QueryRequestHandler handler) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await handler.WarmUpAsync(stoppingToken);
+        var consumer = StreamRagHosting.ConsumerName(options, "query");
         await runner.RunAsync(
-            new StreamConsumerSpec(keys.QueryRequests, keys.QueryDeadLetters, keys.QueryGroup, StreamRagHosting.ConsumerName(options, "query")),
+            keys.QueryRequestStreams.Select(p => new StreamConsumerSpec(p.Stream, p.DeadLetters, keys.QueryGroup, consumer)).ToArray(),
             handler,
             stoppingToken);
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using StreamRag.Contracts;
+using StreamRag.Index;
 
 namespace StreamRag.Query;
 
@@ -7,6 +8,9 @@ namespace StreamRag.Query;
 /// Re-orders the engine's candidates. Fusion blends similarity with recency and content length
 /// (weights configurable). MMR picks, one at a time, the candidate most relevant to the query and
 /// least similar to those already picked, so near-duplicate passages do not crowd out the rest.
+/// Lexical (the default) fuses the vector order with BM25 of the query's words over the candidates:
+/// a sentence-embedding model knows meaning but blurs rare exact words (names, identifiers), which
+/// is where word statistics are strongest (docs/benchmarks.md, retrieval quality).
 /// </summary>
 internal sealed class Reranker(IOptions<QueryOptions> options, TimeProvider time)
 {
@@ -15,7 +19,29 @@ internal sealed class Reranker(IOptions<QueryOptions> options, TimeProvider time
     public RerankMode Mode => settings.Rerank;
 
     /// <summary>How many candidates to ask the engine for, to return k.</summary>
-    public int Candidates(int k) => settings.Rerank == RerankMode.None ? k : Math.Min(k * settings.RerankCandidates, 1000);
+    public int Candidates(int k) => settings.Rerank switch
+    {
+        RerankMode.None => k,
+        RerankMode.Lexical => Math.Min(Math.Max(k * settings.RerankCandidates, settings.LexicalCandidates), 1000),
+        _ => Math.Min(k * settings.RerankCandidates, 1000),
+    };
+
+    /// <summary>
+    /// The candidates in fused order (vector rank and BM25 rank of the query's words), the best
+    /// <paramref name="k"/>. Each keeps its similarity as its score, so scores mean what the
+    /// contract says; only the order changes. Candidates no query word occurs in keep their vector
+    /// rank's share alone.
+    /// </summary>
+    public IReadOnlyList<QueryResult> Lexical(string query, IReadOnlyList<QueryResult> candidates, int k)
+    {
+        var scores = LexicalScorer.Score(query, candidates.Select(c => c.Content).ToArray());
+        var vectorOrder = Enumerable.Range(0, candidates.Count).ToArray();
+        var textOrder = vectorOrder.Where(i => scores[i] > 0).OrderByDescending(i => scores[i]).ThenBy(i => i).ToArray();
+        return ReciprocalRankFusion.Fuse(vectorOrder, textOrder, 1.0, settings.LexicalWeight, settings.FusionRankConstant)
+            .Take(k)
+            .Select(f => candidates[f.Key])
+            .ToArray();
+    }
 
     public IReadOnlyList<QueryResult> Fuse(IReadOnlyList<QueryResult> candidates, int k)
     {

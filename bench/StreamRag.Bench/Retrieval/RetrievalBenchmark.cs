@@ -11,7 +11,9 @@ using StreamRag.Redis;
 namespace StreamRag.Bench.Retrieval;
 
 /// <summary>What one provider scored through the fleet, and by exact search over the vectors the fleet stored; or why it could not run.</summary>
-internal sealed record ProviderResult(ProviderRun Provider, KnownItemScores? Fleet, KnownItemScores? Exact, long Passages, double IngestSeconds, double QueryP50Ms, string? Failure);
+/// <param name="Fleet">Through the fleet with the vector order alone (<c>Query:Rerank=None</c>).</param>
+/// <param name="Ranked">Through the fleet with the query worker's default ranking (lexical fusion).</param>
+internal sealed record ProviderResult(ProviderRun Provider, KnownItemScores? Fleet, KnownItemScores? Ranked, KnownItemScores? Exact, long Passages, double IngestSeconds, double QueryP50Ms, double RankedQueryP50Ms, string? Failure);
 
 /// <summary>
 /// <c>./bench.sh retrieval</c>: known-item retrieval quality of each embedding provider through the
@@ -40,6 +42,7 @@ internal static class RetrievalBenchmark
         var providers = RetrievalProviders.Select(StringOption(args, "--providers") ?? (smoke ? "hashing" : string.Join(',', RetrievalProviders.All.Select(p => p.Name))));
         var clock = Stopwatch.StartNew();
 
+        var repliesDirectory = Directory.CreateDirectory(Path.Combine(root, "bench-results")).FullName;
         var corpusDirectory = Path.Combine(root, ".bench-corpus");
         await Fleet.RunAsync(Path.Combine(root, "bench", "manpages.sh"), corpusDirectory);
         var packages = File.ReadAllLines(Path.Combine(corpusDirectory, "packages.txt")).Where(l => l.Length > 0).ToArray();
@@ -72,11 +75,11 @@ internal static class RetrievalBenchmark
                 ProviderResult result;
                 try
                 {
-                    result = await MeasureAsync(fleet, redis, provider, corpus);
+                    result = await MeasureAsync(fleet, redis, provider, corpus, repliesDirectory);
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or TimeoutException or RedisException)
                 {
-                    result = new ProviderResult(provider, null, null, 0, 0, 0, ex.Message);
+                    result = new ProviderResult(provider, null, null, null, 0, 0, 0, 0, ex.Message);
                 }
                 finally
                 {
@@ -86,7 +89,7 @@ internal static class RetrievalBenchmark
 
                 Console.WriteLine(result.Failure is { } failure
                     ? $"  not measured: {failure}"
-                    : string.Create(CultureInfo.InvariantCulture, $"  fleet: hit@1 {result.Fleet!.HitAt1:0.000}, hit@10 {result.Fleet.HitAt10:0.000}, MRR@10 {result.Fleet.MrrAt10:0.000}; exact on its vectors: MRR@10 {result.Exact!.MrrAt10:0.000}"));
+                    : string.Create(CultureInfo.InvariantCulture, $"  fleet, vector order: hit@1 {result.Fleet!.HitAt1:0.000}, hit@10 {result.Fleet.HitAt10:0.000}, MRR@10 {result.Fleet.MrrAt10:0.000}; default ranking: MRR@10 {result.Ranked!.MrrAt10:0.000}; exact on its vectors: MRR@10 {result.Exact!.MrrAt10:0.000}"));
                 results.Add(result);
             }
 
@@ -97,7 +100,7 @@ internal static class RetrievalBenchmark
         return results.Any(r => r.Failure is not null) ? 1 : 0;
     }
 
-    private static async Task<ProviderResult> MeasureAsync(Fleet fleet, ConnectionMultiplexer redis, ProviderRun provider, ManPageCorpus corpus)
+    private static async Task<ProviderResult> MeasureAsync(Fleet fleet, ConnectionMultiplexer redis, ProviderRun provider, ManPageCorpus corpus, string repliesDirectory)
     {
         var keys = new KeySchema("retrieval", 1);
         var settings = new Dictionary<string, string>(provider.Settings)
@@ -108,6 +111,8 @@ internal static class RetrievalBenchmark
             ["Query:CacheEntries"] = "0",
             // Every query's vector goes to the metrics stream, so the exact search uses the very vector the worker searched with.
             ["Query:RecallSampleRate"] = "1",
+            // The first pass measures the vector order alone; the second, the worker's default ranking.
+            ["Query:Rerank"] = "None",
             // No scrape endpoint: the hosts' default ports may be taken by another fleet on this machine.
             ["Metrics:PrometheusPort"] = "0",
         };
@@ -134,8 +139,36 @@ internal static class RetrievalBenchmark
         }
 
         await using var client = new StreamRagClient(redis, keys);
-        await WarmUpAsync(fleet, client);
         var byId = corpus.Documents.Select((d, i) => (d.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+        var (replies, p50) = await AskAllAsync(fleet, client, corpus);
+        await fleet.StopWorkersAsync();
+        fleet.StartWorker("Query", settings.Where(s => s.Key != "Query:Rerank").ToDictionary());
+        var (ranked, rankedP50) = await AskAllAsync(fleet, client, corpus);
+        var rankedScores = KnownItemScores.Of(corpus.Queries, ranked.Select(r => (IReadOnlyList<int>)KnownItemScores.Collapse(r.Results.Select(x => byId[x.Id]))).ToArray());
+
+        // Kept for analysis beside the report (e.g. of lexical fusion over the candidates): each
+        // query, its right document and the passages the fleet returned, in order.
+        await File.WriteAllTextAsync(Path.Combine(repliesDirectory, $"retrieval-replies-{provider.Name}.json"), System.Text.Json.JsonSerializer.Serialize(
+            corpus.Queries.Select((q, i) => new { query = q.Text, expected = corpus.Documents[q.Document].Id, results = replies[i].Results.Select(x => new { id = x.Id, chunk = x.Chunk, score = x.Score, content = x.Content }) })));
+        var fleetScores = KnownItemScores.Of(corpus.Queries, replies.Select(r => (IReadOnlyList<int>)KnownItemScores.Collapse(r.Results.Select(x => byId[x.Id]))).ToArray());
+
+        var vectors = await QueryVectorsAsync(db, keys, replies);
+        await using var connections = new RedisConnections(Options.Create(new RedisOptions { Configuration = fleet.Configuration, KeyPrefix = keys.Prefix }));
+        var index = new VectorSetIndex(connections, keys, Options.Create(new IndexOptions()));
+        var exact = new List<IReadOnlyList<int>>();
+        foreach (var vector in vectors)
+        {
+            var hits = await index.SearchAsync(new VectorQuery("default", vector, Passages, QueryFilters.None, null, Exact: true), CancellationToken.None);
+            exact.Add(KnownItemScores.Collapse(hits.Select(h => byId[h.DocumentId])));
+        }
+
+        return new ProviderResult(provider, fleetScores, rankedScores, KnownItemScores.Of(corpus.Queries, exact), passages, ingestSeconds, p50, rankedP50, null);
+    }
+
+    /// <summary>Every query through the client, after a warm-up; the replies in query order and the round trip's p50.</summary>
+    private static async Task<(List<QueryReply> Replies, double P50Ms)> AskAllAsync(Fleet fleet, StreamRagClient client, ManPageCorpus corpus)
+    {
+        await WarmUpAsync(fleet, client);
         var replies = new List<QueryReply>();
         var latencies = new List<double>();
         foreach (var query in corpus.Queries)
@@ -151,19 +184,7 @@ internal static class RetrievalBenchmark
             replies.Add(reply);
         }
 
-        var fleetScores = KnownItemScores.Of(corpus.Queries, replies.Select(r => (IReadOnlyList<int>)KnownItemScores.Collapse(r.Results.Select(x => byId[x.Id]))).ToArray());
-
-        var vectors = await QueryVectorsAsync(db, keys, replies);
-        await using var connections = new RedisConnections(Options.Create(new RedisOptions { Configuration = fleet.Configuration, KeyPrefix = keys.Prefix }));
-        var index = new VectorSetIndex(connections, keys, Options.Create(new IndexOptions()));
-        var exact = new List<IReadOnlyList<int>>();
-        foreach (var vector in vectors)
-        {
-            var hits = await index.SearchAsync(new VectorQuery("default", vector, Passages, QueryFilters.None, null, Exact: true), CancellationToken.None);
-            exact.Add(KnownItemScores.Collapse(hits.Select(h => byId[h.DocumentId])));
-        }
-
-        return new ProviderResult(provider, fleetScores, KnownItemScores.Of(corpus.Queries, exact), passages, ingestSeconds, Stats.Percentile(latencies, 50), null);
+        return (replies, Stats.Percentile(latencies, 50));
     }
 
     /// <summary>Until every document is searchable (its document hash is written with its chunks, atomically); fails on a dead letter, a dead worker or no progress.</summary>

@@ -23,7 +23,7 @@ internal sealed class RunnerHarness : IAsyncDisposable
 
     public RunnerHarness(ITestRedisServer redis, Action<ConsumerGroupOptions>? configure = null, [System.Runtime.CompilerServices.CallerMemberName] string test = "")
     {
-        Scope = new TestScope(redis, test);
+        Scope = new TestScope(redis, test: test);
         Options = new ConsumerGroupOptions
         {
             ReadCount = 16,

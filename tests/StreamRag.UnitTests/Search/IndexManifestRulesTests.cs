@@ -90,4 +90,21 @@ public sealed class IndexManifestRulesTests
         Assert.Null(IndexManifest.FromHash([]));
         Assert.Null(IndexManifest.FromHash([new("model", "x")]));
     }
+
+    [Fact]
+    public void CheckStreamPartitions_NoneRecorded_OrTheSame_Passes()
+    {
+        IndexManifestRules.CheckStreamPartitions(Recorded("vectorset"), new KeySchema("rag", 1, 3));
+        IndexManifestRules.CheckStreamPartitions(Recorded("vectorset") with { StreamPartitions = 3 }, new KeySchema("rag", 1, 3));
+    }
+
+    [Fact]
+    public void CheckStreamPartitions_AnotherNumber_IsRefused_NamingBoth()
+    {
+        var error = Assert.Throws<IndexManifestConflictException>(() =>
+            IndexManifestRules.CheckStreamPartitions(Recorded("vectorset") with { StreamPartitions = 1 }, new KeySchema("rag", 1, 3)));
+
+        Assert.StartsWith("Streams:Partitions=3 but the index under prefix 'rag' splits its input streams into 1 partition(s)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("set Streams:Partitions=1 on this host", error.Message, StringComparison.Ordinal);
+    }
 }

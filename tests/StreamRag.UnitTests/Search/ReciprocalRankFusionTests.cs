@@ -1,4 +1,4 @@
-using StreamRag.Index.Search;
+using StreamRag.Index;
 
 namespace StreamRag.UnitTests.Search;
 

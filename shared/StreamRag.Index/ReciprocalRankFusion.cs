@@ -1,11 +1,11 @@
-namespace StreamRag.Index.Search;
+namespace StreamRag.Index;
 
 /// <summary>
 /// Weighted reciprocal rank fusion: each ranking adds weight / (k + rank) for every item it holds
 /// (rank 1 is its best). It needs only the orders, so a BM25 score and a vector distance, which
 /// live on unrelated scales, can be combined without normalising either.
 /// </summary>
-internal static class ReciprocalRankFusion
+public static class ReciprocalRankFusion
 {
     /// <summary>All items of both rankings, best fused score first; ties go to the better vector rank, then text rank.</summary>
     public static IReadOnlyList<(TKey Key, double Score)> Fuse<TKey>(

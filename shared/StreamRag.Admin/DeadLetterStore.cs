@@ -1,0 +1,132 @@
+using System.Globalization;
+using StackExchange.Redis;
+using StreamRag.Contracts;
+using StreamRag.Redis;
+
+namespace StreamRag.Admin;
+
+/// <summary>The two dead-letter streams: of document events and of query requests.</summary>
+public enum DeadLetterStream
+{
+    Documents,
+    Queries,
+}
+
+/// <summary>
+/// One dead letter. <see cref="Original"/> are the fields of the entry as it was posted (what the
+/// runner copied, in order, without its own <c>dlq_*</c> fields), raw: a query's vector stays bytes.
+/// </summary>
+public sealed record DeadLetter(
+    DeadLetterStream Stream,
+    string Id,
+    string? OriginalId,
+    string Reason,
+    long Deliveries,
+    string? Consumer,
+    DateTimeOffset? At,
+    IReadOnlyList<NameValueEntry> Original);
+
+/// <summary>Lists, shows, replays and purges dead letters (docs/contract.md#dead-letters).</summary>
+public sealed class DeadLetterStore(IDatabase db, KeySchema keys)
+{
+    public static IReadOnlyList<DeadLetterStream> Both { get; } = [DeadLetterStream.Documents, DeadLetterStream.Queries];
+
+    public RedisKey KeyOf(DeadLetterStream stream) => stream == DeadLetterStream.Documents ? keys.DocumentDeadLetters : keys.QueryDeadLetters;
+
+    /// <summary>The stream the dead letter's original was read from, and is replayed to.</summary>
+    public RedisKey SourceOf(DeadLetterStream stream) => stream == DeadLetterStream.Documents ? keys.DocumentEvents : keys.QueryRequests;
+
+    public Task<long> CountAsync(DeadLetterStream stream) => db.StreamLengthAsync(KeyOf(stream));
+
+    /// <summary>The newest <paramref name="count"/> dead letters of a stream, newest first.</summary>
+    public async Task<IReadOnlyList<DeadLetter>> ListAsync(DeadLetterStream stream, int count)
+    {
+        var entries = await db.StreamRangeAsync(KeyOf(stream), "-", "+", count, Order.Descending);
+        return entries.Select(e => Parse(stream, e)).ToArray();
+    }
+
+    /// <summary>Every dead letter of a stream, oldest first, read in pages.</summary>
+    public async IAsyncEnumerable<DeadLetter> AllAsync(DeadLetterStream stream)
+    {
+        RedisValue from = "-";
+        while (true)
+        {
+            var page = await db.StreamRangeAsync(KeyOf(stream), from, "+", 500);
+            foreach (var entry in page)
+            {
+                yield return Parse(stream, entry);
+            }
+
+            if (page.Length < 500)
+            {
+                yield break;
+            }
+
+            from = "(" + page[^1].Id;
+        }
+    }
+
+    /// <summary>The dead letter with this entry id in either stream, or null.</summary>
+    public async Task<DeadLetter?> FindAsync(string id)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(id);
+        foreach (var stream in Both)
+        {
+            var found = await db.StreamRangeAsync(KeyOf(stream), id, id, 1);
+            if (found.Length == 1)
+            {
+                return Parse(stream, found[0]);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Posts the original fields to the original stream and deletes the dead letter, in one script
+    /// (both streams share a hash tag). Returns the new entry's id, or null when the dead
+    /// letter was already gone (replayed or purged by someone else meanwhile).
+    /// </summary>
+    public async Task<string?> ReplayAsync(DeadLetter letter)
+    {
+        ArgumentNullException.ThrowIfNull(letter);
+        var args = new List<RedisValue> { letter.Id };
+        foreach (var field in letter.Original)
+        {
+            args.Add(field.Name);
+            args.Add(field.Value);
+        }
+
+        var added = await db.ScriptEvaluateAsync(ReplayScript, [KeyOf(letter.Stream), SourceOf(letter.Stream)], args.ToArray());
+        return added.IsNull ? null : (string?)added;
+    }
+
+    // The check, the re-post and the delete in one step: two operators replaying the same dead
+    // letter post it once.
+    private const string ReplayScript = """
+        if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then return false end
+        local args = {'XADD', KEYS[2], '*'}
+        for i = 2, #ARGV do args[#args + 1] = ARGV[i] end
+        local id = redis.call(unpack(args))
+        redis.call('XDEL', KEYS[1], ARGV[1])
+        return id
+        """;
+
+    /// <summary>Deletes every entry of the stream (XTRIM MAXLEN 0: the key and its entries-added counter stay, so the monitor's growth figures stay right); returns how many.</summary>
+    public Task<long> PurgeAsync(DeadLetterStream stream) => db.StreamTrimAsync(KeyOf(stream), 0);
+
+    internal static DeadLetter Parse(DeadLetterStream stream, StreamEntry entry)
+    {
+        string? Field(string name) => (string?)entry.Values.FirstOrDefault(v => v.Name == name).Value;
+        var at = long.TryParse(Field(DeadLetterFields.Time), NumberStyles.None, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
+        return new DeadLetter(
+            stream,
+            entry.Id!,
+            Field(DeadLetterFields.Id),
+            Field(DeadLetterFields.Reason) ?? "",
+            long.TryParse(Field(DeadLetterFields.Deliveries), NumberStyles.None, CultureInfo.InvariantCulture, out var d) ? d : 0,
+            Field(DeadLetterFields.Consumer),
+            at,
+            entry.Values.Where(v => !((string?)v.Name ?? "").StartsWith(DeadLetterFields.Prefix, StringComparison.Ordinal)).ToArray());
+    }
+}
