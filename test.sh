@@ -34,7 +34,6 @@ if ! deploy/redis.sh install >/dev/null; then
 fi
 deploy/tools.sh || echo "warning: deploy/tools.sh failed; tests that need its packages will be skipped" >&2
 
-deploy/tools.sh
 if ! dotnet build StreamRag.sln -c Release -nologo -v quiet -clp:ErrorsOnly; then
   echo "build failed" >&2
   summary 0 1 0; exit 1
@@ -74,6 +73,21 @@ if [ "$found" = 0 ]; then
   echo "no test results were written" >&2
   summary 0 1 0; exit 1
 fi
-if [ "$failed" -gt 0 ]; then status=1; fi
+if [ "$failed" -gt 0 ]; then
+  status=1
+  # A long log is often cut to its tail: name each failed test, and its message's first line, here.
+  echo "failed tests:"
+  for trx in "$results"/*.trx; do
+    /usr/bin/python3 - "$trx" <<'PY' || grep -o 'testName="[^"]*"[^>]*outcome="Failed"' "$trx" | sed 's/" .*//; s/testName="/  /'
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
+    if r.get("outcome") in ("Failed", "Error", "Timeout", "Aborted"):
+        m = r.find("t:Output/t:ErrorInfo/t:Message", ns)
+        first = (m.text or "").strip().splitlines()[0][:300] if m is not None and m.text else ""
+        print(f"  {r.get('testName')}: {first}")
+PY
+  done
+fi
 summary "$passed" "$failed" "$skipped"
 exit "$status"

@@ -67,19 +67,25 @@ public sealed class DeadLetterStore(IDatabase db, KeySchema keys)
     }
 
     /// <summary>The dead letter with this entry id in either stream, or null.</summary>
-    public async Task<DeadLetter?> FindAsync(string id)
+    /// <summary>
+    /// The dead letters with this entry id in the given streams. Ids are per stream: two dead
+    /// letters written in the same millisecond to the two streams have the same id.
+    /// </summary>
+    public async Task<IReadOnlyList<DeadLetter>> FindAsync(string id, IReadOnlyList<DeadLetterStream> streams)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(id);
-        foreach (var stream in Both)
+        ArgumentNullException.ThrowIfNull(streams);
+        var letters = new List<DeadLetter>();
+        foreach (var stream in streams)
         {
             var found = await db.StreamRangeAsync(KeyOf(stream), id, id, 1);
             if (found.Length == 1)
             {
-                return Parse(stream, found[0]);
+                letters.Add(Parse(stream, found[0]));
             }
         }
 
-        return null;
+        return letters;
     }
 
     /// <summary>

@@ -124,7 +124,7 @@ public sealed class FleetCommandTests(RedisServerFixture redis) : IDisposable
         Assert.Contains(id, listed.Output, StringComparison.Ordinal);
         Assert.Contains("long-doc", listed.Output, StringComparison.Ordinal);
 
-        var show = await Cli.RunAsync(scope, "dlq", "show", id);
+        var show = await Cli.RunAsync(scope, "dlq", "show", id, "--stream", "documents");
         Assert.Equal(0, show.ExitCode);
         Assert.Contains("term39q", show.Output, StringComparison.Ordinal);
         Assert.Contains("too_large", show.Output, StringComparison.Ordinal);
@@ -132,7 +132,7 @@ public sealed class FleetCommandTests(RedisServerFixture redis) : IDisposable
         // Replay: the original fields, in order, back on the events stream; an embedder that allows
         // the document then indexes it.
         await tooSmall.StopAsync(TestContext.Current.CancellationToken);
-        var replay = await Cli.RunAsync(scope, "dlq", "replay", id);
+        var replay = await Cli.RunAsync(scope, "dlq", "replay", id, "--stream", "documents");
         Assert.Equal(0, replay.ExitCode);
         Assert.Equal(0, await scope.Db.StreamLengthAsync(scope.Keys.DocumentDeadLetters));
         var reposted = (await scope.Db.StreamRangeAsync(scope.Keys.DocumentEvents, "-", "+", 1, Order.Descending)).Single();
@@ -141,7 +141,7 @@ public sealed class FleetCommandTests(RedisServerFixture redis) : IDisposable
         Assert.Contains((string)reposted.Id!, replay.Output, StringComparison.Ordinal);
         await scope.StartEmbedderAsync(("Chunking:Size", "8"), ("Chunking:Overlap", "0"));
         await TestScope.EventuallyAsync(async () => await scope.Index().GetStateAsync("default", "long-doc", TestContext.Current.CancellationToken) is { Version: 3 }, "the replayed document is indexed");
-        var gone = await Cli.RunAsync(scope, "dlq", "replay", id);
+        var gone = await Cli.RunAsync(scope, "dlq", "replay", id, "--stream", "documents");
         Assert.Equal(1, gone.ExitCode);
         Assert.Contains($"no dead letter {id}", gone.Error, StringComparison.Ordinal);
 

@@ -25,7 +25,7 @@ public sealed class BenchSmokeTests
         var text = await RunBenchAsync(TimeSpan.FromMinutes(5), "retrieval", "--smoke");
 
         Assert.Contains("| exact BM25 (k1 1.2, b 0.75), whole documents |", text, StringComparison.Ordinal);
-        Assert.Contains("| hashing, fleet, default ranking (vector order fused with BM25 over the candidates) |", text, StringComparison.Ordinal);
+        Assert.Contains("| hashing, fleet, default ranking (similarity plus the share of the query's words held) |", text, StringComparison.Ordinal);
         Assert.Contains("| hashing, fleet, vector order (HNSW, Query:Rerank=None) |", text, StringComparison.Ordinal);
         Assert.Contains("| hashing, exact cosine on the fleet's vectors |", text, StringComparison.Ordinal);
         Assert.Contains("manpages-dev ", text, StringComparison.Ordinal);

@@ -15,8 +15,8 @@ public enum RerankMode
     Mmr,
 
     /// <summary>
-    /// The vector order fused (reciprocal rank fusion) with BM25 of the query's words over the
-    /// candidates: a passage that holds the query's rare words rises.
+    /// Similarity plus a weighted share of the query's words (rarer words weigh more) each candidate
+    /// holds: a passage that holds the query's rare words rises.
     /// </summary>
     Lexical,
 }
@@ -56,13 +56,9 @@ public sealed class QueryOptions
     [Range(1, 1000)]
     public int LexicalCandidates { get; set; } = 30;
 
-    /// <summary>Weight of the BM25 ranking against the vector ranking's 1 in the lexical fusion.</summary>
-    [Range(0.0, 10.0)]
-    public double LexicalWeight { get; set; } = 1.0;
-
-    /// <summary>The k of reciprocal rank fusion, 1 / (k + rank): lower lets the first ranks count more.</summary>
-    [Range(1, 1000)]
-    public int FusionRankConstant { get; set; } = 60;
+    /// <summary>Similarity added for a candidate holding all of the query's words (scores are (1 + cosine) / 2).</summary>
+    [Range(0.0, 1.0)]
+    public double LexicalWeight { get; set; } = 0.05;
 
     [Range(0.0, 10.0)]
     public double SimilarityWeight { get; set; } = 0.8;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using StreamRag.Contracts;
-using StreamRag.Index;
 
 namespace StreamRag.Query;
 
@@ -8,7 +7,7 @@ namespace StreamRag.Query;
 /// Re-orders the engine's candidates. Fusion blends similarity with recency and content length
 /// (weights configurable). MMR picks, one at a time, the candidate most relevant to the query and
 /// least similar to those already picked, so near-duplicate passages do not crowd out the rest.
-/// Lexical (the default) fuses the vector order with BM25 of the query's words over the candidates:
+/// Lexical (the default) adds to each candidate's similarity the share of the query's words it holds:
 /// a sentence-embedding model knows meaning but blurs rare exact words (names, identifiers), which
 /// is where word statistics are strongest (docs/benchmarks.md, retrieval quality).
 /// </summary>
@@ -27,19 +26,19 @@ internal sealed class Reranker(IOptions<QueryOptions> options, TimeProvider time
     };
 
     /// <summary>
-    /// The candidates in fused order (vector rank and BM25 rank of the query's words), the best
-    /// <paramref name="k"/>. Each keeps its similarity as its score, so scores mean what the
-    /// contract says; only the order changes. Candidates no query word occurs in keep their vector
-    /// rank's share alone.
+    /// The candidates ordered by similarity plus <see cref="QueryOptions.LexicalWeight"/> × the share
+    /// of the query's wording each holds (<see cref="LexicalScorer.Coverage"/>), the best
+    /// <paramref name="k"/>. Each keeps its similarity as its score, so scores mean what the contract
+    /// says; only the order changes. A passage with none of the query's words keeps its similarity.
     /// </summary>
     public IReadOnlyList<QueryResult> Lexical(string query, IReadOnlyList<QueryResult> candidates, int k)
     {
-        var scores = LexicalScorer.Score(query, candidates.Select(c => c.Content).ToArray());
-        var vectorOrder = Enumerable.Range(0, candidates.Count).ToArray();
-        var textOrder = vectorOrder.Where(i => scores[i] > 0).OrderByDescending(i => scores[i]).ThenBy(i => i).ToArray();
-        return ReciprocalRankFusion.Fuse(vectorOrder, textOrder, 1.0, settings.LexicalWeight, settings.FusionRankConstant)
+        var coverage = LexicalScorer.Coverage(query, candidates.Select(c => c.Content).ToArray());
+        return Enumerable.Range(0, candidates.Count)
+            .OrderByDescending(i => candidates[i].Score + (settings.LexicalWeight * coverage[i]))
+            .ThenBy(i => i)
             .Take(k)
-            .Select(f => candidates[f.Key])
+            .Select(i => candidates[i])
             .ToArray();
     }
 

@@ -39,7 +39,7 @@ internal sealed class RetrievalReport(
                 continue;
             }
 
-            table.AppendLine(Row($"{result.Provider.Name}, fleet, default ranking (vector order fused with BM25 over the candidates)", result.Ranked!, target,
+            table.AppendLine(Row($"{result.Provider.Name}, fleet, default ranking (similarity plus the share of the query's words held)", result.Ranked!, target,
                 result.Passages.ToString("N0", CultureInfo.InvariantCulture),
                 string.Create(CultureInfo.InvariantCulture, $"{result.IngestSeconds:0.0} s"),
                 string.Create(CultureInfo.InvariantCulture, $"{result.RankedQueryP50Ms:0.0} ms")));

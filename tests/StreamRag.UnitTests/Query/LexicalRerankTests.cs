@@ -7,21 +7,22 @@ namespace StreamRag.UnitTests.Query;
 public sealed class LexicalRerankTests
 {
     [Fact]
-    public void Score_RareSharedWord_OutweighsACommonOne()
+    public void Coverage_RareSharedWords_OutweighACommonOne()
     {
-        var scores = LexicalScorer.Score("configure the curl proxy", ["the cat sat on the mat", "set the proxy for curl", "the the the the"]);
+        var coverage = LexicalScorer.Coverage("configure the curl proxy", ["the cat sat on the mat", "set the proxy for curl", "the the the the"]);
 
-        // "the" occurs in every candidate: it weighs little (but never below zero); "curl" and "proxy" in one.
-        Assert.InRange(scores[0], 0.0, 0.3);
-        Assert.InRange(scores[2], 0.0, 0.3);
-        Assert.True(scores[1] > 1.0, $"rare words matched: {scores[1]}");
+        // "the" is in every candidate: it weighs little; "curl" and "proxy", in one, weigh much.
+        Assert.InRange(coverage[0], 0.01, 0.2);
+        Assert.Equal(coverage[0], coverage[2], 9);
+        Assert.InRange(coverage[1], 0.4, 0.6); // all but "configure", the rarest
     }
 
     [Fact]
-    public void Score_NoQueryWords_IsAllZero()
+    public void Coverage_IsOneForEveryQueryWord_AndZeroForNone()
     {
-        Assert.All(LexicalScorer.Score("?!", ["alpha", "beta"]), s => Assert.Equal(0, s));
-        Assert.Empty(LexicalScorer.Score("alpha", []));
+        Assert.Equal(1.0, LexicalScorer.Coverage("curl proxy", ["curl via proxy", "nothing here"])[0], 9);
+        Assert.All(LexicalScorer.Coverage("?!", ["alpha", "beta"]), s => Assert.Equal(0, s));
+        Assert.Empty(LexicalScorer.Coverage("alpha", []));
     }
 
     [Fact]
@@ -36,21 +37,29 @@ public sealed class LexicalRerankTests
         var reranker = Reranker();
         var candidates = new[]
         {
-            Result("near-1", "a passage about networking in general"),
-            Result("near-2", "another general passage about the web"),
-            Result("words", "curl sends requests through a proxy"),
+            Result("near-1", "a passage about networking in general", 0.80),
+            Result("near-2", "another general passage about the web", 0.79),
+            Result("words", "curl sends requests through a proxy", 0.78),
         };
 
         var ranked = reranker.Lexical("curl proxy", candidates, 2);
 
         Assert.Equal(["words", "near-1"], ranked.Select(r => r.Id));
-        Assert.Equal(0.5, ranked[0].Score); // its similarity, unchanged: only the order is fused
+        Assert.Equal(0.78, ranked[0].Score); // its similarity, unchanged: only the order changes
+    }
+
+    [Fact]
+    public void Lexical_FarCloserVector_StaysAboveAWordMatch()
+    {
+        var candidates = new[] { Result("meaning", "plants make sugar from light", 0.90), Result("word", "bees feed their larvae", 0.80) };
+
+        Assert.Equal(["meaning", "word"], Reranker().Lexical("how do greens feed themselves", candidates, 2).Select(r => r.Id));
     }
 
     [Fact]
     public void Lexical_ZeroWeightOrNoSharedWord_KeepsTheVectorOrder()
     {
-        var candidates = new[] { Result("a", "first"), Result("b", "second"), Result("c", "third") };
+        var candidates = new[] { Result("a", "first", 0.9), Result("b", "second", 0.8), Result("c", "third", 0.7) };
 
         Assert.Equal(["a", "b", "c"], Reranker().Lexical("nothing shared", candidates, 3).Select(r => r.Id));
         Assert.Equal(["a", "b"], Reranker(weight: 0).Lexical("third", candidates, 2).Select(r => r.Id));
@@ -63,8 +72,8 @@ public sealed class LexicalRerankTests
     public void Candidates_LexicalPoolHasAFloor_AndACap(int k, int expected) =>
         Assert.Equal(expected, Reranker().Candidates(k));
 
-    private static Reranker Reranker(double weight = 1.0) =>
+    private static Reranker Reranker(double weight = 0.05) =>
         new(Options.Create(new QueryOptions { Rerank = RerankMode.Lexical, LexicalWeight = weight }), TimeProvider.System);
 
-    private static QueryResult Result(string id, string content) => new(id, 0, 0.5, content, "s", DateTimeOffset.UnixEpoch, []);
+    private static QueryResult Result(string id, string content, double score) => new(id, 0, score, content, "s", DateTimeOffset.UnixEpoch, []);
 }

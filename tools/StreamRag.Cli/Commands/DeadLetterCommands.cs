@@ -40,7 +40,7 @@ public sealed class DeadLetterListSettings : DeadLetterSettings
     public override ValidationResult Validate() => Count < 1 ? ValidationResult.Error("--count must be at least 1") : base.Validate();
 }
 
-public sealed class DeadLetterShowSettings : GlobalSettings
+public sealed class DeadLetterShowSettings : DeadLetterSettings
 {
     [CommandArgument(0, "<ID>")]
     [Description("the dead letter's entry id (as dlq list shows it)")]
@@ -141,8 +141,7 @@ public sealed class DeadLetterShowCommand(IAnsiConsole console, CliEnvironment e
     protected override async Task<int> RunAsync(DeadLetterShowSettings settings, CancellationToken cancellationToken)
     {
         await using var session = await CliSession.OpenAsync(settings);
-        var d = await new DeadLetterStore(session.Db, session.Keys).FindAsync(settings.Id)
-            ?? throw new CliException(ExitCodes.Incomplete, $"no dead letter {settings.Id} in either dead-letter stream");
+        var d = await DeadLetterLookup.OneAsync(new DeadLetterStore(session.Db, session.Keys), settings.Id, settings.Streams);
         if (settings.Json)
         {
             console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(DeadLetterView.Json(d), CliJson.Options));
@@ -174,7 +173,7 @@ public sealed class DeadLetterReplayCommand(IAnsiConsole console, CliEnvironment
         var store = new DeadLetterStore(session.Db, session.Keys);
         if (settings.Id is { } id)
         {
-            var letter = await store.FindAsync(id) ?? throw new CliException(ExitCodes.Incomplete, $"no dead letter {id} in either dead-letter stream");
+            var letter = await DeadLetterLookup.OneAsync(store, id, settings.Streams);
             var posted = await store.ReplayAsync(letter) ?? throw new CliException(ExitCodes.Incomplete, $"dead letter {id} was removed meanwhile; nothing replayed");
             console.MarkupLine($"replayed {Markup.Escape(id)} to {Markup.Escape(store.SourceOf(letter.Stream).ToString())} as {Markup.Escape(posted)}");
             return ExitCodes.Ok;
@@ -218,5 +217,20 @@ public sealed class DeadLetterPurgeCommand(IAnsiConsole console, CliEnvironment 
         }
 
         return ExitCodes.Ok;
+    }
+}
+
+/// <summary>The one dead letter an id names within --stream; none or one in each stream is a clear error.</summary>
+internal static class DeadLetterLookup
+{
+    public static async Task<DeadLetter> OneAsync(DeadLetterStore store, string id, IReadOnlyList<DeadLetterStream> streams)
+    {
+        var found = await store.FindAsync(id, streams);
+        return found.Count switch
+        {
+            1 => found[0],
+            0 => throw new CliException(ExitCodes.Incomplete, $"no dead letter {id} in {(streams.Count == 1 ? $"the {streams[0].ToString().ToLowerInvariant()} dead-letter stream" : "either dead-letter stream")}"),
+            _ => throw CliException.Usage($"dead letter {id} is in both dead-letter streams (ids are per stream); add --stream documents or --stream queries"),
+        };
     }
 }
