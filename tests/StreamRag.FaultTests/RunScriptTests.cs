@@ -128,7 +128,12 @@ public sealed class RunScriptTests
         {
             var redisPort = RedisServerFixture.FreePortRange(1, 0);
             var metricsBase = RedisServerFixture.FreePortRange(4, 0);
-            var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            // A shell cannot trap a signal it was started with ignored, and a test run launched in the
+            // background of a script (nohup, "cmd &" without job control) hands SIGINT down ignored:
+            // env restores its default, so Ctrl-C reaches run.sh as it does from a terminal.
+            var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add("bash");
             start.ArgumentList.Add(Path.Combine(RedisServerFixture.RepositoryRoot(), "run.sh"));
             start.Environment["STREAMRAG_REDIS_PORT"] = redisPort.ToString(CultureInfo.InvariantCulture);
             start.Environment["STREAMRAG_METRICS_PORT_BASE"] = metricsBase.ToString(CultureInfo.InvariantCulture);
@@ -204,7 +209,15 @@ public sealed class RunScriptTests
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(timeout.Token);
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException) when (!Ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"run.sh on Redis port {RedisPort} did not stop within 60 s of SIGINT\n{Output}");
+            }
+
             return process.ExitCode;
         }
 
@@ -217,9 +230,21 @@ public sealed class RunScriptTests
                 {
                     await InterruptAsync();
                 }
-                catch (OperationCanceledException)
+                catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
                 {
                     process.Kill(entireProcessTree: true);
+                    // Redis runs as a daemon, outside the process tree.
+                    if (redis is not null)
+                    {
+                        try
+                        {
+                            await redis.GetServer($"127.0.0.1:{RedisPort}").ShutdownAsync(ShutdownMode.Never);
+                        }
+                        catch (RedisException)
+                        {
+                            // It has gone (the connection drops as it shuts down).
+                        }
+                    }
                 }
             }
 

@@ -175,12 +175,13 @@ internal sealed partial class QueryRequestHandler(
 
         var searchStart = time.GetTimestamp();
         var text = request.Query.Length > 0 ? request.Query : null;
-        var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, reranker.Candidates(request.K), request.Filters, ef, Text: text), cancellationToken);
+        var rerank = reranker.ModeFor(request.Query);
+        var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, reranker.Candidates(request.K, rerank), request.Filters, ef, Text: text), cancellationToken);
         // Without a question text (an engine may fuse it with a text search) and without re-ranking,
         // the results are the graph search's own top k: the recall sample can take them as they are.
-        var vectorCandidates = text is null && reranker.Mode == RerankMode.None ? hits.Select(h => $"{h.DocumentId}#{h.Chunk}").ToArray() : null;
+        var vectorCandidates = text is null && rerank == RerankMode.None ? hits.Select(h => $"{h.DocumentId}#{h.Chunk}").ToArray() : null;
         var results = (IReadOnlyList<QueryResult>)hits.Select(h => new QueryResult(h.DocumentId, h.Chunk, h.Score, h.Content, h.Source, h.Timestamp, h.Tags)).ToArray();
-        results = reranker.Mode switch
+        results = rerank switch
         {
             RerankMode.Fusion => reranker.Fuse(results, request.K),
             RerankMode.Mmr => reranker.Diversify(results, await EmbedAllAsync(results, cancellationToken), request.K),

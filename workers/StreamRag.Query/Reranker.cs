@@ -15,10 +15,15 @@ internal sealed class Reranker(IOptions<QueryOptions> options, TimeProvider time
 {
     private readonly QueryOptions settings = options.Value;
 
-    public RerankMode Mode => settings.Rerank;
+    /// <summary>
+    /// The re-ranking a request gets: lexical re-ranking has no words to weigh in a vector-only
+    /// request (no query text) and would keep the vector order, so it is skipped there, and with it
+    /// the larger candidate pool.
+    /// </summary>
+    public RerankMode ModeFor(string query) => query.Length == 0 && settings.Rerank == RerankMode.Lexical ? RerankMode.None : settings.Rerank;
 
-    /// <summary>How many candidates to ask the engine for, to return k.</summary>
-    public int Candidates(int k) => settings.Rerank switch
+    /// <summary>How many candidates to ask the engine for, to return k re-ranked by <paramref name="mode"/>.</summary>
+    public int Candidates(int k, RerankMode mode) => mode switch
     {
         RerankMode.None => k,
         RerankMode.Lexical => Math.Min(Math.Max(k * settings.RerankCandidates, settings.LexicalCandidates), 1000),

@@ -70,7 +70,17 @@ public sealed class LexicalRerankTests
     [InlineData(30, 90)]
     [InlineData(500, 1000)]
     public void Candidates_LexicalPoolHasAFloor_AndACap(int k, int expected) =>
-        Assert.Equal(expected, Reranker().Candidates(k));
+        Assert.Equal(expected, Reranker().Candidates(k, RerankMode.Lexical));
+
+    [Fact]
+    public void VectorOnlyRequest_IsNotReRankedLexically_AndFetchesOnlyK()
+    {
+        var reranker = Reranker();
+
+        Assert.Equal(RerankMode.Lexical, reranker.ModeFor("how do greens feed themselves"));
+        Assert.Equal(RerankMode.None, reranker.ModeFor(""));
+        Assert.Equal(7, reranker.Candidates(7, reranker.ModeFor("")));
+    }
 
     private static Reranker Reranker(double weight = 0.05) =>
         new(Options.Create(new QueryOptions { Rerank = RerankMode.Lexical, LexicalWeight = weight }), TimeProvider.System);
