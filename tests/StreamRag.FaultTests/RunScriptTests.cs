@@ -238,7 +238,7 @@ public sealed class RunScriptTests
                     {
                         try
                         {
-                            await redis.GetServer($"127.0.0.1:{RedisPort}").ShutdownAsync(ShutdownMode.Never);
+                            await redis.GetServer($"127.0.0.1:{RedisPort}").ExecuteAsync("SHUTDOWN", "NOSAVE");
                         }
                         catch (RedisException)
                         {
