@@ -65,6 +65,8 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
         [
             "streamrag_sweeper_expired_total", "streamrag_sweeper_skipped_total", "streamrag_sweeper_deletions_published_total", "streamrag_sweeper_passes_total",
             "streamrag_sweeper_lag_seconds", "streamrag_sweeper_last_pass_timestamp_seconds",
+            // Unlabelled counters nothing has counted yet: exported at 0 from the start (ListeningMeterFactory).
+            "streamrag_sweeper_failures_total", "streamrag_sweeper_deletions_recovered_total",
         ]);
     }
 
