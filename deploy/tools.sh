@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the tools the tests use besides .NET and Redis, when missing:
-#   promtool (Debian's `prometheus` package): validates deploy/prometheus/ in the tests;
+#   Debian's `prometheus` package: promtool validates deploy/prometheus/ in the tests, and the server
+#     (/usr/bin/prometheus) scrapes a running fleet on that configuration (PrometheusFleetTests);
 #   python3-redis: the foreign-client test (a Python client written from docs/contract.md alone);
 #   nodejs and npm: the monitor's build installs the dashboard's chart library with `npm ci`
 #     (workers/StreamRag.Monitor/dashboard/); without npm it builds the dashboard without charts;
@@ -11,9 +12,9 @@ set -uo pipefail
 
 log() { printf 'tools.sh: %s\n' "$*" >&2; }
 
-if ! command -v promtool >/dev/null 2>&1; then
+if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
   if [ "$(id -u)" -ne 0 ]; then
-    log "promtool missing and not root: the promtool tests will be skipped"
+    log "promtool or prometheus missing and not root: the promtool and Prometheus tests will be skipped"
   else
     export DEBIAN_FRONTEND=noninteractive
     # The package's service must not start here: this is a test machine, not a Prometheus server.
@@ -25,7 +26,7 @@ if ! command -v promtool >/dev/null 2>&1; then
     if ! apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1; then
       apt-get update -qq >/dev/null 2>&1 || true
       apt-get install -y -qq --no-install-recommends prometheus >/dev/null 2>&1 \
-        || log "could not install Debian's prometheus package: the promtool tests will be skipped"
+        || log "could not install Debian's prometheus package: the promtool and Prometheus tests will be skipped"
     fi
     [ "$created_policy" = 0 ] || rm -f "$policy"
   fi

@@ -7,19 +7,27 @@ namespace StreamRag.Hosting;
 public static class ScrapePort
 {
     /// <summary>
-    /// <c>localhost</c> and <c>127.0.0.1</c> alike: HttpListener matches the Host header against its
-    /// prefixes, so a scrape of <c>127.0.0.1:port</c> gets a 404 unless that prefix is listed. (The
-    /// managed HttpListener refuses an <c>[::1]</c> prefix: "Invalid port in prefix".)
+    /// The HttpListener prefixes of the endpoint at <see cref="MetricsOptions.ListenAddress"/>. Loopback
+    /// is <c>localhost</c> and <c>127.0.0.1</c> alike: HttpListener matches the Host header against its
+    /// prefixes, so a scrape of <c>127.0.0.1:port</c> gets a 404 unless that prefix is listed (the
+    /// managed HttpListener refuses an <c>[::1]</c> prefix: "Invalid port in prefix"). Every interface
+    /// is the wildcard <c>+</c>, which also matches any Host: a scrape by a container's service name.
     /// </summary>
-    public static void AddLoopbackPrefixes(System.Net.HttpListener listener, int port)
+    public static IReadOnlyList<string> Prefixes(string listenAddress, int port) => listenAddress switch
+    {
+        MetricsOptions.Loopback => [$"http://localhost:{port}/", $"http://127.0.0.1:{port}/"],
+        MetricsOptions.AnyAddress or "0.0.0.0" => [$"http://+:{port}/"],
+        _ => [$"http://{listenAddress}:{port}/"],
+    };
+
+    /// <summary>Replaces the exporter's own prefix (its Host and Port options) with <see cref="Prefixes"/>.</summary>
+    public static void SetPrefixes(System.Net.HttpListener listener, string listenAddress, int port)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        foreach (var prefix in new[] { $"http://localhost:{port}/", $"http://127.0.0.1:{port}/" })
+        listener.Prefixes.Clear();
+        foreach (var prefix in Prefixes(listenAddress, port))
         {
-            if (!listener.Prefixes.Contains(prefix))
-            {
-                listener.Prefixes.Add(prefix);
-            }
+            listener.Prefixes.Add(prefix);
         }
     }
 

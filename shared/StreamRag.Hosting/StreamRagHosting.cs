@@ -53,6 +53,12 @@ public static class StreamRagHosting
         var metrics = config.GetSection(MetricsOptions.Section).GetStrictly<MetricsOptions>();
         if (metrics.PrometheusPort > 0)
         {
+            // Checked here, not only by the options validator: the listener is configured before that runs.
+            if (MetricsOptions.AddressError(metrics.ListenAddress) is { } addressError)
+            {
+                throw new HostStartupException(addressError);
+            }
+
             ScrapePort.EnsureFree(metrics.PrometheusPort);
             services.AddOpenTelemetry()
                 .ConfigureResource(r => r.AddService(serviceName))
@@ -62,8 +68,9 @@ public static class StreamRagHosting
                     {
                         o.Host = "localhost";
                         o.Port = metrics.PrometheusPort;
-                        o.ConfigureHttpListener = (_, listener) => ScrapePort.AddLoopbackPrefixes(listener, metrics.PrometheusPort);
+                        o.ConfigureHttpListener = (_, listener) => ScrapePort.SetPrefixes(listener, metrics.ListenAddress, metrics.PrometheusPort);
                     }));
+            ListeningMeterFactory.Register(services);
         }
 
         return builder;

@@ -65,6 +65,8 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
         [
             "streamrag_sweeper_expired_total", "streamrag_sweeper_skipped_total", "streamrag_sweeper_deletions_published_total", "streamrag_sweeper_passes_total",
             "streamrag_sweeper_lag_seconds", "streamrag_sweeper_last_pass_timestamp_seconds",
+            // Unlabelled counters nothing has counted yet: exported at 0 from the start (ListeningMeterFactory).
+            "streamrag_sweeper_failures_total", "streamrag_sweeper_deletions_recovered_total",
         ]);
     }
 
@@ -83,6 +85,48 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
             Assert.Contains("streamrag_sweeper_passes_total", text, StringComparison.Ordinal);
             Assert.Matches(@"(?m)^target_info\{.*service_name=""streamrag-sweeper"".*\}", text);
         }
+    }
+
+    [Fact]
+    public async Task Endpoint_OnEveryInterface_AnswersWhateverHostNameTheScrapeUses()
+    {
+        await using var scope = new TestScope(redis);
+        var port = FreePort();
+        var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await scope.StartAsync(b => b.AddSweeperWorker(), ("Index:Dimensions", "16"), ("Embedding:Dimensions", "16"), ("Metrics:PrometheusPort", portText), ("Metrics:ListenAddress", "*"));
+        await ScrapeUntilAsync(port, ["streamrag_sweeper_passes_total"]);
+
+        // As the compose stack's Prometheus scrapes it: by the service's name, from another container.
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{portText}/metrics"));
+        request.Headers.Host = $"sweeper:{portText}";
+        using var response = await http.SendAsync(request, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("streamrag_sweeper_passes_total", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+
+        // And on an address of this machine other than loopback, when it has one.
+        var external = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
+        if (external is not null)
+        {
+            var text = await http.GetStringAsync(new Uri($"http://{external}:{portText}/metrics"), Ct);
+            Assert.Contains("streamrag_sweeper_passes_total", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("example.org")]
+    [InlineData("::1")]
+    [InlineData("10.1")]
+    public async Task BadListenAddress_RefusesToStart_InOneLineNamingTheSetting(string address)
+    {
+        await using var scope = new TestScope(redis);
+        var error = await Assert.ThrowsAsync<StreamRag.Hosting.HostStartupException>(() =>
+            scope.StartAsync(b => b.AddSweeperWorker(), ("Metrics:PrometheusPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Metrics:ListenAddress", address)));
+        Assert.StartsWith($"Metrics:ListenAddress '{address}' is neither 'localhost', '*' (or 0.0.0.0) nor an IPv4 address", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using StreamRag.Hosting;
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 
@@ -149,6 +150,8 @@ public sealed partial class ComposeStackTests
 
             var port = Environment(node, "Metrics__PrometheusPort");
             Assert.Equal(defaultPort.Groups[1].Value, port);
+            // The prometheus service scrapes from another container: the endpoint must listen beyond loopback.
+            Assert.Equal(MetricsOptions.AnyAddress, Environment(node, "Metrics__ListenAddress"));
             Assert.Equal($"localhost:{port}", Assert.Single(local[job]));
             Assert.Equal($"{service}:{port}", Assert.Single(compose[job]));
             Assert.Contains(port!, string.Join(' ', ((YamlSequenceNode)((YamlMappingNode)node["healthcheck"])["test"]).Children.Select(Scalar)), StringComparison.Ordinal);
@@ -253,40 +256,9 @@ public sealed partial class ComposeStackTests
         documented.ContainsKey(metric)
         || HistogramSeries().Match(metric) is { Success: true } m && documented.GetValueOrDefault(m.Groups[1].Value) == "histogram";
 
-    /// <summary>Metric → type, from every table of docs/operations.md whose first column starts with "metric".</summary>
-    private static Dictionary<string, string> DocumentedMetrics()
-    {
-        var metrics = new Dictionary<string, string>(StringComparer.Ordinal);
-        var inTable = false;
-        var typeColumn = 2;
-        foreach (var line in File.ReadLines(RepoPath("docs/operations.md")))
-        {
-            if (!line.StartsWith('|'))
-            {
-                inTable = false;
-                continue;
-            }
-
-            var cells = line.Split('|').Select(c => c.Trim()).ToArray();
-            if (cells[1].StartsWith("metric", StringComparison.Ordinal))
-            {
-                inTable = true;
-                typeColumn = Math.Max(2, Array.IndexOf(cells, "type"));
-                continue;
-            }
-
-            if (inTable)
-            {
-                var type = cells.Length > typeColumn ? cells[typeColumn] : "";
-                foreach (Match name in BacktickedName().Matches(cells[1]))
-                {
-                    metrics[name.Groups[1].Value] = type;
-                }
-            }
-        }
-
-        return metrics;
-    }
+    /// <summary>Metric → type, from the metric tables of docs/operations.md.</summary>
+    private static Dictionary<string, string> DocumentedMetrics() =>
+        TestSupport.DocumentedMetrics.Read(RepoPath("docs/operations.md")).Values.ToDictionary(m => m.Name, m => m.Type, StringComparer.Ordinal);
 
     /// <summary>The series names a PromQL expression reads (not functions, keywords, label names or durations).</summary>
     internal static IReadOnlyList<string> MetricNames(string expr)
@@ -315,9 +287,6 @@ public sealed partial class ComposeStackTests
 
     [GeneratedRegex(@"^(.+)_(?:bucket|sum|count)$")]
     private static partial Regex HistogramSeries();
-
-    [GeneratedRegex(@"`([a-zA-Z_:][a-zA-Z0-9_:]*)`")]
-    private static partial Regex BacktickedName();
 
     [GeneratedRegex(@"""(?:[^""\\]|\\.)*""")]
     private static partial Regex QuotedString();
