@@ -156,8 +156,12 @@ internal sealed class DedicatedCluster : ITestRedisServer, IAsyncDisposable
 
     private IServer AnyServer() => Connection.GetServers().First(s => s.IsConnected && !s.IsReplica);
 
-    private static async Task<IReadOnlyList<ClusterNode>> NodesAsync(IServer server) =>
-        ClusterNode.Parse((string)(await server.ExecuteAsync("CLUSTER", "NODES"))!);
+    private static async Task<IReadOnlyList<ClusterNode>> NodesAsync(IServer server)
+    {
+        var nodes = (string)(await server.ExecuteAsync("CLUSTER", "NODES"))!;
+        // Over RESP3 the reply is a verbatim string, which keeps its format prefix.
+        return ClusterNode.Parse(nodes.StartsWith("txt:", StringComparison.Ordinal) ? nodes[4..] : nodes);
+    }
 
     public async ValueTask DisposeAsync()
     {
