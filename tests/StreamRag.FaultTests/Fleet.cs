@@ -103,8 +103,9 @@ internal static class Fleet
 
     /// <summary>
     /// Checks that documents d0..d(n-1) are indexed exactly once at <paramref name="version"/>: each
-    /// document hash holds the version and the passage count its content makes, and the vector set
-    /// holds exactly the passages the hashes account for (no missing, no extra, no stale chunk).
+    /// document hash holds the version and the passage count its content makes, and the vector
+    /// sets of the tenant's partitions hold exactly the passages the hashes account for (no missing,
+    /// no extra, no stale chunk).
     /// </summary>
     public static async Task<(int Missing, long ExtraChunks)> CheckIndexedExactlyOnceAsync(IVectorIndex index, IDatabase db, KeySchema keys, int n, Func<int, long>? version = null)
     {
@@ -127,7 +128,7 @@ internal static class Fleet
             chunks += s.Chunks - (long)unlinked[i];
         }
 
-        var stored = await db.VectorSetLengthAsync(keys.PartitionOf("default", "d0").VectorSet);
+        var stored = (await Task.WhenAll(keys.PartitionsOf("default").Select(p => db.VectorSetLengthAsync(p.VectorSet)))).Sum();
         return (missing, stored - chunks);
     }
 
@@ -284,6 +285,9 @@ internal sealed class QueryLoad : IAsyncDisposable
     public long LastOk => Interlocked.Read(ref lastOk);
 
     public IReadOnlyCollection<Exception> Unexpected => unexpected;
+
+    /// <summary>How many calls ended each way ("ok", "error &lt;code&gt;", "timeout (retryable)", …).</summary>
+    public IReadOnlyDictionary<string, int> Outcomes => outcomes;
 
     public string Summary => string.Join(", ", outcomes.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value}"));
 
