@@ -99,6 +99,9 @@ public static class StreamRagHosting
     public static ILoggingBuilder AddStreamRagConsole(this ILoggingBuilder logging)
     {
         ArgumentNullException.ThrowIfNull(logging);
+        // Named, not left unset: without a formatter name the console logger copies its own legacy
+        // options (no timestamp) over the formatter's options.
+        logging.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
         logging.Services.Configure<SimpleConsoleFormatterOptions>(o => StampUtc(o, LogTimestampFormat + " "));
         logging.Services.Configure<JsonConsoleFormatterOptions>(o => StampUtc(o, LogTimestampFormat));
         return logging;
