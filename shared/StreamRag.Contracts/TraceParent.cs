@@ -20,19 +20,34 @@ public static class TraceParent
     /// <summary>The trace context <paramref name="raw"/> names, or null when it is not a valid traceparent.</summary>
     public static ActivityContext? Parse(ReadOnlySpan<byte> raw)
     {
-        if (raw.Length is < 55 or > MaxLength || !Ascii.IsValid(raw))
+        if (raw.Length is < 55 or > MaxLength)
         {
             return null;
         }
 
-        var text = Encoding.ASCII.GetString(raw);
-        // Lower-case hex only (W3C): ActivityContext.TryParse accepts upper case too.
-        if (text.Any(char.IsAsciiLetterUpper))
+        // The shape is checked here, strictly (ActivityContext.TryParse is lenient about separators
+        // and case); TryParse then refuses the all-zero ids.
+        if (!IsLowerHex(raw[..2]) || raw[..2].SequenceEqual("ff"u8) || raw[2] != '-' || !IsLowerHex(raw[3..35]) || raw[35] != '-'
+            || !IsLowerHex(raw[36..52]) || raw[52] != '-' || !IsLowerHex(raw[53..55])
+            || (raw[..2].SequenceEqual("00"u8) ? raw.Length != 55 : raw.Length > 55 && raw[55] != '-'))
         {
             return null;
         }
 
-        return ActivityContext.TryParse(text, null, isRemote: true, out var context) ? context : null;
+        return ActivityContext.TryParse(Encoding.ASCII.GetString(raw[..55]), null, isRemote: true, out var context) ? context : null;
+    }
+
+    private static bool IsLowerHex(ReadOnlySpan<byte> text)
+    {
+        foreach (var c in text)
+        {
+            if (c is not ((>= (byte)'0' and <= (byte)'9') or (>= (byte)'a' and <= (byte)'f')))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The traceparent of <paramref name="activity"/>, or null when it has no W3C id.</summary>
