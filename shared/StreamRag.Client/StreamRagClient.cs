@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -124,6 +125,8 @@ public sealed class StreamRagClient : IAsyncDisposable
                 new(QueryRequestFields.Deadline, deadline.ToUnixTimeMilliseconds()),
                 new(QueryRequestFields.Tenant, options.Tenant),
                 new(QueryRequestFields.Mode, options.Mode == QueryMode.Answer ? "answer" : "search"),
+                // The caller's span, if any: the query worker's spans continue its trace.
+                new(QueryRequestFields.TraceParent, TraceParent.Of(Activity.Current) ?? RedisValue.Null),
             };
             fields.RemoveAll(f => f.Value.IsNull);
             if (options.Ef is { } ef)
@@ -172,6 +175,12 @@ public sealed class StreamRagClient : IAsyncDisposable
             new(DocumentEventFields.Source, document.Source),
             new(DocumentEventFields.Tenant, document.Tenant),
         };
+        if (TraceParent.Of(Activity.Current) is { } traceParent)
+        {
+            // The producer's span: the embedder's write of this document continues its trace.
+            fields.Add(new(DocumentEventFields.TraceParent, traceParent));
+        }
+
         if (document.Tags.Count > 0)
         {
             fields.Add(new(DocumentEventFields.Tags, string.Join(',', document.Tags)));
@@ -193,14 +202,17 @@ public sealed class StreamRagClient : IAsyncDisposable
     /// <summary>Posts a delete event; returns its stream id.</summary>
     public async Task<string> DeleteDocumentAsync(string id, long version, string tenant = DocumentEventParser.DefaultTenant, CancellationToken cancellationToken = default)
     {
-        return await AddEventAsync(keys.DocumentEventsOf(tenant, id),
+        NameValueEntry[] fields =
         [
             new(DocumentEventFields.ContractVersion, 1),
             new(DocumentEventFields.Operation, "delete"),
             new(DocumentEventFields.Id, id),
             new(DocumentEventFields.Version, version),
             new(DocumentEventFields.Tenant, tenant),
-        ]);
+        ];
+        return await AddEventAsync(
+            keys.DocumentEventsOf(tenant, id),
+            TraceParent.Of(Activity.Current) is { } traceParent ? [.. fields, new(DocumentEventFields.TraceParent, traceParent)] : fields);
     }
 
     /// <summary>

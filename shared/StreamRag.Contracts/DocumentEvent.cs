@@ -20,6 +20,7 @@ public enum DocumentOperation
 /// <param name="Tags">Filterable labels.</param>
 /// <param name="ExpiresAt">When the retention sweeper must delete it, if ever.</param>
 /// <param name="Tenant">Isolation boundary; queries never cross it.</param>
+/// <param name="TraceParent">The producer's trace context (<see cref="Contracts.TraceParent"/>); null when absent or not valid.</param>
 public sealed record DocumentEvent(
     DocumentOperation Operation,
     string Id,
@@ -29,7 +30,8 @@ public sealed record DocumentEvent(
     DateTimeOffset Timestamp,
     IReadOnlyList<string> Tags,
     DateTimeOffset? ExpiresAt,
-    string Tenant);
+    string Tenant,
+    System.Diagnostics.ActivityContext? TraceParent = null);
 
 /// <summary>Flat stream field names of a document event, so <c>redis-cli XADD</c> can produce one.</summary>
 public static class DocumentEventFields
@@ -46,8 +48,11 @@ public static class DocumentEventFields
     public const string ExpiresAt = "expires_at";
     public const string Tenant = "tenant";
 
+    /// <summary>Optional W3C trace context (<see cref="Contracts.TraceParent"/>); an invalid one is ignored.</summary>
+    public const string TraceParent = Contracts.TraceParent.Field;
+
     internal static readonly HashSet<string> Known = new(StringComparer.Ordinal)
     {
-        ContractVersion, Operation, Id, Version, Content, Source, Timestamp, Tags, TtlSeconds, ExpiresAt, Tenant,
+        ContractVersion, Operation, Id, Version, Content, Source, Timestamp, Tags, TtlSeconds, ExpiresAt, Tenant, TraceParent,
     };
 }

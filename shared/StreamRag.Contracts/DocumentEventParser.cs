@@ -18,11 +18,19 @@ public sealed class DocumentEventParser(ContractLimits limits)
     public ParseResult<DocumentEvent> Parse(IEnumerable<KeyValuePair<string, ReadOnlyMemory<byte>>> fields, DateTimeOffset entryTime)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        System.Diagnostics.ActivityContext? traceParent = null;
         foreach (var (name, raw) in fields)
         {
             if (!DocumentEventFields.Known.Contains(name))
             {
                 return ParseResult<DocumentEvent>.Fail(ErrorCodes.UnknownField, $"unknown field '{Truncate(name)}'; known fields: {string.Join(", ", DocumentEventFields.Known)}");
+            }
+
+            if (name == DocumentEventFields.TraceParent)
+            {
+                // Never a reason to refuse an event: an invalid (or a second) traceparent is ignored.
+                traceParent ??= TraceParent.Parse(raw.Span);
+                continue;
             }
 
             if (name == DocumentEventFields.Content && raw.Length > limits.MaxContentBytes)
@@ -148,7 +156,7 @@ public sealed class DocumentEventParser(ContractLimits limits)
             expiresAt = timestamp.AddSeconds(ttl);
         }
 
-        return ParseResult<DocumentEvent>.Ok(new DocumentEvent(op, id, version, content, source, timestamp, tags, expiresAt, tenant));
+        return ParseResult<DocumentEvent>.Ok(new DocumentEvent(op, id, version, content, source, timestamp, tags, expiresAt, tenant, traceParent));
     }
 
     /// <summary>

@@ -11,6 +11,7 @@ namespace StreamRag.Contracts;
 /// <param name="Error">Set when status is <c>error</c>.</param>
 /// <param name="Timings">Where the time went, in milliseconds.</param>
 /// <param name="Cache"><c>hit</c> or <c>miss</c>.</param>
+/// <param name="TraceId">The W3C trace id the worker's spans of this request belong to (32 hex digits); omitted when it has none.</param>
 public sealed record QueryReply(
     int V,
     string Id,
@@ -19,7 +20,8 @@ public sealed record QueryReply(
     QueryAnswer? Answer,
     QueryError? Error,
     QueryTimings Timings,
-    string Cache)
+    string Cache,
+    string? TraceId = null)
 {
     public const string StatusOk = "ok";
     public const string StatusError = "error";

@@ -65,9 +65,12 @@ public static class QueryRequestFields
     /// <summary>A ready query vector: raw little-endian float32 bytes (4 × dimension bytes).</summary>
     public const string Vector = "vector";
 
+    /// <summary>Optional W3C trace context (<see cref="Contracts.TraceParent"/>); an invalid one is ignored.</summary>
+    public const string TraceParent = Contracts.TraceParent.Field;
+
     internal static readonly HashSet<string> Known = new(StringComparer.Ordinal)
     {
-        ContractVersion, RequestId, Query, K, Filters, ReplyTo, Deadline, Tenant, Mode, Ef, Vector,
+        ContractVersion, RequestId, Query, K, Filters, ReplyTo, Deadline, Tenant, Mode, Ef, Vector, TraceParent,
     };
 }
 

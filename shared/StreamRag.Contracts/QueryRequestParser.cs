@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 
@@ -5,9 +6,10 @@ namespace StreamRag.Contracts;
 
 /// <summary>
 /// The outcome of parsing a query request. Even an invalid request keeps what could be read of its
-/// id and reply channel, so the worker can still send the caller a structured error.
+/// id and reply channel, so the worker can still send the caller a structured error, and its trace
+/// context (null when absent or not a valid traceparent), so that error is traced too.
 /// </summary>
-public sealed record ParsedQueryRequest(QueryRequest? Request, ContractViolation? Error, string? RequestId, string? ReplyTo);
+public sealed record ParsedQueryRequest(QueryRequest? Request, ContractViolation? Error, string? RequestId, string? ReplyTo, ActivityContext? TraceParent = null);
 
 /// <summary>Turns the raw fields of a query-request stream entry into a <see cref="QueryRequest"/>.</summary>
 public sealed class QueryRequestParser(ContractLimits limits)
@@ -19,11 +21,19 @@ public sealed class QueryRequestParser(ContractLimits limits)
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         ContractViolation? firstError = null;
         float[]? vector = null;
+        ActivityContext? traceParent = null;
         foreach (var (name, raw) in fields)
         {
             if (!QueryRequestFields.Known.Contains(name))
             {
                 firstError ??= new(ErrorCodes.UnknownField, $"unknown field '{DocumentEventParser.Truncate(name)}'");
+                continue;
+            }
+
+            if (name == QueryRequestFields.TraceParent)
+            {
+                // Never a reason to refuse a request: an invalid (or a second) traceparent is ignored.
+                traceParent ??= Contracts.TraceParent.Parse(raw.Span);
                 continue;
             }
 
@@ -79,7 +89,7 @@ public sealed class QueryRequestParser(ContractLimits limits)
             replyToProblem = $"must be 1 to {limits.MaxReplyChannelLength} characters without control characters";
         }
 
-        ParsedQueryRequest Fail(string code, string message) => new(null, firstError ?? new ContractViolation(code, message), requestId, replyTo);
+        ParsedQueryRequest Fail(string code, string message) => new(null, firstError ?? new ContractViolation(code, message), requestId, replyTo, traceParent);
 
         if (firstError is not null)
         {
@@ -167,11 +177,11 @@ public sealed class QueryRequestParser(ContractLimits limits)
             var error = ParseFilters(filtersJson, out filters);
             if (error is not null)
             {
-                return new(null, error, requestId, replyTo);
+                return new(null, error, requestId, replyTo, traceParent);
             }
         }
 
-        return new(new QueryRequest(requestId, query, k, filters, replyTo, deadline, tenant, mode, ef, vector is null ? (ReadOnlyMemory<float>?)null : vector), null, requestId, replyTo);
+        return new(new QueryRequest(requestId, query, k, filters, replyTo, deadline, tenant, mode, ef, vector is null ? (ReadOnlyMemory<float>?)null : vector), null, requestId, replyTo, traceParent);
     }
 
     /// <summary>Parses a <c>filters</c> JSON object (as in a request, or on a sampled query-metrics entry); null when valid.</summary>

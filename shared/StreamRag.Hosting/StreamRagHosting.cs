@@ -4,8 +4,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using StreamRag.Contracts;
 using StreamRag.Embedding;
 using StreamRag.Index;
@@ -31,6 +35,7 @@ public static class StreamRagHosting
         services.AddSettings<IndexOptions, IndexOptionsValidator>(config, IndexOptions.Section);
         services.AddSettings<ConsumerGroupOptions, ConsumerGroupOptionsValidator>(config, ConsumerGroupOptions.Section);
         services.AddSettings<MetricsOptions, MetricsOptionsValidator>(config, MetricsOptions.Section);
+        services.AddSettings<TelemetryOptions, TelemetryOptionsValidator>(config, TelemetryOptions.Section);
         services.AddSettings<BackPressureOptions, BackPressureOptionsValidator>(config, BackPressureOptions.Section);
         services.AddMetrics();
         services.AddSettings<RetentionOptions, RetentionOptionsValidator>(config, RetentionOptions.Section);
@@ -50,6 +55,7 @@ public static class StreamRagHosting
         services.AddStreamRagEmbedding(config);
         services.AddSingleton<RetentionPolicy>();
 
+        var openTelemetry = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(serviceName));
         var metrics = config.GetSection(MetricsOptions.Section).GetStrictly<MetricsOptions>();
         if (metrics.PrometheusPort > 0)
         {
@@ -60,20 +66,61 @@ public static class StreamRagHosting
             }
 
             ScrapePort.EnsureFree(metrics.PrometheusPort);
-            services.AddOpenTelemetry()
-                .ConfigureResource(r => r.AddService(serviceName))
-                .WithMetrics(m => m
-                    .AddMeter(StreamRagTelemetry.MeterName)
-                    .AddPrometheusHttpListener(o =>
-                    {
-                        o.Host = "localhost";
-                        o.Port = metrics.PrometheusPort;
-                        o.ConfigureHttpListener = (_, listener) => ScrapePort.SetPrefixes(listener, metrics.ListenAddress, metrics.PrometheusPort);
-                    }));
+            openTelemetry.WithMetrics(m => m
+                .AddMeter(StreamRagTelemetry.MeterName)
+                .AddPrometheusHttpListener(o =>
+                {
+                    o.Host = "localhost";
+                    o.Port = metrics.PrometheusPort;
+                    o.ConfigureHttpListener = (_, listener) => ScrapePort.SetPrefixes(listener, metrics.ListenAddress, metrics.PrometheusPort);
+                }));
             ListeningMeterFactory.Register(services);
         }
 
+        // Spans are recorded only when something listens: the OTLP exporter when an endpoint is
+        // set (an invalid one stops start-up through TelemetryOptionsValidator), or an in-process listener.
+        var otlp = config.GetSection(TelemetryOptions.Section).GetStrictly<TelemetryOptions>().Otlp;
+        if (otlp.TracesUri is { } traces)
+        {
+            openTelemetry.WithTracing(t => t
+                .AddSource(StreamRagTelemetry.ActivitySourceName)
+                .AddOtlpExporter(o =>
+                {
+                    o.Endpoint = traces;
+                    o.Protocol = otlp.Protocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                }));
+        }
+
+        builder.Logging.AddStreamRagConsole();
         return builder;
+    }
+
+    /// <summary>The timestamp every console log line starts with (UTC, milliseconds), unless <c>Logging:Console:FormatterOptions:TimestampFormat</c> says otherwise.</summary>
+    public const string LogTimestampFormat = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'";
+
+    /// <summary>
+    /// Console logs with a UTC timestamp: the simple one-line format by default, JSON lines with
+    /// <c>Logging:Console:FormatterName=json</c> (the standard switch). A timestamp format set in
+    /// configuration wins over this default.
+    /// </summary>
+    public static ILoggingBuilder AddStreamRagConsole(this ILoggingBuilder logging)
+    {
+        ArgumentNullException.ThrowIfNull(logging);
+        // Named, not left unset: without a formatter name the console logger copies its own legacy
+        // options (no timestamp) over the formatter's options.
+        logging.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName ??= ConsoleFormatterNames.Simple);
+        logging.Services.Configure<SimpleConsoleFormatterOptions>(o => StampUtc(o, LogTimestampFormat + " "));
+        logging.Services.Configure<JsonConsoleFormatterOptions>(o => StampUtc(o, LogTimestampFormat));
+        return logging;
+    }
+
+    private static void StampUtc(ConsoleFormatterOptions options, string format)
+    {
+        if (options.TimestampFormat is null)
+        {
+            options.TimestampFormat = format;
+            options.UseUtcTimestamp = true;
+        }
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace StreamRag.Telemetry;
 
 /// <summary>Names every StreamRag host shares for its OpenTelemetry signals.</summary>
@@ -8,6 +10,52 @@ public static class StreamRagTelemetry
 
     /// <summary>The activity source of every StreamRag span.</summary>
     public const string ActivitySourceName = "StreamRag";
+
+    /// <summary>
+    /// The one activity source of the fleet's spans (names in <see cref="SpanNames"/>). Static like a
+    /// logger category: it holds no state of its own, and listeners (the OpenTelemetry SDK, a test's
+    /// ActivityListener) subscribe to it by <see cref="ActivitySourceName"/>.
+    /// </summary>
+    public static ActivitySource Source { get; } = new(ActivitySourceName);
+}
+
+/// <summary>The names of the fleet's spans (docs/operations.md#tracing).</summary>
+public static class SpanNames
+{
+    /// <summary>Embedder: one batch of document events embedded together; linked to each event's traceparent.</summary>
+    public const string EmbedBatch = "embed";
+
+    /// <summary>Embedder: one document written into (or deleted from) the index; a child of its event's traceparent.</summary>
+    public const string Write = "write";
+
+    /// <summary>Query worker: one request, from taking it up to its reply; a child of its traceparent.</summary>
+    public const string Query = "query";
+
+    /// <summary>Query worker: embedding the question (a child of <see cref="Query"/>).</summary>
+    public const string Embed = "embed";
+
+    /// <summary>Query worker: the index search.</summary>
+    public const string Search = "search";
+
+    /// <summary>Query worker: re-ranking the candidates.</summary>
+    public const string Rerank = "rerank";
+
+    /// <summary>Query worker: building the answer (mode <c>answer</c>).</summary>
+    public const string Generate = "generate";
+
+    /// <summary>Query worker: publishing the reply.</summary>
+    public const string Publish = "publish";
+}
+
+/// <summary>Attributes the fleet's spans carry.</summary>
+public static class SpanAttributes
+{
+    public const string RequestId = "streamrag.request.id";
+    public const string DocumentId = "streamrag.document.id";
+    public const string Tenant = "streamrag.tenant";
+    public const string BatchSize = "streamrag.batch.size";
+    public const string Outcome = "streamrag.outcome";
+    public const string Cache = "streamrag.cache";
 }
 
 /// <summary>OpenTelemetry <c>service.name</c> of each host (Prometheus shows it as the <c>service_name</c> of <c>target_info</c>).</summary>

@@ -38,6 +38,8 @@ public sealed class SettingsTests(RedisServerFixture redis)
         { "monitor", "Monitor:Windows" },
         { "monitor", "Consumer:ClaimIdleTime" },
         { "monitor", "Metrics:Port" },
+        { "query", "Telemetry:Otlp:Endpiont" },
+        { "embedder", "Telemetry:Exporter" },
     };
 
     [Theory]
@@ -67,6 +69,39 @@ public sealed class SettingsTests(RedisServerFixture redis)
     private static OptionsValidationException Validation(Exception thrown) =>
         thrown as OptionsValidationException
         ?? Assert.IsType<OptionsValidationException>(Assert.IsType<AggregateException>(thrown).InnerExceptions[0]);
+
+    [Theory]
+    [InlineData("localhost:4318")]
+    [InlineData("ftp://collector:4318")]
+    [InlineData("/v1/traces")]
+    public async Task OtlpEndpoint_NotAnAbsoluteHttpUri_StopsTheHostAtStartUp(string endpoint)
+    {
+        await using var scope = new TestScope(redis);
+
+        var error = Validation(await Assert.ThrowsAnyAsync<Exception>(() => scope.StartAsync(Hosts["query"], ("Telemetry:Otlp:Endpoint", endpoint))));
+
+        Assert.Contains("Telemetry:Otlp:Endpoint", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OtlpProtocol_Unknown_StopsTheHostAtStartUp()
+    {
+        await using var scope = new TestScope(redis);
+
+        var error = Validation(await Assert.ThrowsAnyAsync<Exception>(() => scope.StartAsync(Hosts["embedder"], ("Telemetry:Otlp:Endpoint", "http://localhost:4318"), ("Telemetry:Otlp:Protocol", "udp"))));
+
+        Assert.Contains("Telemetry:Otlp:Protocol", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The standard logging switches are not StreamRag settings: strict binding must leave them alone.</summary>
+    [Fact]
+    public async Task StandardLoggingKeys_AndAnOtlpEndpoint_Start()
+    {
+        await using var scope = new TestScope(redis);
+
+        await scope.StartAsync(Hosts["sweeper"], ("Logging:Console:FormatterName", "json"), ("Logging:Console:FormatterOptions:IncludeScopes", "true"),
+            ("Logging:LogLevel:StreamRag", "Information"), ("Telemetry:Otlp:Endpoint", "http://localhost:4318"));
+    }
 
     [Fact]
     public async Task KnownSettings_AndPerSourceRetentions_Start()

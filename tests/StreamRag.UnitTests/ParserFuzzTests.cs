@@ -27,6 +27,15 @@ public sealed class ParserFuzzTests
         "2025-01-15", "2025-01-15T10:00:00", " 2025-01-15T10:00:00Z", "2025-01-15T10:00:00Z ", "1e3", "0x10", "+5", "", " ",
     ];
 
+    /// <summary>Valid traceparents and near misses: each must be read or ignored, never refuse an entry.</summary>
+    private static Gen<string> TraceParents { get; } = Gen.OneOf(
+        Gen.Elements(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01", "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7", "", "-"),
+        Gen.ArrayOf(Gen.Elements("0123456789abcdef-".ToCharArray()), 55).Select(chars => new string(chars)));
+
     private static readonly string[] EdgeTtls = ["0", "1", "59", "3153600000", "3153600001", "-1", "+1", "9223372036854775807", "1.5", "", "٣"];
 
     private static Gen<long> Longs { get; } =
@@ -78,6 +87,7 @@ public sealed class ParserFuzzTests
         DocumentEventFields.Id => Gen.OneOf(Gen.Elements("doc-1", "a#b", "", new string('x', 300)), Text),
         DocumentEventFields.Tags => Gen.OneOf(Gen.Elements("a,b", ",,,", "a, a ,b", string.Join(',', Enumerable.Range(0, 40))), Text),
         DocumentEventFields.ContractVersion => Gen.Elements("1", "2", ""),
+        DocumentEventFields.TraceParent => TraceParents,
         _ => Gen.OneOf(Gen.Elements("wiki", "hello world", "", "   "), Text),
     };
 
@@ -85,7 +95,7 @@ public sealed class ParserFuzzTests
     [
         DocumentEventFields.ContractVersion, DocumentEventFields.Operation, DocumentEventFields.Id, DocumentEventFields.Version,
         DocumentEventFields.Content, DocumentEventFields.Source, DocumentEventFields.Timestamp, DocumentEventFields.Tags,
-        DocumentEventFields.TtlSeconds, DocumentEventFields.ExpiresAt, DocumentEventFields.Tenant,
+        DocumentEventFields.TtlSeconds, DocumentEventFields.ExpiresAt, DocumentEventFields.Tenant, DocumentEventFields.TraceParent,
     ];
 
     private static KeyValuePair<string, ReadOnlyMemory<byte>> Utf8(string name, string value) => new(name, Encoding.UTF8.GetBytes(value));
@@ -126,6 +136,12 @@ public sealed class ParserFuzzTests
         {
             var (fields, entryTime) = c;
             var result = parser.Parse(fields, entryTime);
+            // A traceparent, valid or not, never decides the outcome.
+            if (parser.Parse(fields.Where(f => f.Key != DocumentEventFields.TraceParent), entryTime).Error?.Code != result.Error?.Code)
+            {
+                return false;
+            }
+
             if (!result.IsValid)
             {
                 return result.Error!.Code.Length > 0 && result.Error.Message.Length > 0;
@@ -153,6 +169,7 @@ public sealed class ParserFuzzTests
         QueryRequestFields.Filters => Filters,
         QueryRequestFields.K or QueryRequestFields.Ef => Gen.OneOf(Gen.Elements("0", "1", "100", "101", "4096", "4097", "-5", "2147483648"), Text),
         QueryRequestFields.Mode => Gen.Elements("search", "answer", "SEARCH", ""),
+        QueryRequestFields.TraceParent => TraceParents,
         QueryRequestFields.RequestId or QueryRequestFields.ReplyTo => Gen.OneOf(Gen.Elements("r1", "chan", "", new string('c', 300)), Text),
         _ => Gen.OneOf(Gen.Elements("bees", "", "  ", new string('q', 2001)), Text),
     };
@@ -161,7 +178,7 @@ public sealed class ParserFuzzTests
     [
         QueryRequestFields.ContractVersion, QueryRequestFields.RequestId, QueryRequestFields.Query, QueryRequestFields.K, QueryRequestFields.Filters,
         QueryRequestFields.ReplyTo, QueryRequestFields.Deadline, QueryRequestFields.Tenant, QueryRequestFields.Mode, QueryRequestFields.Ef,
-        QueryRequestFields.Vector,
+        QueryRequestFields.Vector, QueryRequestFields.TraceParent,
     ];
 
     private static Gen<KeyValuePair<string, ReadOnlyMemory<byte>>[]> QueryEntries { get; } =
@@ -183,7 +200,9 @@ public sealed class ParserFuzzTests
         Check.One(Fuzz, Prop.ForAll(QueryEntries.ToArbitrary(), fields =>
         {
             var parsed = parser.Parse(fields);
-            return (parsed.Request is null) != (parsed.Error is null);
+            // A traceparent, valid or not, never decides the outcome.
+            var untraced = parser.Parse(fields.Where(f => f.Key != QueryRequestFields.TraceParent));
+            return (parsed.Request is null) != (parsed.Error is null) && (parsed.Error?.Code == untraced.Error?.Code);
         }));
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -8,6 +9,7 @@ using StreamRag.Contracts;
 using StreamRag.Embedding;
 using StreamRag.Index;
 using StreamRag.Redis;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Embedder;
 
@@ -57,6 +59,15 @@ internal sealed partial class DocumentEventHandler(
             }
         }
 
+        // One span for the batch, linked to every traced event in it: the batch is embedded together,
+        // so it belongs to no single trace; each document's write is a child of its own event's trace.
+        using var batch = StreamRagTelemetry.Source.StartActivity(
+            SpanNames.EmbedBatch,
+            ActivityKind.Consumer,
+            parentContext: default,
+            tags: [new(SpanAttributes.BatchSize, entries.Count)],
+            links: events.Where(e => e.Event.TraceParent is not null).Select(e => new ActivityLink(e.Event.TraceParent!.Value)).ToArray());
+
         // Events of one document run in stream order; different documents run side by side.
         var byDocument = events.GroupBy(e => (e.Event.Tenant, e.Event.Id));
         var plans = await Task.WhenAll(byDocument.Select(g => PlanAsync(g.ToArray(), cancellationToken)));
@@ -67,7 +78,7 @@ internal sealed partial class DocumentEventHandler(
         {
             foreach (var plan in group)
             {
-                outcomes[plan.Slot] = plan.Refused is { } reason ? EntryOutcome.DeadLetter(reason) : await WriteAsync(plan, cancellationToken);
+                outcomes[plan.Slot] = plan.Refused is { } reason ? EntryOutcome.DeadLetter(reason) : await WriteTracedAsync(plan, batch, cancellationToken);
                 if (plan.Refused is not null)
                 {
                     metrics.Event("dead_lettered");
@@ -174,6 +185,25 @@ internal sealed partial class DocumentEventHandler(
         }
 
         return plans;
+    }
+
+    /// <summary>The write of one document, as a child of its event's traceparent (else of the batch), linked to the batch.</summary>
+    private async Task<EntryOutcome> WriteTracedAsync(WritePlan plan, Activity? batch, CancellationToken cancellationToken)
+    {
+        var e = plan.Event;
+        using var span = StreamRagTelemetry.Source.StartActivity(
+            SpanNames.Write,
+            ActivityKind.Internal,
+            e.TraceParent ?? batch?.Context ?? default,
+            tags: [new(SpanAttributes.DocumentId, e.Id), new(SpanAttributes.Tenant, e.Tenant)],
+            links: e.TraceParent is not null && batch is not null ? [new ActivityLink(batch.Context)] : null);
+        var outcome = await WriteAsync(plan, cancellationToken);
+        if (span is not null && outcome.Kind != EntryOutcomeKind.Ack)
+        {
+            span.SetStatus(ActivityStatusCode.Error, outcome.Reason);
+        }
+
+        return outcome;
     }
 
     private async Task<EntryOutcome> WriteAsync(WritePlan plan, CancellationToken cancellationToken)

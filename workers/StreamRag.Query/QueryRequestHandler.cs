@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
@@ -7,6 +8,7 @@ using StreamRag.Embedding;
 using StreamRag.Generation;
 using StreamRag.Index;
 using StreamRag.Redis;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Query;
 
@@ -58,8 +60,14 @@ internal sealed partial class QueryRequestHandler(
         // Unknown (null) for an id whose time is past year 9999: such a request is answered all the same.
         var queueMs = StreamEntries.AgeOf(entry.Id, time.GetUtcNow())?.TotalMilliseconds;
         var parsed = parser.Parse(entry.RawFields());
+        // A child of the caller's span when the request carries a traceparent; else a new trace.
+        using var span = StreamRagTelemetry.Source.StartActivity(SpanNames.Query, ActivityKind.Consumer, parsed.TraceParent ?? default);
+        span?.SetTag(SpanAttributes.RequestId, parsed.RequestId);
+        // The reply names the trace even when this worker records no span: the caller's own trace id.
+        var traceId = (span?.TraceId ?? parsed.TraceParent?.TraceId)?.ToHexString();
         if (parsed.ReplyTo is null)
         {
+            span?.SetStatus(ActivityStatusCode.Error, ErrorCodes.MissingField);
             return EntryOutcome.DeadLetter($"{ErrorCodes.MissingField}: no usable reply_to, so no reply can be sent ({parsed.Error?.Message ?? "missing"})");
         }
 
@@ -87,11 +95,21 @@ internal sealed partial class QueryRequestHandler(
 
             try
             {
-                await PublishAsync(parsed.ReplyTo, reply);
+                await PublishAsync(parsed.ReplyTo, reply, traceId);
             }
             catch (RedisServerException ex) when (!RedisErrors.IsTransient(ex))
             {
                 return Undeliverable(parsed.ReplyTo, ex);
+            }
+
+            if (span is not null)
+            {
+                span.SetTag(SpanAttributes.Tenant, parsed.Request?.Tenant);
+                span.SetTag(SpanAttributes.Cache, reply.Cache);
+                if (reply.Error is { } error)
+                {
+                    span.SetStatus(ActivityStatusCode.Error, error.Code);
+                }
             }
 
             metrics.Record(reply, parsed.Request, ef, vector, vectorCandidates);
@@ -101,7 +119,8 @@ internal sealed partial class QueryRequestHandler(
         catch (DimensionMismatchException ex)
         {
             var reply = QueryReply.Failure(parsed.RequestId ?? "", ErrorCodes.InvalidField, $"vector: {ex.Message}", Timings(queueMs, 0, 0, started));
-            await PublishAsync(parsed.ReplyTo, reply);
+            span?.SetStatus(ActivityStatusCode.Error, reply.Error!.Code);
+            await PublishAsync(parsed.ReplyTo, reply, traceId);
             metrics.Record(reply, null, 0, null);
             return EntryOutcome.Ack;
         }
@@ -109,13 +128,15 @@ internal sealed partial class QueryRequestHandler(
         {
             // Never truncated: a cut question would be answered as if it were whole.
             var reply = QueryReply.Failure(parsed.RequestId ?? "", ErrorCodes.TooLarge, $"query: {ex.Message}", Timings(queueMs, 0, 0, started));
-            await PublishAsync(parsed.ReplyTo, reply);
+            span?.SetStatus(ActivityStatusCode.Error, reply.Error!.Code);
+            await PublishAsync(parsed.ReplyTo, reply, traceId);
             metrics.Record(reply, null, 0, null);
             return EntryOutcome.Ack;
         }
         catch (Exception ex) when (RedisErrors.IsTransient(ex))
         {
             // Nothing was published: the entry stays pending and is retried.
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
             return EntryOutcome.Retry(ex.Message);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -127,9 +148,10 @@ internal sealed partial class QueryRequestHandler(
                 ? (ErrorCodes.Unavailable, $"the embedding provider is unavailable; retry later ({ex.Message})")
                 : (ErrorCodes.Internal, $"the query failed: {ex.Message}");
             var reply = QueryReply.Failure(parsed.RequestId ?? "", code, message, Timings(queueMs, 0, 0, started));
+            span?.SetStatus(ActivityStatusCode.Error, code);
             try
             {
-                await PublishAsync(parsed.ReplyTo, reply);
+                await PublishAsync(parsed.ReplyTo, reply, traceId);
                 metrics.Record(reply, null, 0, null);
                 return EntryOutcome.Ack;
             }
@@ -158,7 +180,7 @@ internal sealed partial class QueryRequestHandler(
         // The epoch read goes out first and overlaps the embedding.
         var epoch = cache.Enabled ? index.GetEpochAsync(request.Tenant, cancellationToken) : Task.FromResult(0L);
         var embedStart = time.GetTimestamp();
-        var vector = request.Vector ?? await queryEmbedder.EmbedAsync(request.Query, cancellationToken);
+        var vector = request.Vector ?? await EmbedQueryAsync(request.Query, cancellationToken);
         var embedMs = time.GetElapsedTime(embedStart).TotalMilliseconds;
 
         string? shape = null;
@@ -176,18 +198,27 @@ internal sealed partial class QueryRequestHandler(
         var searchStart = time.GetTimestamp();
         var text = request.Query.Length > 0 ? request.Query : null;
         var rerank = reranker.ModeFor(request.Query);
-        var hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, reranker.Candidates(request.K, rerank), request.Filters, ef, Text: text), cancellationToken);
+        IReadOnlyList<SearchHit> hits;
+        using (StreamRagTelemetry.Source.StartActivity(SpanNames.Search))
+        {
+            hits = await index.SearchAsync(new VectorQuery(request.Tenant, vector, reranker.Candidates(request.K, rerank), request.Filters, ef, Text: text), cancellationToken);
+        }
+
         // Without a question text (an engine may fuse it with a text search) and without re-ranking,
         // the results are the graph search's own top k: the recall sample can take them as they are.
         var vectorCandidates = text is null && rerank == RerankMode.None ? hits.Select(h => $"{h.DocumentId}#{h.Chunk}").ToArray() : null;
         var results = (IReadOnlyList<QueryResult>)hits.Select(h => new QueryResult(h.DocumentId, h.Chunk, h.Score, h.Content, h.Source, h.Timestamp, h.Tags)).ToArray();
-        results = rerank switch
+        using (rerank == RerankMode.None ? null : StreamRagTelemetry.Source.StartActivity(SpanNames.Rerank))
         {
-            RerankMode.Fusion => reranker.Fuse(results, request.K),
-            RerankMode.Mmr => reranker.Diversify(results, await EmbedAllAsync(results, cancellationToken), request.K),
-            RerankMode.Lexical => reranker.Lexical(request.Query, results, request.K),
-            _ => results,
-        };
+            results = rerank switch
+            {
+                RerankMode.Fusion => reranker.Fuse(results, request.K),
+                RerankMode.Mmr => reranker.Diversify(results, await EmbedAllAsync(results, cancellationToken), request.K),
+                RerankMode.Lexical => reranker.Lexical(request.Query, results, request.K),
+                _ => results,
+            };
+        }
+
         var searchMs = time.GetElapsedTime(searchStart).TotalMilliseconds;
 
         var answer = request.Mode == QueryMode.Answer ? await AnswerAsync(request.Query, results, cancellationToken) : null;
@@ -199,6 +230,12 @@ internal sealed partial class QueryRequestHandler(
         return (new QueryReply(1, request.RequestId, QueryReply.StatusOk, results, answer, null, Timings(queueMs, embedMs, searchMs, started), "miss"), vector, vectorCandidates);
     }
 
+    private async Task<ReadOnlyMemory<float>> EmbedQueryAsync(string query, CancellationToken cancellationToken)
+    {
+        using var span = StreamRagTelemetry.Source.StartActivity(SpanNames.Embed);
+        return await queryEmbedder.EmbedAsync(query, cancellationToken);
+    }
+
     private async Task<IReadOnlyList<ReadOnlyMemory<float>>> EmbedAllAsync(IReadOnlyList<QueryResult> results, CancellationToken cancellationToken)
     {
         var embeddings = await embedder.GenerateAsync(results.Select(r => r.Content), cancellationToken: cancellationToken);
@@ -208,6 +245,7 @@ internal sealed partial class QueryRequestHandler(
     /// <summary>Extractive by default (the best passages, cited); generated by a chat model when one is configured.</summary>
     private async Task<QueryAnswer> AnswerAsync(string question, IReadOnlyList<QueryResult> results, CancellationToken cancellationToken)
     {
+        using var span = StreamRagTelemetry.Source.StartActivity(SpanNames.Generate);
         var answer = await answers.GenerateAsync(question, results.Select(r => new AnswerPassage($"{r.Id}#{r.Chunk}", r.Content)).ToArray(), cancellationToken);
         return new QueryAnswer(answer.Text, answer.Citations);
     }
@@ -215,9 +253,10 @@ internal sealed partial class QueryRequestHandler(
     private QueryTimings Timings(double? queueMs, double embedMs, double searchMs, long started) =>
         new(queueMs is { } q ? Math.Round(q, 3) : null, Math.Round(embedMs, 3), Math.Round(searchMs, 3), Math.Round((queueMs ?? 0) + time.GetElapsedTime(started).TotalMilliseconds, 3));
 
-    private async Task PublishAsync(string channel, QueryReply reply)
+    private async Task PublishAsync(string channel, QueryReply reply, string? traceId)
     {
-        var json = JsonSerializer.SerializeToUtf8Bytes(reply, ContractJsonContext.Default.QueryReply);
+        using var span = StreamRagTelemetry.Source.StartActivity(SpanNames.Publish, ActivityKind.Producer);
+        var json = JsonSerializer.SerializeToUtf8Bytes(reply with { TraceId = traceId }, ContractJsonContext.Default.QueryReply);
         var redis = await connections.GetSharedAsync();
         await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(channel), json);
     }

@@ -8,6 +8,8 @@ internal sealed class QueryWorker(ConsumerGroupRunner runner, ConsumerGroupOptio
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A request without a traceparent starts a trace of its own, whatever started this host.
+        System.Diagnostics.Activity.Current = null;
         await handler.WarmUpAsync(stoppingToken);
         var consumer = StreamRagHosting.ConsumerName(options, "query");
         await runner.RunAsync(
