@@ -149,7 +149,9 @@ public sealed class Ingestor(IConnectionMultiplexer redis, KeySchema keys, Strea
                     await SettleOnceAsync(cancellationToken);
                 }
 
-                posts.Add((new Pending(upsert.Id, upsert.Version, digest, source.Origin, ""), owner.client.UpsertDocumentAsync(upsert, cancellationToken)));
+                // Not cancelled once sent: an XADD on its way lands whether or not anyone waits for it,
+                // and the summary must count it as posted (Redis answers within its own timeout).
+                posts.Add((new Pending(upsert.Id, upsert.Version, digest, source.Origin, ""), owner.client.UpsertDocumentAsync(upsert, CancellationToken.None)));
             }
 
             foreach (var (p, post) in posts)
