@@ -45,6 +45,9 @@ public static class SpanNames
 
     /// <summary>Query worker: publishing the reply.</summary>
     public const string Publish = "publish";
+
+    /// <summary>The <c>streamrag ask</c> command: the root of its request's trace, whose id the command prints.</summary>
+    public const string CliAsk = "streamrag ask";
 }
 
 /// <summary>Attributes the fleet's spans carry.</summary>

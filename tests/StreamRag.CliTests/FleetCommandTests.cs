@@ -37,12 +37,19 @@ public sealed class FleetCommandTests(RedisServerFixture redis) : IDisposable
         Assert.Equal(2, reply.GetProperty("results").GetArrayLength());
         Assert.Contains("sweeper.md#0", reply.GetProperty("answer").GetProperty("citations").EnumerateArray().Select(c => c.GetString()));
         Assert.True(json.Json.GetProperty("round_trip_ms").GetDouble() >= reply.GetProperty("timings").GetProperty("total_ms").GetDouble());
+        // Each ask is the root of a trace of its own, which the worker continued.
+        var traceId = reply.GetProperty("trace_id").GetString();
+        Assert.Matches("^[0-9a-f]{32}$", traceId);
+        Assert.NotEqual(new string('0', 32), traceId);
 
         var text = await Cli.RunAsync(scope, "ask", "Which host deletes expired documents?", "-k", "1", "--sources", "nowhere");
         Assert.Equal(0, text.ExitCode);
         Assert.Contains("no passage found", text.Output, StringComparison.Ordinal);
         var table = await Cli.RunAsync(scope, "ask", "Which host deletes expired documents?", "-k", "1");
         Assert.Contains("citations: sweeper.md#0", table.Output, StringComparison.Ordinal);
+        var printed = System.Text.RegularExpressions.Regex.Match(table.Output, "trace ([0-9a-f]{32})");
+        Assert.True(printed.Success, table.Output);
+        Assert.NotEqual(traceId, printed.Groups[1].Value);
         Assert.Matches(@"round trip [0-9.]+ ms · worker [0-9.]+ ms \(queue [0-9.]+, embed [0-9.]+, search [0-9.]+\)", table.Output);
     }
 

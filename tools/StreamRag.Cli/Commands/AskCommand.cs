@@ -6,6 +6,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using StreamRag.Client;
 using StreamRag.Contracts;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Cli.Commands;
 
@@ -89,6 +90,10 @@ public sealed class AskCommand(IAnsiConsole console, CliEnvironment environment)
 
         var started = Stopwatch.GetTimestamp();
         QueryReply reply;
+        // Started by hand, not through the ActivitySource: nothing listens in this process, and the
+        // request should still carry a traceparent, so the worker's spans (and its reply's trace_id)
+        // belong to one trace an operator can look up by the id printed below.
+        using var trace = new Activity(SpanNames.CliAsk).SetIdFormat(ActivityIdFormat.W3C).Start();
         try
         {
             reply = await client.QueryAsync(settings.Question, options, cancellationToken);
@@ -142,7 +147,7 @@ public sealed class AskCommand(IAnsiConsole console, CliEnvironment environment)
         console.Write(reply.Results.Count == 0 ? new Markup("[yellow]no passage found[/]\n") : table);
         var t = reply.Timings;
         console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
-            $"round trip {roundTrip:0.0} ms · worker {t.TotalMs:0.0} ms (queue {(t.QueueMs is { } q ? q.ToString("0.0", CultureInfo.InvariantCulture) : "?")}, embed {t.EmbedMs:0.0}, search {t.SearchMs:0.0}) · cache {Markup.Escape(reply.Cache)}"));
+            $"round trip {roundTrip:0.0} ms · worker {t.TotalMs:0.0} ms (queue {(t.QueueMs is { } q ? q.ToString("0.0", CultureInfo.InvariantCulture) : "?")}, embed {t.EmbedMs:0.0}, search {t.SearchMs:0.0}) · cache {Markup.Escape(reply.Cache)}{(reply.TraceId is { } id ? $" · trace {id}" : "")}"));
     }
 
     /// <summary>The <c>--json</c> output: the reply as the worker sent it, and the round trip this client measured.</summary>
