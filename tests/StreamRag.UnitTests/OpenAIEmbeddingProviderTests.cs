@@ -44,8 +44,16 @@ public sealed class OpenAIEmbeddingProviderTests
     /// Advances a fake clock one step at a time while the call waits on a timer (a back-off, a
     /// Retry-After, an attempt timeout), until it completes. Polls; asserts nothing about real time.
     /// </summary>
-    private static async Task<T> DriveAsync<T>(Task<T> call, FakeTimeProvider time, TimeSpan step, int maxSteps = 600)
+    /// <param name="startWhen">Holds the clock until this is true (or the call ends): a first request that
+    /// a cold process is slow to send must not find the clock already moved on.</param>
+    private static async Task<T> DriveAsync<T>(Task<T> call, FakeTimeProvider time, TimeSpan step, int maxSteps = 600, Func<bool>? startWhen = null)
     {
+        var holdUntil = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (startWhen is not null && !startWhen() && !call.IsCompleted && DateTime.UtcNow < holdUntil)
+        {
+            await Task.WhenAny(call, Task.Delay(15, Ct));
+        }
+
         for (var i = 0; i < maxSteps && !call.IsCompleted; i++)
         {
             await Task.WhenAny(call, Task.Delay(15, Ct));
@@ -292,12 +300,12 @@ public sealed class OpenAIEmbeddingProviderTests
         // healthy retry on a slow machine (it would take 60 driving steps while that request is in flight).
         using var generator = Generator(Options(stub.BaseUrl, 16, r => r.Timeout = TimeSpan.FromSeconds(60)), time);
 
-        var result = await DriveAsync(generator.GenerateAsync(["a"], cancellationToken: Ct), time, TimeSpan.FromSeconds(1));
+        var result = await DriveAsync(generator.GenerateAsync(["a"], cancellationToken: Ct), time, TimeSpan.FromSeconds(1), startWhen: () => stub.EmbeddingRequests.Count > 0);
 
         Assert.Single(result);
         var requests = stub.EmbeddingRequests;
         Assert.True(requests.Count >= 2);
-        // The clock moves in 1 s steps, and the first request may be stamped one step late.
+        // The clock moves in 1 s steps once the first request has arrived; it may be stamped one step late.
         Assert.True(requests[1].At - requests[0].At >= TimeSpan.FromSeconds(59), $"retried after {requests[1].At - requests[0].At}");
     }
 

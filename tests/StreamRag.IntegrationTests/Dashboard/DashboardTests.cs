@@ -49,10 +49,18 @@ public sealed partial class DashboardTests(RedisServerFixture redis)
         var traffic = Task.Run(() => TrafficAsync(scope, stopTraffic.Token), Ct);
         try
         {
+            using var http = new HttpClient();
+            // The monitor counts dead letters from its first look on: one made before that is its
+            // baseline, not growth. So the bad event goes in once the monitor has evaluated.
+            await TestScope.EventuallyAsync(async () =>
+            {
+                using var status = JsonDocument.Parse(await http.GetStringAsync(new Uri(page, DashboardServer.StatusPath), Ct));
+                return status.RootElement.GetProperty("latest").ValueKind == JsonValueKind.Object;
+            }, "the monitor has evaluated once", TimeSpan.FromSeconds(60));
+
             // An event the contract refuses: the embedder dead-letters it, and the monitor fires dead_letters.
             await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("op", "bogus"), new("id", "broken")]);
 
-            using var http = new HttpClient();
             await TestScope.EventuallyAsync(async () =>
             {
                 using var status = JsonDocument.Parse(await http.GetStringAsync(new Uri(page, DashboardServer.StatusPath), Ct));
