@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using StreamRag.Redis;
 
 namespace StreamRag.Client;
 
@@ -11,8 +12,8 @@ public sealed class FleetNotRunningException(string message) : Exception(message
 /// </summary>
 public static class FleetPresence
 {
-    /// <summary>A consumer not seen for this long counts as gone (the monitor's <c>Alerts:ConsumerDeadAfter</c> default).</summary>
-    public static TimeSpan DefaultSeenWithin { get; } = TimeSpan.FromSeconds(30);
+    /// <summary>A consumer not seen for this long counts as gone (<see cref="ConsumerLiveness.DefaultSeenWithin"/>).</summary>
+    public static TimeSpan DefaultSeenWithin => ConsumerLiveness.DefaultSeenWithin;
 
     /// <summary>Consumers of the group Redis saw within <paramref name="seenWithin"/>; 0 when the stream or the group does not exist.</summary>
     public static async Task<int> LiveConsumersAsync(IDatabase db, RedisKey stream, string group, TimeSpan seenWithin)
@@ -24,7 +25,7 @@ public static class FleetPresence
         }
 
         var consumers = await db.StreamConsumerInfoAsync(stream, group);
-        return consumers.Count(c => c.IdleTimeInMilliseconds <= seenWithin.TotalMilliseconds);
+        return ConsumerLiveness.CountLive(consumers, seenWithin);
     }
 
     /// <summary>

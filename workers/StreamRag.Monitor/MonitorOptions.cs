@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
+using StreamRag.Redis;
 
 namespace StreamRag.Monitor;
 
@@ -72,7 +73,7 @@ public sealed class AlertOptions
 
     /// <summary><c>no_live_consumer</c>: a consumer not seen by Redis for this long counts as gone.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
-    public TimeSpan ConsumerDeadAfter { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ConsumerDeadAfter { get; set; } = ConsumerLiveness.DefaultSeenWithin;
 
     /// <summary>
     /// <c>no_live_consumer</c>: how long a group may have no live consumer after it appears (or after

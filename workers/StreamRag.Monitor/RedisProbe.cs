@@ -144,7 +144,6 @@ internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, I
         var info = matches[0];
         var consumers = info.ConsumerCount == 0 ? [] : await db.StreamConsumerInfoAsync(watched.Stream, watched.Group);
         var idle = info.PendingMessageCount == 0 ? null : await ReadPendingIdleAsync(db, watched);
-        var deadAfter = (long)alerts.Value.ConsumerDeadAfter.TotalMilliseconds;
         return new GroupState(
             watched.Stream.ToString(),
             watched.Group,
@@ -154,7 +153,7 @@ internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, I
             info.Lag,
             info.PendingMessageCount,
             info.ConsumerCount,
-            consumers.Count(c => c.IdleTimeInMilliseconds <= deadAfter),
+            ConsumerLiveness.CountLive(consumers, alerts.Value.ConsumerDeadAfter),
             idle);
     }
 
