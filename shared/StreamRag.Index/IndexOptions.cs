@@ -16,14 +16,6 @@ public sealed class IndexOptions
     public const double NearDuplicateCosine = 0.999;
 
     /// <summary>
-    /// Below this similarity (cosine) as VSIM reports it, the nearest passage in a graph cannot be a
-    /// copy of a new one: quantization puts even an identical copy below 1 (under Q8 it was as low as
-    /// 0.995 for some vectors). Above it, the vector-set engine counts the copies exactly, by the
-    /// fingerprint of each element's vector (Q8 scores very different vectors alike, up to 1.0).
-    /// </summary>
-    public const double StoredCopyCosine = 0.99;
-
-    /// <summary>
     /// Engine of a new index: <c>vectorset</c> (Redis 8 vector sets), <c>search</c> (Redis Query
     /// Engine, FT.*), or <c>auto</c> (the Query Engine when the server has it, else vector sets). An
     /// index whose manifest records an engine keeps it; a host configured with another refuses to start.

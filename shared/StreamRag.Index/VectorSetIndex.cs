@@ -20,9 +20,10 @@ namespace StreamRag.Index;
 /// </summary>
 public sealed partial class VectorSetIndex(RedisConnections connections, KeySchema keys, IOptions<IndexOptions> options, ILogger<VectorSetIndex>? logger = null) : IVectorIndex
 {
-    private static readonly string UpsertScript = ReadScript("upsert.lua");
-    private static readonly string DeleteScript = ReadScript("delete.lua");
-    private static readonly string ExpireScript = ReadScript("expire.lua");
+    // Every write script keeps the partition's count of linked copies: they share its functions.
+    private static readonly string UpsertScript = ReadScript("copies.lua") + ReadScript("upsert.lua");
+    private static readonly string DeleteScript = ReadScript("copies.lua") + ReadScript("delete.lua");
+    private static readonly string ExpireScript = ReadScript("copies.lua") + ReadScript("expire.lua");
 
     private readonly IndexOptions settings = options.Value;
 
@@ -41,7 +42,7 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
         document.EnsureDimensions(settings.Dimensions);
 
         var partition = keys.PartitionOf(document.Tenant, document.Id);
-        var args = new List<RedisValue>(15 + (3 * (chunks?.Count ?? 0)))
+        var args = new List<RedisValue>(14 + (3 * (chunks?.Count ?? 0)))
         {
             document.Id,
             document.Version,
@@ -57,8 +58,6 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
             settings.M,
             chunks?.Count ?? 0,
             settings.MaxDuplicatePassages,
-            // VSIM scores are (1 + cosine) / 2.
-            (1 + IndexOptions.StoredCopyCosine) / 2,
         };
         if (chunks is not null)
         {
@@ -161,17 +160,18 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
 
     private async Task<IReadOnlyList<ExpiredDocument>> ExpirePartitionAsync(IDatabase db, string tenant, IndexPartition partition, ExpiringDocument[] due, DateTimeOffset? deletedAt)
     {
-        var keyList = new RedisKey[4 + due.Length];
+        var keyList = new RedisKey[5 + due.Length];
         keyList[0] = partition.VectorSet;
         keyList[1] = partition.ExpiryIndex;
         keyList[2] = partition.Epoch;
         keyList[3] = partition.DeletionOutbox;
+        keyList[4] = partition.LinkedCopies;
         var args = new RedisValue[2 + (2 * due.Length)];
         args[0] = (long)settings.TombstoneRetention.TotalMilliseconds;
         args[1] = deletedAt is { } at ? at.ToUnixTimeMilliseconds() : "";
         for (var i = 0; i < due.Length; i++)
         {
-            keyList[4 + i] = partition.Document(due[i].Id);
+            keyList[5 + i] = partition.Document(due[i].Id);
             args[2 + (2 * i)] = due[i].Id;
             args[3 + (2 * i)] = due[i].ExpiresAt.ToUnixTimeMilliseconds();
         }
@@ -272,7 +272,7 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
     }
 
     private static RedisKey[] PartitionKeys(IndexPartition partition, string documentId) =>
-        [partition.VectorSet, partition.Document(documentId), partition.ExpiryIndex, partition.Epoch];
+        [partition.VectorSet, partition.Document(documentId), partition.ExpiryIndex, partition.Epoch, partition.LinkedCopies];
 
     private static string Attributes(IndexedDocument document)
     {

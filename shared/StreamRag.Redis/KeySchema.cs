@@ -190,6 +190,12 @@ public readonly record struct IndexPartition(string Prefix, string Tenant, int S
     public RedisKey Epoch => $"{Tag}:epoch";
 
     /// <summary>
+    /// Hash of vector fingerprint to how many elements with exactly that vector the partition's
+    /// vector set links (vector-set engine): an exact count for <c>Index:MaxDuplicatePassages</c>.
+    /// </summary>
+    public RedisKey LinkedCopies => $"{Tag}:copies";
+
+    /// <summary>
     /// Hash of one chunk for the Query Engine engine (vector, text, metadata). It starts with
     /// <see cref="KeySchema.ChunkPrefix"/> so the FT index picks it up, and carries the partition's
     /// hash tag so one script writes it together with the document hash.

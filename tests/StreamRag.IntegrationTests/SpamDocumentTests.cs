@@ -1,6 +1,7 @@
 using StackExchange.Redis;
 using StreamRag.Client;
 using StreamRag.Contracts;
+using StreamRag.Index;
 
 namespace StreamRag.IntegrationTests;
 
@@ -77,6 +78,46 @@ public sealed class SpamDocumentTests(RedisServerFixture redis)
         Assert.Equal(corpusPassages.Count + 64, await scope.Db.VectorSetLengthAsync(vset));
         var unlinked = await Task.WhenAll(Enumerable.Range(0, 400).Select(i => scope.Db.HashGetAsync(scope.Keys.PartitionOf("default", $"ticket-{i}").Document($"ticket-{i}"), "unlinked")));
         Assert.Equal(400 - 32, unlinked.Count(u => u == 1));
+    }
+
+    [Fact]
+    public async Task LinkedCopies_AreCountedExactly_DeletedAndExpiredOnesMakeRoomForNewCopies()
+    {
+        await using var scope = new TestScope(redis);
+        var index = scope.Index(dimensions: 4);
+        var copy = new float[] { 0.5f, 0.5f, 0.5f, 0.5f };
+        IndexedDocument Copy(string id, long version = 1, DateTimeOffset? expiresAt = null) =>
+            new("default", id, version, $"h-{id}-{version}", "tickets", DateTimeOffset.UnixEpoch, [], expiresAt, [new IndexedChunk(0, "Thank you.", copy)]);
+        var expiring = DateTimeOffset.UtcNow.AddSeconds(-1);
+        async Task<long> LinkedAsync(string id) =>
+            1 - (long)await scope.Db.HashGetAsync(scope.Keys.PartitionOf("default", id).Document(id), "unlinked");
+
+        // 40 documents with the one vector: the first 32 are linked, the rest stored unlinked.
+        for (var i = 0; i < 40; i++)
+        {
+            await index.UpsertAsync(Copy($"t{i}", expiresAt: i < 3 ? expiring : null), Ct);
+        }
+
+        var partition = scope.Keys.PartitionOf("default", "t0");
+        Assert.Equal(32, await scope.Db.VectorSetLengthAsync(partition.VectorSet));
+        Assert.Equal(32, (long)(await scope.Db.HashValuesAsync(partition.LinkedCopies)).Single());
+
+        // Two linked copies deleted, three expired, one re-embedded under a new version (it replaces
+        // its own linked copy, so it stays linked): five places free up, and the next five new copies take them.
+        await index.DeleteAsync("default", "t10", 2, Ct);
+        await index.DeleteAsync("default", "t11", 2, Ct);
+        Assert.Equal(3, (await index.ExpireBatchAsync("default", await index.DueForExpiryAsync("default", DateTimeOffset.UtcNow, 10, Ct), DateTimeOffset.UtcNow, Ct)).Count);
+        await index.UpsertAsync(Copy("t20", version: 2), Ct);
+        Assert.Equal(1, await LinkedAsync("t20"));
+        for (var i = 40; i < 50; i++)
+        {
+            await index.UpsertAsync(Copy($"t{i}"), Ct);
+        }
+
+        var linked = await Task.WhenAll(Enumerable.Range(40, 10).Select(i => LinkedAsync($"t{i}")));
+        Assert.Equal(new long[] { 1, 1, 1, 1, 1, 0, 0, 0, 0, 0 }, linked);
+        Assert.Equal(32, await scope.Db.VectorSetLengthAsync(partition.VectorSet));
+        Assert.Equal(32, (long)(await scope.Db.HashValuesAsync(partition.LinkedCopies)).Single());
     }
 
     [Fact]

@@ -3,18 +3,18 @@
 -- another sweeper, got there first otherwise), and its audit record is written to the partition's
 -- outbox in the same step, so no document disappears without a record. The caller bounds the batch,
 -- which bounds how long this script holds Redis.
--- KEYS: vector set, expiry index, epoch, outbox, then one document hash per document.
+-- KEYS: vector set, expiry index, epoch, outbox, linked copies, then one document hash per document.
 -- ARGV: tombstone TTL ms, deleted-at ms ('' = server time), then per document: id, expires-at ms.
 -- Returns, per document deleted: id, version, source, expires-at ms, deleted-at ms, outbox entry id.
-local vset, expiry, epoch, outbox = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local vset, expiry, epoch, outbox, copies = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local ttl, deletedAt = ARGV[1], ARGV[2]
 if deletedAt == '' then
   local t = redis.call('TIME')
   deletedAt = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
 end
 local out = {}
-for i = 1, #KEYS - 4 do
-  local doc = KEYS[4 + i]
+for i = 1, #KEYS - 5 do
+  local doc = KEYS[5 + i]
   local id, at = ARGV[1 + 2 * i], ARGV[2 + 2 * i]
   local scheduled = redis.call('ZSCORE', expiry, id)
   if scheduled and tonumber(scheduled) == tonumber(at) then
@@ -23,6 +23,7 @@ for i = 1, #KEYS - 4 do
     for c = 0, chunks - 1 do
       redis.call('VREM', vset, id .. '#' .. c)
     end
+    unlink_counted(copies, doc)
     redis.call('DEL', doc)
     -- The tombstone keeps the version, so a replay of the expired upsert does not bring it back.
     redis.call('HSET', doc, 'version', version, 'deleted', '1', 'chunks', 0, 'expired', '1')
