@@ -18,6 +18,7 @@ public static class IndexEngineServiceCollectionExtensions
     public static IServiceCollection AddStreamRagIndex(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IndexLayoutSource>();
         services.TryAddSingleton<VectorSetIndex>();
         services.TryAddSingleton<SearchVectorIndex>();
         services.TryAddSingleton<SelectedVectorIndex>();

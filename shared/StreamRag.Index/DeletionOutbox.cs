@@ -9,19 +9,26 @@ namespace StreamRag.Index;
 /// </summary>
 public static class DeletionOutbox
 {
-    public static async Task<IReadOnlyList<ExpiredDocument>> PendingAsync(IDatabase db, KeySchema keys, string tenant, int limit)
+    public static Task<IReadOnlyList<ExpiredDocument>> PendingAsync(IDatabase db, KeySchema keys, string tenant, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return PendingAsync(db, keys.PartitionsOf(tenant), tenant, limit);
+    }
+
+    public static async Task<IReadOnlyList<ExpiredDocument>> PendingAsync(IDatabase db, IEnumerable<IndexPartition> partitions, string tenant, int limit)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(keys);
-        var reads = await Task.WhenAll(keys.PartitionsOf(tenant).Select(p => db.StreamRangeAsync(p.DeletionOutbox, "-", "+", limit)));
-        return reads.SelectMany(x => x).Select(e => new ExpiredDocument(
+        var outboxes = partitions.Select(p => p.DeletionOutbox).ToArray();
+        var reads = await Task.WhenAll(outboxes.Select(o => db.StreamRangeAsync(o, "-", "+", limit)));
+        return reads.SelectMany((entries, i) => entries.Select(e => new ExpiredDocument(
             tenant,
             (string)e["id"]!,
             (long)e["version"],
             (string?)e["source"] ?? "",
             DateTimeOffset.FromUnixTimeMilliseconds((long)e["expires_at"]),
             DateTimeOffset.FromUnixTimeMilliseconds((long)e["deleted_at"]),
-            (string)e.Id!)).ToArray();
+            (string)e.Id!,
+            (string)outboxes[i]!))).ToArray();
     }
 
     public static async Task<long> AcknowledgeAsync(IDatabase db, KeySchema keys, IReadOnlyList<ExpiredDocument> records)
@@ -34,7 +41,7 @@ public static class DeletionOutbox
             return 0;
         }
 
-        var deletes = records.GroupBy(r => keys.PartitionOf(r.Tenant, r.Id).DeletionOutbox)
+        var deletes = records.GroupBy(r => r.Outbox is { } outbox ? (RedisKey)outbox : keys.PartitionOf(r.Tenant, r.Id).DeletionOutbox)
             .Select(g => db.StreamDeleteAsync(g.Key, g.Select(r => (RedisValue)r.RecordId).ToArray()));
         return (await Task.WhenAll(deletes)).Sum();
     }

@@ -62,7 +62,8 @@ public sealed record ExpiringDocument(string Id, DateTimeOffset ExpiresAt);
 
 /// <summary>A document the retention sweeper deleted, as its deletion record.</summary>
 /// <param name="RecordId">The record's id in the engine's outbox, for acknowledging it.</param>
-public sealed record ExpiredDocument(string Tenant, string Id, long Version, string Source, DateTimeOffset ExpiresAt, DateTimeOffset DeletedAt, string RecordId);
+/// <param name="Outbox">The outbox stream that holds the record; null: the document's partition under the configured shard count.</param>
+public sealed record ExpiredDocument(string Tenant, string Id, long Version, string Source, DateTimeOffset ExpiresAt, DateTimeOffset DeletedAt, string RecordId, string? Outbox = null);
 
 /// <summary>Index statistics across all tenants.</summary>
 /// <param name="Tenants">Tenants with an index.</param>

@@ -10,11 +10,17 @@ namespace StreamRag.Index;
 public static class PartitionReads
 {
     /// <summary>What the document hash says is indexed for a document, or null if it was never seen (on a database or a batch).</summary>
-    public static async Task<DocumentState?> DocumentStateAsync(IDatabaseAsync db, KeySchema keys, string tenant, string documentId)
+    public static Task<DocumentState?> DocumentStateAsync(IDatabaseAsync db, KeySchema keys, string tenant, string documentId)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return DocumentStateAsync(db, keys.PartitionOf(tenant, documentId), documentId);
+    }
+
+    /// <summary>What the document hash in <paramref name="partition"/> says is indexed for a document, or null if it was never seen there.</summary>
+    public static async Task<DocumentState?> DocumentStateAsync(IDatabaseAsync db, IndexPartition partition, string documentId)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(keys);
-        var values = await db.HashGetAsync(keys.PartitionOf(tenant, documentId).Document(documentId), ["version", "hash", "chunks", "deleted"]);
+        var values = await db.HashGetAsync(partition.Document(documentId), ["version", "hash", "chunks", "deleted"]);
         if (values[0].IsNull)
         {
             return null;
@@ -23,11 +29,16 @@ public static class PartitionReads
         return new DocumentState((long)values[0], (string?)values[1], (int?)values[2] ?? 0, values[3] == "1");
     }
 
-    public static async Task<long> EpochAsync(IDatabase db, KeySchema keys, string tenant)
+    public static Task<long> EpochAsync(IDatabase db, KeySchema keys, string tenant)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return EpochAsync(db, keys.PartitionsOf(tenant));
+    }
+
+    public static async Task<long> EpochAsync(IDatabase db, IEnumerable<IndexPartition> partitions)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(keys);
-        var epochs = await Task.WhenAll(keys.PartitionsOf(tenant).Select(p => db.StringGetAsync(p.Epoch)));
+        var epochs = await Task.WhenAll(partitions.Select(p => db.StringGetAsync(p.Epoch)));
         return epochs.Sum(e => (long?)e ?? 0);
     }
 
@@ -38,11 +49,16 @@ public static class PartitionReads
         return (await db.SetMembersAsync(keys.Tenants)).Select(t => (string)t!).Order(StringComparer.Ordinal).ToArray();
     }
 
-    public static async Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(IDatabase db, KeySchema keys, string tenant, DateTimeOffset now, int limit)
+    public static Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(IDatabase db, KeySchema keys, string tenant, DateTimeOffset now, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        return DueForExpiryAsync(db, keys.PartitionsOf(tenant), now, limit);
+    }
+
+    public static async Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(IDatabase db, IEnumerable<IndexPartition> partitions, DateTimeOffset now, int limit)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(keys);
-        var due = await Task.WhenAll(keys.PartitionsOf(tenant).Select(p =>
+        var due = await Task.WhenAll(partitions.Select(p =>
             db.SortedSetRangeByScoreWithScoresAsync(p.ExpiryIndex, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: limit)));
         return due.SelectMany(x => x)
             .OrderBy(e => e.Score)

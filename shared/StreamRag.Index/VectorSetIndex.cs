@@ -1,8 +1,4 @@
-using System.Buffers;
 using System.Globalization;
-using System.IO.Hashing;
-using System.Runtime.InteropServices;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -18,84 +14,83 @@ namespace StreamRag.Index;
 /// Writes run as Lua scripts, so a document's chunks, metadata, expiry entry and the epoch change
 /// together or not at all. Searches run VSIM outside scripts, so Redis runs them on its threads.
 /// </summary>
-public sealed partial class VectorSetIndex(RedisConnections connections, KeySchema keys, IOptions<IndexOptions> options, ILogger<VectorSetIndex>? logger = null) : IVectorIndex
+public sealed partial class VectorSetIndex(RedisConnections connections, KeySchema keys, IOptions<IndexOptions> options, ILogger<VectorSetIndex>? logger = null, IndexLayoutSource? layouts = null) : IVectorIndex
 {
-    // Every write script keeps the partition's count of linked copies: they share its functions.
-    private static readonly string UpsertScript = ReadScript("copies.lua") + ReadScript("upsert.lua");
-    private static readonly string DeleteScript = ReadScript("copies.lua") + ReadScript("delete.lua");
-    private static readonly string ExpireScript = ReadScript("copies.lua") + ReadScript("expire.lua");
+    // A write refused by a fenced partition is made again under the layout read afresh; the layout
+    // changes twice per change of shard count, so a few tries always suffice.
+    private const int LayoutTries = 4;
 
     private readonly IndexOptions settings = options.Value;
+    private readonly VectorSetScripts scripts = new(options.Value);
+    private readonly IndexLayoutSource layoutSource = layouts ?? new IndexLayoutSource(connections, keys, TimeProvider.System);
 
     public int Dimensions => settings.Dimensions;
 
+    /// <summary>Where this host sees the index's partitions.</summary>
+    public Task<IndexLayoutState> GetLayoutAsync(CancellationToken cancellationToken) => layoutSource.GetAsync(cancellationToken);
+
     public async Task<DocumentState?> GetStateAsync(string tenant, string documentId, CancellationToken cancellationToken)
     {
+        var layout = await layoutSource.GetAsync(cancellationToken);
         var db = await DatabaseAsync();
-        return await PartitionReads.DocumentStateAsync(db, keys, tenant, documentId);
+        return await PartitionReads.DocumentStateAsync(db, layout.Current.PartitionOf(keys, tenant, documentId), documentId);
     }
 
     public async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
-        var chunks = document.Chunks;
         document.EnsureDimensions(settings.Dimensions);
-
-        var partition = keys.PartitionOf(document.Tenant, document.Id);
-        var args = new List<RedisValue>(14 + (3 * (chunks?.Count ?? 0)))
-        {
-            document.Id,
-            document.Version,
-            document.ContentHash,
-            document.Source,
-            document.Timestamp.ToUnixTimeMilliseconds(),
-            string.Join(',', document.Tags),
-            document.ExpiresAt is { } expires ? expires.ToUnixTimeMilliseconds() : "",
-            Attributes(document),
-            chunks is null ? "0" : "1",
-            settings.Quantization,
-            settings.EfConstruction,
-            settings.M,
-            chunks?.Count ?? 0,
-            settings.MaxDuplicatePassages,
-        };
-        if (chunks is not null)
-        {
-            foreach (var chunk in chunks.OrderBy(c => c.Index))
-            {
-                var blob = MemoryMarshal.AsBytes(chunk.Vector.Span).ToArray();
-                args.Add(blob);
-                args.Add(chunk.Text);
-                // Identical vectors have identical fingerprints: how the script tells copies from passages that merely score alike.
-                args.Add(Convert.ToHexStringLower(XxHash3.Hash(blob)));
-            }
-        }
-
         var db = await DatabaseAsync();
         // Registered first (idempotent), so no indexed document belongs to an unknown tenant.
         await db.SetAddAsync(keys.Tenants, document.Tenant);
-        var result = (RedisResult[])(await db.ScriptEvaluateAsync(UpsertScript, PartitionKeys(partition, document.Id), args.ToArray()))!;
-        var code = (int)result[0];
-        if (code == 1 && chunks is not null && (int)result[1] is > 0 and var unlinked)
+        var codes = await WriteAsync(async (layout, number) =>
         {
-            Log.PassagesUnlinked(logger ?? NullLogger<VectorSetIndex>.Instance, document.Tenant, document.Id, document.Version, unlinked, chunks.Count, settings.MaxDuplicatePassages);
-        }
+            var (code, unlinked) = await scripts.UpsertAsync(db, layout.PartitionOf(keys, document.Tenant, document.Id), number, document, document.Chunks);
+            if (code == 1 && document.Chunks is { } chunks && unlinked > 0)
+            {
+                Log.PassagesUnlinked(logger ?? NullLogger<VectorSetIndex>.Instance, document.Tenant, document.Id, document.Version, unlinked, chunks.Count, settings.MaxDuplicatePassages);
+            }
 
-        return code switch
-        {
-            1 => IndexWriteResult.Applied,
-            0 => IndexWriteResult.Stale,
-            _ => IndexWriteResult.ContentChanged,
-        };
+            return code;
+        }, cancellationToken);
+
+        // While the shard count changes a document is written twice; a refused metadata-only update
+        // on either copy means the content must be embedded and written again.
+        return codes.Contains(-1) ? IndexWriteResult.ContentChanged
+            : codes.Contains(1) ? IndexWriteResult.Applied
+            : IndexWriteResult.Stale;
     }
 
     public async Task<IndexWriteResult> DeleteAsync(string tenant, string documentId, long version, CancellationToken cancellationToken)
     {
-        var partition = keys.PartitionOf(tenant, documentId);
         var db = await DatabaseAsync();
-        var result = (int)await db.ScriptEvaluateAsync(DeleteScript, PartitionKeys(partition, documentId),
-            [documentId, version, (long)settings.TombstoneRetention.TotalMilliseconds]);
-        return result == 1 ? IndexWriteResult.Applied : IndexWriteResult.Stale;
+        var codes = await WriteAsync((layout, number) => scripts.DeleteAsync(db, layout.PartitionOf(keys, tenant, documentId), number, documentId, version), cancellationToken);
+        return codes.Contains(1) ? IndexWriteResult.Applied : IndexWriteResult.Stale;
+    }
+
+    /// <summary>Runs one write on every layout the index writes to, again under a fresh layout if a fenced partition refuses it.</summary>
+    private async Task<int[]> WriteAsync(Func<IndexLayout, long, Task<int>> write, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var state = await layoutSource.GetAsync(cancellationToken);
+            try
+            {
+                var codes = new List<int>(2);
+                // One after the other: the current layout first, so what searches read is written before its copy.
+                foreach (var layout in state.WriteLayouts)
+                {
+                    codes.Add(await write(layout, state.Number));
+                }
+
+                return codes.ToArray();
+            }
+            catch (LayoutChangedException ex) when (attempt < LayoutTries)
+            {
+                Log.LayoutChanged(logger ?? NullLogger<VectorSetIndex>.Instance, state.Number, ex.Message);
+                layoutSource.Invalidate();
+            }
+        }
     }
 
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken)
@@ -107,7 +102,8 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
         }
 
         var filter = VectorSetFilter.Build(query.Filters);
-        var partitions = keys.PartitionsOf(query.Tenant).ToArray();
+        var layout = (await layoutSource.GetAsync(cancellationToken)).Current;
+        var partitions = layout.PartitionsOf(keys, query.Tenant).ToArray();
         var searches = new Task<(string Member, double Score)[]>[partitions.Length];
         for (var i = 0; i < partitions.Length; i++)
         {
@@ -118,87 +114,86 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
             .OrderByDescending(h => h.Score)
             .Take(query.K)
             .ToArray();
-        return await HydrateAsync(await DatabaseAsync(), query.Tenant, found);
+        return await HydrateAsync(await DatabaseAsync(), layout, query.Tenant, found);
     }
 
-    public async Task<long> GetEpochAsync(string tenant, CancellationToken cancellationToken) =>
-        await PartitionReads.EpochAsync(await DatabaseAsync(), keys, tenant);
+    public async Task<long> GetEpochAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var state = await layoutSource.GetAsync(cancellationToken);
+        // The layout number is part of it: a switch of layout ends cached replies even if the new
+        // partitions' counters happen to sum to the old ones'.
+        return (state.Number << 40) + await PartitionReads.EpochAsync(await DatabaseAsync(), state.Current.PartitionsOf(keys, tenant));
+    }
 
     public async Task<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken) =>
         await PartitionReads.TenantsAsync(await DatabaseAsync(), keys);
 
-    public async Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
-        await PartitionReads.DueForExpiryAsync(await DatabaseAsync(), keys, tenant, now, limit);
-
-    public async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken)
     {
-        var db = await DatabaseAsync();
-        var expired = await ExpirePartitionAsync(db, tenant, keys.PartitionOf(tenant, documentId), [new ExpiringDocument(documentId, expiresAt)], null);
-        return expired.Count == 1;
+        var layout = (await layoutSource.GetAsync(cancellationToken)).Current;
+        return await PartitionReads.DueForExpiryAsync(await DatabaseAsync(), layout.PartitionsOf(keys, tenant), now, limit);
     }
+
+    public async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        (await ExpireInLayoutsAsync(tenant, [new ExpiringDocument(documentId, expiresAt)], null, cancellationToken)).Count == 1;
 
     public async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(due);
-        if (due.Count == 0)
-        {
-            return [];
-        }
-
-        var db = await DatabaseAsync();
-        // One script per partition (its keys share a hash slot); partitions run side by side.
-        var batches = due.GroupBy(d => keys.PartitionOf(tenant, d.Id))
-            .Select(g => ExpirePartitionAsync(db, tenant, g.Key, g.ToArray(), deletedAt));
-        return (await Task.WhenAll(batches)).SelectMany(x => x).ToArray();
+        return due.Count == 0 ? [] : await ExpireInLayoutsAsync(tenant, due, deletedAt, cancellationToken);
     }
 
-    public async Task<IReadOnlyList<ExpiredDocument>> PendingDeletionRecordsAsync(string tenant, int limit, CancellationToken cancellationToken) =>
-        await DeletionOutbox.PendingAsync(await DatabaseAsync(), keys, tenant, limit);
+    public async Task<IReadOnlyList<ExpiredDocument>> PendingDeletionRecordsAsync(string tenant, int limit, CancellationToken cancellationToken)
+    {
+        var state = await layoutSource.GetAsync(cancellationToken);
+        return await DeletionOutbox.PendingAsync(await DatabaseAsync(), state.OutboxLayouts.SelectMany(l => l.PartitionsOf(keys, tenant)), tenant, limit);
+    }
 
     public async Task<long> AcknowledgeDeletionRecordsAsync(IReadOnlyList<ExpiredDocument> records, CancellationToken cancellationToken) =>
         await DeletionOutbox.AcknowledgeAsync(await DatabaseAsync(), keys, records);
 
-    private async Task<IReadOnlyList<ExpiredDocument>> ExpirePartitionAsync(IDatabase db, string tenant, IndexPartition partition, ExpiringDocument[] due, DateTimeOffset? deletedAt)
+    /// <summary>
+    /// Expires in the current layout, which writes the deletion records, and, while the shard count
+    /// changes, the next layout's copies too (without records: one expiry, one record).
+    /// </summary>
+    private async Task<IReadOnlyList<ExpiredDocument>> ExpireInLayoutsAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset? deletedAt, CancellationToken cancellationToken)
     {
-        var keyList = new RedisKey[5 + due.Length];
-        keyList[0] = partition.VectorSet;
-        keyList[1] = partition.ExpiryIndex;
-        keyList[2] = partition.Epoch;
-        keyList[3] = partition.DeletionOutbox;
-        keyList[4] = partition.LinkedCopies;
-        var args = new RedisValue[2 + (2 * due.Length)];
-        args[0] = (long)settings.TombstoneRetention.TotalMilliseconds;
-        args[1] = deletedAt is { } at ? at.ToUnixTimeMilliseconds() : "";
-        for (var i = 0; i < due.Length; i++)
+        var db = await DatabaseAsync();
+        for (var attempt = 1; ; attempt++)
         {
-            keyList[5 + i] = partition.Document(due[i].Id);
-            args[2 + (2 * i)] = due[i].Id;
-            args[3 + (2 * i)] = due[i].ExpiresAt.ToUnixTimeMilliseconds();
-        }
+            var state = await layoutSource.GetAsync(cancellationToken);
+            try
+            {
+                var expired = await ExpireInLayoutAsync(db, tenant, state.Current, state.Number, due, deletedAt, record: true);
+                if (state.Next is { } next)
+                {
+                    await ExpireInLayoutAsync(db, tenant, next, state.Number, due, deletedAt, record: false);
+                }
 
-        var result = (RedisResult[])(await db.ScriptEvaluateAsync(ExpireScript, keyList, args))!;
-        var expired = new ExpiredDocument[result.Length / 6];
-        for (var i = 0; i < expired.Length; i++)
-        {
-            var r = result.AsSpan(i * 6, 6);
-            expired[i] = new ExpiredDocument(
-                tenant,
-                (string)r[0]!,
-                (long)r[1],
-                (string?)r[2] ?? "",
-                DateTimeOffset.FromUnixTimeMilliseconds((long)r[3]),
-                DateTimeOffset.FromUnixTimeMilliseconds((long)r[4]),
-                (string)r[5]!);
+                return expired;
+            }
+            catch (LayoutChangedException ex) when (attempt < LayoutTries)
+            {
+                Log.LayoutChanged(logger ?? NullLogger<VectorSetIndex>.Instance, state.Number, ex.Message);
+                layoutSource.Invalidate();
+            }
         }
+    }
 
-        return expired;
+    private async Task<IReadOnlyList<ExpiredDocument>> ExpireInLayoutAsync(IDatabase db, string tenant, IndexLayout layout, long number, IReadOnlyList<ExpiringDocument> due, DateTimeOffset? deletedAt, bool record)
+    {
+        // One script per partition (its keys share a hash slot); partitions run side by side.
+        var batches = due.GroupBy(d => layout.PartitionOf(keys, tenant, d.Id))
+            .Select(g => scripts.ExpireAsync(db, tenant, g.Key, number, g.ToArray(), deletedAt, record));
+        return (await Task.WhenAll(batches)).SelectMany(x => x).ToArray();
     }
 
     public async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken)
     {
         var tenants = await ListTenantsAsync(cancellationToken);
+        var layout = (await layoutSource.GetAsync(cancellationToken)).Current;
         var db = await DatabaseAsync();
-        var sets = tenants.SelectMany(keys.PartitionsOf).Select(p => p.VectorSet).ToArray();
+        var sets = tenants.SelectMany(t => layout.PartitionsOf(keys, t)).Select(p => p.VectorSet).ToArray();
         var sizes = await Task.WhenAll(sets.Select(k => db.VectorSetLengthAsync(k)));
         var memory = await Task.WhenAll(sets.Select(k => db.ExecuteAsync("MEMORY", "USAGE", k, "SAMPLES", "0")));
         return new IndexStats(tenants.Count, sizes.Sum(), memory.Sum(m => m.IsNull ? 0 : (long)m));
@@ -233,7 +228,7 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
     }
 
     /// <summary>Reads chunk texts and metadata of the hits from their document hashes, in one pipelined round trip.</summary>
-    private async Task<IReadOnlyList<SearchHit>> HydrateAsync(IDatabase db, string tenant, (string Member, double Score)[] found)
+    private async Task<IReadOnlyList<SearchHit>> HydrateAsync(IDatabase db, IndexLayout layout, string tenant, (string Member, double Score)[] found)
     {
         var reads = new Task<RedisValue[]>[found.Length];
         var parsed = new (string Doc, int Chunk)[found.Length];
@@ -244,7 +239,7 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
             var doc = member[..hash];
             var chunk = int.Parse(member.AsSpan(hash + 1), CultureInfo.InvariantCulture);
             parsed[i] = (doc, chunk);
-            reads[i] = db.HashGetAsync(keys.PartitionOf(tenant, doc).Document(doc), [$"c:{chunk}", "source", "ts", "tags"]);
+            reads[i] = db.HashGetAsync(layout.PartitionOf(keys, tenant, doc).Document(doc), [$"c:{chunk}", "source", "ts", "tags"]);
         }
 
         var hits = new List<SearchHit>(found.Length);
@@ -271,43 +266,14 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
         return hits;
     }
 
-    private static RedisKey[] PartitionKeys(IndexPartition partition, string documentId) =>
-        [partition.VectorSet, partition.Document(documentId), partition.ExpiryIndex, partition.Epoch, partition.LinkedCopies];
-
-    private static string Attributes(IndexedDocument document)
-    {
-        var buffer = new ArrayBufferWriter<byte>(128);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("source", document.Source);
-            writer.WriteNumber("ts", document.Timestamp.ToUnixTimeMilliseconds());
-            writer.WriteStartArray("tags");
-            foreach (var tag in document.Tags)
-            {
-                writer.WriteStringValue(tag);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
     private async Task<IDatabase> DatabaseAsync() => (await connections.GetSharedAsync()).GetDatabase();
-
-    private static string ReadScript(string name)
-    {
-        using var stream = typeof(VectorSetIndex).Assembly.GetManifestResourceStream($"StreamRag.Index.Scripts.{name}")
-            ?? throw new InvalidOperationException($"embedded script {name} is missing");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
 
     private static partial class Log
     {
         [LoggerMessage(1400, LogLevel.Warning, "Document {Id} v{Version} of tenant {Tenant}: {Unlinked} of its {Passages} passages were left out of the vector graph, which already links {MaxDuplicates} (nearly) identical passages of other documents (Index:MaxDuplicatePassages); they are stored but not searchable")]
         public static partial void PassagesUnlinked(ILogger logger, string tenant, string id, long version, int unlinked, int passages, int maxDuplicates);
+
+        [LoggerMessage(1401, LogLevel.Information, "A write under layout {Number} was refused ({Reason}): the shard count is changing; writing again under the layout as it now stands")]
+        public static partial void LayoutChanged(ILogger logger, long number, string reason);
     }
 }

@@ -156,11 +156,15 @@ public sealed class KeySchema
     /// <summary>The FT index alias the Query Engine engine searches; it points at the current physical index.</summary>
     public string SearchIndexAlias => $"{Prefix}:idx";
 
-    /// <summary>The partition (tenant, shard) that holds a document.</summary>
-    public IndexPartition PartitionOf(string tenant, string documentId) =>
-        Partition(tenant, Shards == 1 ? 0 : (int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(documentId)) % (uint)Shards));
+    /// <summary>The partition (tenant, shard) that holds a document under the configured shard count (an index never re-sharded).</summary>
+    public IndexPartition PartitionOf(string tenant, string documentId) => Partition(tenant, ShardOf(documentId, Shards));
 
-    public IndexPartition Partition(string tenant, int shard) => new(Prefix, tenant, shard);
+    /// <summary>A document's shard among <paramref name="shards"/>: XxHash32 of its id's UTF-8 bytes, modulo the count (docs/keys.md).</summary>
+    public static int ShardOf(string documentId, int shards) =>
+        shards == 1 ? 0 : (int)(XxHash32.HashToUInt32(Encoding.UTF8.GetBytes(documentId)) % (uint)shards);
+
+    /// <param name="generation">The layout generation that names the keys: 0 for an index never re-sharded.</param>
+    public IndexPartition Partition(string tenant, int shard, int generation = 0) => new(Prefix, tenant, shard, generation);
 
     public IEnumerable<IndexPartition> PartitionsOf(string tenant) => Enumerable.Range(0, Shards).Select(s => Partition(tenant, s));
 }
@@ -173,9 +177,21 @@ public sealed record StreamPartition(int Number, RedisKey Stream, RedisKey DeadL
 /// read another's vectors, and a tenant filter costs nothing. Tenant names are validated by the
 /// contract parsers (no braces), so they cannot break out of the hash tag.
 /// </summary>
-public readonly record struct IndexPartition(string Prefix, string Tenant, int Shard)
+public readonly record struct IndexPartition(string Prefix, string Tenant, int Shard, int Generation = 0)
 {
-    private string Tag => $"{Prefix}:{{{Tenant}.{Shard}}}";
+    // A re-sharded layout gets new names: '#' cannot occur in a tenant, so no two tags collide.
+    private string HashTag => Generation == 0 ? $"{Tenant}.{Shard}" : $"{Tenant}.{Shard}#{Generation}";
+
+    private string Tag => $"{Prefix}:{{{HashTag}}}";
+
+    /// <summary>The pattern that matches every document hash of the partition (for SCAN).</summary>
+    public RedisValue DocumentPattern => $"{Tag}:doc:*";
+
+    /// <summary>
+    /// The lowest layout number a write to this partition may be made under (absent: 0). A change of
+    /// shard count raises it, so a host still writing under the old layout is refused and re-reads it.
+    /// </summary>
+    public RedisKey Fence => $"{Tag}:fence";
 
     /// <summary>The vector set: one element per chunk, named <c>docId#chunk</c>, with JSON attributes.</summary>
     public RedisKey VectorSet => $"{Tag}:vset";
@@ -200,7 +216,7 @@ public readonly record struct IndexPartition(string Prefix, string Tenant, int S
     /// <see cref="KeySchema.ChunkPrefix"/> so the FT index picks it up, and carries the partition's
     /// hash tag so one script writes it together with the document hash.
     /// </summary>
-    public RedisKey Chunk(string documentId, int chunk) => $"{Prefix}:chunk:{{{Tenant}.{Shard}}}:{documentId}#{chunk}";
+    public RedisKey Chunk(string documentId, int chunk) => $"{Prefix}:chunk:{{{HashTag}}}:{documentId}#{chunk}";
 
     /// <summary>
     /// Stream of deletion audit records the expiry script writes atomically with each expiry; the

@@ -26,8 +26,11 @@ public sealed class RedisOptions : IValidatableObject
     public int SearchConnections { get; set; } = 8;
 
     /// <summary>Index partitions per tenant; each is one vector set in its own hash slot (Redis Cluster).</summary>
-    [Range(1, 1024)]
+    [Range(1, MaxShards)]
     public int Shards { get; set; } = 1;
+
+    /// <summary>Most shards (partitions) a tenant's index may be split into.</summary>
+    public const int MaxShards = 1024;
 
     /// <summary>
     /// Replicas that must confirm a write before the fleet acknowledges it (0, the default: none):

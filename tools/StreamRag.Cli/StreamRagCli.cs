@@ -44,6 +44,9 @@ public static class StreamRagCli
                 .WithDescription("Query Engine index: create it if missing and wait until every chunk is indexed (--check: status only)");
             config.AddCommand<MigrateCommand>("migrate")
                 .WithDescription("Query Engine index: build one with the configured schema, switch the alias, drop the old one");
+            config.AddCommand<ReshardCommand>("reshard")
+                .WithDescription("Vector-set index: change the shard count online (copy every document to its new partition, switch, remove the old)")
+                .WithExample("reshard", "--to", "3");
         });
         return app.RunAsync(args, cancellation);
     }

@@ -16,12 +16,14 @@ using StreamRag.Redis;
 //   create                 create the index and alias if missing (what every host does at start-up)
 //   migrate [--timeout=T]  build a new index with the configured schema, switch the alias, drop the old one
 //                          (FT.DROPINDEX without DD: the chunk hashes stay); T defaults to 01:00:00
+//   reshard --to=M         vector-set engine: change every tenant's shard count to M online (ShardCountChange;
+//                          docs/keys.md#changing-the-shard-count); exit 1 if it stopped short (run it again)
 //
 // Exit codes: 0 done / matches, 1 failed, 2 the running index differs from the configuration, 3 no index.
 var command = args.FirstOrDefault() ?? "";
-if (command is not ("status" or "create" or "migrate"))
+if (command is not ("status" or "create" or "migrate" or "reshard"))
 {
-    Console.Error.WriteLine("usage: StreamRag.IndexAdmin status | create | migrate [--timeout=01:00:00] [--Redis:Configuration=host:port] [--Index:M=32 ...]");
+    Console.Error.WriteLine("usage: StreamRag.IndexAdmin status | create | migrate [--timeout=01:00:00] | reshard --to=M [--Redis:Configuration=host:port] [--Index:M=32 ...]");
     return 1;
 }
 
@@ -38,6 +40,27 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     stop.Cancel();
 };
+
+if (command == "reshard")
+{
+    if (!int.TryParse(builder.Configuration["to"], NumberStyles.None, CultureInfo.InvariantCulture, out var shards) || shards is < 1 or > RedisOptions.MaxShards)
+    {
+        Console.Error.WriteLine("reshard: give the shard count to change to, 1 to 1024 (--to=3)");
+        return 1;
+    }
+
+    try
+    {
+        var report = await new ShardCountChange(host.Services.GetRequiredService<RedisConnections>(), keys, options, TimeProvider.System, Console.Out).RunAsync(shards, stop.Token);
+        Console.WriteLine($"{report.From} -> {report.To} shards: {report.Copied} copied, {report.AlreadyThere} already there, {report.RemovedKeys} old keys removed; {report.Detail}");
+        return report.Finished ? 0 : 1;
+    }
+    catch (ShardCountChangeException ex)
+    {
+        Console.Error.WriteLine(ex.Message);
+        return 1;
+    }
+}
 
 try
 {

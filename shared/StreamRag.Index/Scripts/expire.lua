@@ -4,10 +4,11 @@
 -- outbox in the same step, so no document disappears without a record. The caller bounds the batch,
 -- which bounds how long this script holds Redis.
 -- KEYS: vector set, expiry index, epoch, outbox, linked copies, then one document hash per document.
--- ARGV: tombstone TTL ms, deleted-at ms ('' = server time), then per document: id, expires-at ms.
+-- ARGV: tombstone TTL ms, deleted-at ms ('' = server time), write deletion records (1/0: not for the
+--       second copy of a document while the shard count changes), then per document: id, expires-at ms.
 -- Returns, per document deleted: id, version, source, expires-at ms, deleted-at ms, outbox entry id.
 local vset, expiry, epoch, outbox, copies = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local ttl, deletedAt = ARGV[1], ARGV[2]
+local ttl, deletedAt, record = ARGV[1], ARGV[2], ARGV[3] == '1'
 if deletedAt == '' then
   local t = redis.call('TIME')
   deletedAt = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
@@ -15,7 +16,7 @@ end
 local out = {}
 for i = 1, #KEYS - 5 do
   local doc = KEYS[5 + i]
-  local id, at = ARGV[1 + 2 * i], ARGV[2 + 2 * i]
+  local id, at = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
   local scheduled = redis.call('ZSCORE', expiry, id)
   if scheduled and tonumber(scheduled) == tonumber(at) then
     local meta = redis.call('HMGET', doc, 'version', 'chunks', 'source')
@@ -29,8 +30,11 @@ for i = 1, #KEYS - 5 do
     redis.call('HSET', doc, 'version', version, 'deleted', '1', 'chunks', 0, 'expired', '1')
     redis.call('PEXPIRE', doc, ttl)
     redis.call('ZREM', expiry, id)
-    local entry = redis.call('XADD', outbox, '*', 'id', id, 'version', version, 'source', source,
-      'expires_at', at, 'deleted_at', deletedAt)
+    local entry = ''
+    if record then
+      entry = redis.call('XADD', outbox, '*', 'id', id, 'version', version, 'source', source,
+        'expires_at', at, 'deleted_at', deletedAt)
+    end
     out[#out + 1] = id
     out[#out + 1] = version
     out[#out + 1] = source

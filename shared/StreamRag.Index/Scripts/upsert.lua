@@ -1,7 +1,8 @@
 -- Replaces one document atomically. KEYS: vector set, document hash, expiry index, epoch, linked copies.
 -- ARGV: id, version, content hash, source, timestamp ms, tags (comma-joined), expires-at ms or '',
 --       attributes JSON, re-embed flag, quantization, EF, M, chunk count, most copies of a vector,
---       then per chunk: FP32 blob, text, vector fingerprint (hex).
+--       then per chunk: FP32 blob ('' = store the text only, unlinked: a copy whose vector is not known), text,
+--       vector fingerprint (hex; '-' with no blob).
 -- Returns {1, passages left out of the graph} applied, {0} stale (same or newer version indexed),
 --         {-1} content changed (metadata-only refused).
 local vset, doc, expiry, epoch, copies = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -31,7 +32,7 @@ if ARGV[9] == '1' then
   for i = 0, n - 1 do
     local blob, fp = ARGV[15 + 3 * i], ARGV[17 + 3 * i]
     fps[i + 1] = fp
-    if maxdup > 0 and tonumber(redis.call('HGET', copies, fp) or '0') >= maxdup then
+    if blob == '' or (maxdup > 0 and tonumber(redis.call('HGET', copies, fp) or '0') >= maxdup) then
       redis.call('VREM', vset, own .. i)
       unlinked = unlinked + 1
       links[i + 1] = '0'

@@ -91,3 +91,40 @@ public sealed class MigrateCommand(IAnsiConsole console, CliEnvironment environm
         return await commands.MigrateAsync(timeout, cancellationToken);
     }
 }
+
+public sealed class ReshardSettings : IndexSettings
+{
+    [CommandOption("--to <N>")]
+    [Description("the shard count to take every tenant's index to (1 to 1024)")]
+    public int To { get; init; }
+
+    public override ValidationResult Validate() =>
+        To is < 1 or > StreamRag.Redis.RedisOptions.MaxShards
+            ? ValidationResult.Error("--to: give the shard count to change to, 1 to 1024 (e.g. --to 3)")
+            : base.Validate();
+}
+
+/// <summary>
+/// <c>streamrag reshard --to M</c>: <see cref="ShardCountChange"/>, while the fleet runs. Exit 0 when
+/// finished, 1 when it stopped short (what is left is printed; running it again goes on).
+/// </summary>
+public sealed class ReshardCommand(IAnsiConsole console, CliEnvironment environment) : CliCommand<ReshardSettings>(environment)
+{
+    protected override async Task<int> RunAsync(ReshardSettings settings, CancellationToken cancellationToken)
+    {
+        var options = settings.IndexOptions();
+        await using var session = await CliSession.OpenAsync(settings);
+        var output = console.Profile.Out.Writer;
+        try
+        {
+            var report = await new ShardCountChange(session.Connections, session.Keys, options, Environment.Time, output).RunAsync(settings.To, cancellationToken);
+            await output.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{report.From} -> {report.To} shards: {report.Copied} document(s) copied ({report.Tombstones} tombstone(s)), {report.AlreadyThere} already there, {report.RemovedKeys} old key(s) removed; {report.PassagesBefore} passage(s) linked before, {report.PassagesAfter} after; {report.Detail}"));
+            return report.Finished ? ExitCodes.Ok : ExitCodes.Incomplete;
+        }
+        catch (ShardCountChangeException ex)
+        {
+            throw new CliException(ExitCodes.Incomplete, ex.Message);
+        }
+    }
+}
