@@ -94,10 +94,12 @@ public static class IndexLayoutStore
         ArgumentNullException.ThrowIfNull(expected);
         ArgumentNullException.ThrowIfNull(next);
         var key = keys.IndexManifest;
+        // A manifest written before layouts were recorded has no number yet (layout 0).
+        var recorded = await db.HashExistsAsync(key, IndexLayoutFields.Number);
         var transaction = db.CreateTransaction();
-        transaction.AddCondition(expected.Number == 0
-            ? Condition.HashNotExists(key, IndexLayoutFields.Number)
-            : Condition.HashEqual(key, IndexLayoutFields.Number, expected.Number));
+        transaction.AddCondition(recorded
+            ? Condition.HashEqual(key, IndexLayoutFields.Number, expected.Number)
+            : Condition.HashNotExists(key, IndexLayoutFields.Number));
         _ = transaction.HashSetAsync(key, [
             new HashEntry(IndexLayoutFields.Number, next.Number),
             new HashEntry(IndexLayoutFields.Current, next.Current.ToString()),

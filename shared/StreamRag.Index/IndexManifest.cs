@@ -122,6 +122,9 @@ public static class IndexManifestStore
             transaction.HashSetAsync(key, IndexManifestFields.CreatedAt, at, When.NotExists),
             transaction.HashSetAsync(key, IndexManifestFields.CreatedBy, host, When.NotExists),
             transaction.HashSetAsync(key, IndexManifestFields.StreamPartitions, keys.StreamPartitions, When.NotExists),
+            // The shard count of a new index is the configured one; from then on the record rules (ShardCountChange changes it).
+            transaction.HashSetAsync(key, IndexLayoutFields.Number, 0, When.NotExists),
+            transaction.HashSetAsync(key, IndexLayoutFields.Current, new IndexLayout(0, keys.Shards).ToString(), When.NotExists),
         };
         if (model is not null)
         {

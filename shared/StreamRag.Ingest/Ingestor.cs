@@ -241,8 +241,10 @@ public sealed class Ingestor(IConnectionMultiplexer redis, KeySchema keys, Strea
 
         private async Task<DocumentState?[]> StatesAsync(IReadOnlyList<string> ids)
         {
+            // The layout read afresh: the shard count may change while a long ingest runs.
+            var layout = (await IndexLayoutStore.ReadAsync(db, owner.keys)).Current;
             var batch = db.CreateBatch();
-            var reads = ids.Select(id => PartitionReads.DocumentStateAsync(batch, owner.keys, options.Tenant, id)).ToArray();
+            var reads = ids.Select(id => PartitionReads.DocumentStateAsync(batch, layout.PartitionOf(owner.keys, options.Tenant, id), id)).ToArray();
             batch.Execute();
             return await Task.WhenAll(reads);
         }

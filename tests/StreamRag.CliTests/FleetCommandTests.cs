@@ -4,7 +4,7 @@ using StreamRag.Index.Search;
 
 namespace StreamRag.CliTests;
 
-/// <summary>ask, status, dlq, reindex / migrate against a live fleet.</summary>
+/// <summary>ask, status, dlq, reindex / migrate, reshard against a live fleet.</summary>
 public sealed class FleetCommandTests(RedisServerFixture redis) : IDisposable
 {
     private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("streamrag-cli-");
@@ -193,6 +193,25 @@ public sealed class FleetCommandTests(RedisServerFixture redis) : IDisposable
                 await scope.Db.ExecuteAsync("FT.DROPINDEX", (string)name!);
             }
         }
+    }
+
+    [Fact]
+    public async Task Reshard_ChangesTheShardCountUnderARunningFleet_AndSaysWhatItDid()
+    {
+        await using var scope = new TestScope(redis);
+        await scope.StartEmbedderAsync();
+        await scope.StartQueryWorkerAsync();
+        await IngestAsync(scope, ("sweeper.md", "The retention sweeper deletes expired documents from the index on time."), ("monitor.md", "The monitor tunes the search effort within a latency budget."));
+
+        Assert.Equal(2, (await Cli.RunAsync(scope, "reshard")).ExitCode);
+        var run = await Cli.RunAsync(scope, "reshard", "--to", "3");
+
+        Assert.True(run.ExitCode == 0, run.Output + run.Error);
+        Assert.Contains("1 -> 3 shards: 2 document(s) copied", run.Output, StringComparison.Ordinal);
+        Assert.Contains("nothing to do", (await Cli.RunAsync(scope, "reshard", "--to", "3")).Output, StringComparison.Ordinal);
+        var ask = await Cli.RunAsync(scope, "ask", "Which host deletes expired documents?", "-k", "2", "--json");
+        Assert.Equal("sweeper.md", ask.Json.GetProperty("reply").GetProperty("results")[0].GetProperty("id").GetString());
+        Assert.Equal(2, ask.Json.GetProperty("reply").GetProperty("results").GetArrayLength());
     }
 
     public void Dispose() => folder.Delete(recursive: true);

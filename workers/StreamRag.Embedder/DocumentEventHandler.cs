@@ -31,6 +31,7 @@ internal sealed partial class DocumentEventHandler(
     RedisConnections connections,
     KeySchema keys,
     ReplicaAcknowledgement replicas,
+    IndexLayoutSource layouts,
     ILogger<DocumentEventHandler> logger) : IStreamEntryHandler
 {
     private readonly DocumentEventParser parser = new(limits);
@@ -90,7 +91,8 @@ internal sealed partial class DocumentEventHandler(
         {
             // Redis:WaitForReplicas: what is acknowledged next must survive a master's crash. Too
             // few confirmations throw a transient failure: the batch is held and written again.
-            var written = events.Select(e => keys.PartitionOf(e.Event.Tenant, e.Event.Id).VectorSet).Append(keys.Tenants).Distinct();
+            var layout = await layouts.GetAsync(cancellationToken);
+            var written = events.SelectMany(e => layout.WriteLayouts.Select(l => l.PartitionOf(keys, e.Event.Tenant, e.Event.Id).VectorSet)).Append(keys.Tenants).Distinct();
             await replicas.WaitAsync(await connections.GetSharedAsync(), written);
         }
 

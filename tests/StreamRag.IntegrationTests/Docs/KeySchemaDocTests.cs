@@ -60,7 +60,7 @@ public sealed partial class KeySchemaDocTests(RedisServerFixture redis)
         [
             keys.DocumentEvents!, keys.DocumentDeadLetters!, keys.DocumentDeletions!, keys.QueryRequests!, keys.QueryDeadLetters!,
             keys.QueryMetrics!, keys.Alerts!, keys.AlertStates!, keys.MonitorStatus!, keys.Settings!, keys.Tenants!, keys.IndexManifest!,
-            partition.VectorSet!, partition.Document("doc-1")!, partition.ExpiryIndex!, partition.Epoch!, partition.LinkedCopies!, partition.DeletionOutbox!, partition.Chunk("doc-1", 0)!,
+            partition.VectorSet!, partition.Document("doc-1")!, partition.ExpiryIndex!, partition.Epoch!, partition.LinkedCopies!, partition.Fence!, partition.DeletionOutbox!, partition.Chunk("doc-1", 0)!,
         ];
         var rows = DocumentedKeys();
         Assert.All(names, name => Assert.True(rows.Any(r => r.ToRegex("p").IsMatch(name)), $"{name} (KeySchema) is not in the key table of docs/keys.md"));
