@@ -48,6 +48,7 @@ public sealed partial class RunScriptClusterTests
         Assert.True(result.Success, $"no result line in the demo's output\n{output}");
         TestContext.Current.TestOutputHelper?.WriteLine(result.Value);
         Assert.Equal($"{questions} of {questions}", $"{result.Groups["right"].Value} of {result.Groups["asked"].Value}");
+        Assert.Contains("Redis is a cluster of 3 masters: each tenant's index is split into 3 partition(s) (Redis:Shards), the input streams into 3", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Starting Redis", output, StringComparison.Ordinal);
         Assert.DoesNotContain("restarting", output, StringComparison.Ordinal);
         Assert.False(Answers(localPort), $"nothing listens on STREAMRAG_REDIS_PORT={localPort}");

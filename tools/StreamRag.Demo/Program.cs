@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using StreamRag.Client;
 using StreamRag.Contracts;
 using StreamRag.Embedding;
@@ -32,6 +33,7 @@ var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 var files = Directory.GetFiles(corpus, "*.md").Order(StringComparer.Ordinal).ToArray();
 var model = EmbeddingProviders.Describe(services.GetRequiredService<IOptions<EmbeddingOptions>>().Value);
 Console.WriteLine($"The fleet embeds with {model.ProviderName} {model.DefaultModelId} ({model.DefaultModelDimensions} dimensions), as configured for this run.");
+DescribeCluster(redis, services.GetRequiredService<KeySchema>());
 using var wordMatching = await WordMatching.CreateAsync(files, timeout.Token);
 Console.WriteLine($"Ingesting {files.Length} documents from {corpus} through the document-events stream…");
 var ingest = Stopwatch.StartNew();
@@ -85,6 +87,23 @@ foreach (var line in questions)
 
 Console.WriteLine($"{questions.Length - wrong} of {questions.Length} answers name the expected document ({model.DefaultModelId}); word matching alone: {wordMatchingRight} of {questions.Length}.");
 return wrong == 0 ? 0 : 1;
+
+// On a cluster, says where the data goes: a shard count below the number of masters still answers
+// every question, but leaves masters without any of the index (it is fixed once documents are in).
+static void DescribeCluster(IConnectionMultiplexer redis, KeySchema keys)
+{
+    if (!redis.GetServers().Any(s => s.ServerType == ServerType.Cluster))
+    {
+        return;
+    }
+
+    var masters = RedisPrimaries.Of(redis).Length;
+    Console.WriteLine($"Redis is a cluster of {masters} masters: each tenant's index is split into {keys.Shards} partition(s) (Redis:Shards), the input streams into {keys.StreamPartitions} (Streams:Partitions).");
+    if (keys.Shards < masters)
+    {
+        Console.WriteLine($"   With Redis:Shards={keys.Shards} the index lives on at most {keys.Shards} of the {masters} masters; Redis__Shards={masters} spreads it (choose it before indexing: docs/keys.md#shards).");
+    }
+}
 
 static string Excerpt(string content)
 {
