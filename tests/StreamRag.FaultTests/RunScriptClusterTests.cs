@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using static StreamRag.FaultTests.Fleet;
@@ -24,7 +23,7 @@ public sealed partial class RunScriptClusterTests
     public async Task Demo_AgainstAClusterGivenBySeeds_AnswersEveryQuestion_OnSeveralMasters_AndLeavesNothingRunning()
     {
         await using var cluster = await DedicatedCluster.StartAsync();
-        // Names the run's folder (.run/fleet-<port>/); no Redis may be started on it.
+        // Names the run's folder (.run/fleet-<port>/), where a Redis run.sh started would keep its data.
         var localPort = RedisServerFixture.FreePortRange(1, 0);
         // Every process the run starts inherits it, also one that left the process tree (a daemon).
         var marker = $"STREAMRAG_TEST_RUN={Guid.NewGuid():N}";
@@ -51,7 +50,7 @@ public sealed partial class RunScriptClusterTests
         Assert.Contains("Redis is a cluster of 3 masters: each tenant's index is split into 3 partition(s) (Redis:Shards), the input streams into 3", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Starting Redis", output, StringComparison.Ordinal);
         Assert.DoesNotContain("restarting", output, StringComparison.Ordinal);
-        Assert.False(Answers(localPort), $"nothing listens on STREAMRAG_REDIS_PORT={localPort}");
+        Assert.False(Directory.Exists(Path.Combine(RedisServerFixture.RepositoryRoot(), ".run", $"fleet-{localPort}", "redis")), "no Redis data folder in the run's folder");
 
         // It ran on the cluster: the demo's documents and the three partitions of the document-events
         // stream are spread over the masters, not pinned to one.
@@ -68,8 +67,8 @@ public sealed partial class RunScriptClusterTests
         TestContext.Current.TestOutputHelper?.WriteLine(placement);
         Assert.Equal(Directory.GetFiles(Path.Combine(RedisServerFixture.RepositoryRoot(), "demo", "corpus"), "*.md").Length, documents.Values.Sum());
         Assert.True(documents.Values.Count(n => n > 0) >= 2, $"the demo's documents are on at least two masters ({placement})");
+        Assert.Equal(3, documents.Count);
         Assert.True(eventPartitions.Values.All(n => n == 1), $"each master holds one document-events partition ({placement})");
-
     }
 
     [GeneratedRegex(@"(?<right>\d+) of (?<asked>\d+) answers name the expected document[^\n]*")]
@@ -159,20 +158,6 @@ public sealed partial class RunScriptClusterTests
         drained.CancelAfter(TimeSpan.FromSeconds(10));
         await process.WaitForExitAsync(drained.Token);
         return (process.ExitCode, Output());
-    }
-
-    private static bool Answers(int port)
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            socket.Connect("127.0.0.1", port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     /// <summary>The live processes whose environment holds <paramref name="marker"/> (NAME=value), with their command lines.</summary>
