@@ -6,7 +6,10 @@
 #
 # Environment: STREAMRAG_REDIS_PORT (default 6390) — the local Redis port; also names this run's
 #                folder, .run/fleet-<port>/ (Redis data, logs, pids), so runs on other ports do not clash;
-#              STREAMRAG_REDIS (e.g. host:port,password=…) — use that Redis instead of a local one;
+#              STREAMRAG_REDIS (e.g. host:port,password=…) — use that Redis instead of a local one
+#                (none is started or stopped; the folder is still named by STREAMRAG_REDIS_PORT). A
+#                Redis Cluster's seed nodes work too; the settings are passed through as they are, so
+#                set Redis__Shards (and Streams__Partitions) to spread over its masters (README.md);
 #              STREAMRAG_METRICS_PORT_BASE (default 9464) — scrape ports: embedder base, query worker
 #                base+1, sweeper base+2, monitor base+3; 0 turns the endpoints off. An explicit
 #                Metrics__PrometheusPort applies to every worker instead;

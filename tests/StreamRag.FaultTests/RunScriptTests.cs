@@ -80,7 +80,31 @@ public sealed class RunScriptTests
         Assert.Equal(130, await second.InterruptAsync());
     }
 
-    private static bool IsAlive(int pid)
+    /// <summary>
+    /// <c>./run.sh</c> with <paramref name="arguments"/>, on the binaries already built, with no
+    /// Redis or scrape port of the test host's environment: the caller sets those.
+    /// </summary>
+    internal static ProcessStartInfo StartInfo(params string[] arguments)
+    {
+        // A shell cannot trap a signal it was started with ignored, and a test run launched in the
+        // background of a script (nohup, "cmd &" without job control) hands SIGINT down ignored:
+        // env restores its default, so Ctrl-C reaches run.sh as it does from a terminal.
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add("--default-signal=INT");
+        start.ArgumentList.Add("bash");
+        start.ArgumentList.Add(Path.Combine(RedisServerFixture.RepositoryRoot(), "run.sh"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["STREAMRAG_SKIP_BUILD"] = "1";
+        start.Environment.Remove("STREAMRAG_REDIS");
+        start.Environment.Remove("Metrics__PrometheusPort");
+        return start;
+    }
+
+    internal static bool IsAlive(int pid)
     {
         try
         {
@@ -128,18 +152,9 @@ public sealed class RunScriptTests
         {
             var redisPort = RedisServerFixture.FreePortRange(1, 0);
             var metricsBase = RedisServerFixture.FreePortRange(4, 0);
-            // A shell cannot trap a signal it was started with ignored, and a test run launched in the
-            // background of a script (nohup, "cmd &" without job control) hands SIGINT down ignored:
-            // env restores its default, so Ctrl-C reaches run.sh as it does from a terminal.
-            var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            start.ArgumentList.Add("--default-signal=INT");
-            start.ArgumentList.Add("bash");
-            start.ArgumentList.Add(Path.Combine(RedisServerFixture.RepositoryRoot(), "run.sh"));
+            var start = StartInfo();
             start.Environment["STREAMRAG_REDIS_PORT"] = redisPort.ToString(CultureInfo.InvariantCulture);
             start.Environment["STREAMRAG_METRICS_PORT_BASE"] = metricsBase.ToString(CultureInfo.InvariantCulture);
-            start.Environment["STREAMRAG_SKIP_BUILD"] = "1";
-            start.Environment.Remove("STREAMRAG_REDIS");
-            start.Environment.Remove("Metrics__PrometheusPort");
             // The lexical embedder: these runs test supervision, not the model (and load in a moment).
             start.Environment["Embedding__Provider"] = "hashing";
             start.Environment["Index__Engine"] = "vectorset";

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using StreamRag.Client;
 using StreamRag.Contracts;
 using StreamRag.Embedding;
@@ -26,65 +27,103 @@ var services = host.Services;
 var redis = await services.GetRequiredService<RedisConnections>().GetSharedAsync();
 var index = services.GetRequiredService<IVectorIndex>();
 await using var client = new StreamRagClient(redis, services.GetRequiredService<KeySchema>());
-using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+var demoTimeout = TimeSpan.FromMinutes(2);
+using var timeout = new CancellationTokenSource(demoTimeout);
 
 var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 var files = Directory.GetFiles(corpus, "*.md").Order(StringComparer.Ordinal).ToArray();
 var model = EmbeddingProviders.Describe(services.GetRequiredService<IOptions<EmbeddingOptions>>().Value);
 Console.WriteLine($"The fleet embeds with {model.ProviderName} {model.DefaultModelId} ({model.DefaultModelDimensions} dimensions), as configured for this run.");
-using var wordMatching = await WordMatching.CreateAsync(files, timeout.Token);
-Console.WriteLine($"Ingesting {files.Length} documents from {corpus} through the document-events stream…");
-var ingest = Stopwatch.StartNew();
-foreach (var file in files)
+DescribeCluster(redis, services.GetRequiredService<KeySchema>());
+// A run that cannot finish says where it stopped in one line, not with a stack trace.
+var stage = "reading the corpus";
+try
 {
-    var id = Path.GetFileNameWithoutExtension(file);
-    await client.UpsertDocumentAsync(new DocumentUpsert(id, version, await File.ReadAllTextAsync(file, timeout.Token)) { Source = "demo", Tags = ["demo"] }, timeout.Token);
-}
-
-foreach (var file in files)
-{
-    var id = Path.GetFileNameWithoutExtension(file);
-    while ((await index.GetStateAsync(DocumentEventParser.DefaultTenant, id, timeout.Token))?.Version is not { } indexed || indexed < version)
+    using var wordMatching = await WordMatching.CreateAsync(files, timeout.Token);
+    Console.WriteLine($"Ingesting {files.Length} documents from {corpus} through the document-events stream…");
+    var ingest = Stopwatch.StartNew();
+    stage = "posting the corpus";
+    foreach (var file in files)
     {
-        await Task.Delay(20, timeout.Token);
-    }
-}
-
-Console.WriteLine($"All {files.Length} documents searchable after {ingest.ElapsedMilliseconds} ms.\n");
-
-var wrong = 0;
-var wordMatchingRight = 0;
-var questions = (await File.ReadAllLinesAsync(questionsFile, timeout.Token)).Where(l => l.Contains('\t', StringComparison.Ordinal)).ToArray();
-foreach (var line in questions)
-{
-    var parts = line.Split('\t');
-    var (question, expected) = (parts[0], parts[1]);
-    var clock = Stopwatch.StartNew();
-    var reply = await client.QueryAsync(question, new QueryOptions { K = 3, Mode = QueryMode.Answer }, timeout.Token);
-    var roundTrip = clock.Elapsed.TotalMilliseconds;
-    if (reply.Status != QueryReply.StatusOk)
-    {
-        Console.WriteLine($"Q: {question}\n   error {reply.Error?.Code}: {reply.Error?.Message}\n");
-        wrong++;
-        continue;
+        var id = Path.GetFileNameWithoutExtension(file);
+        await client.UpsertDocumentAsync(new DocumentUpsert(id, version, await File.ReadAllTextAsync(file, timeout.Token)) { Source = "demo", Tags = ["demo"] }, timeout.Token);
     }
 
-    var best = reply.Results.Count > 0 ? reply.Results[0] : null;
-    var ok = best?.Id == expected;
-    wrong += ok ? 0 : 1;
-    var lexical = wordMatching.Best(question);
-    wordMatchingRight += lexical == expected ? 1 : 0;
-    var excerpt = best is null ? "(no result)" : Excerpt(best.Content);
-    Console.WriteLine($"Q: {question}");
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"   {(ok ? "✓" : "✗")} {best?.Id ?? "-"} (score {best?.Score:0.000}; expected {expected}) — {roundTrip:0.00} ms round trip, search {reply.Timings.SearchMs:0.00} ms"));
-    Console.WriteLine($"   word matching alone would answer: {(lexical == expected ? "✓" : "✗")} {lexical}");
-    Console.WriteLine($"   {excerpt}");
-    Console.WriteLine($"   cites: {string.Join(", ", reply.Answer?.Citations ?? [])}\n");
+    foreach (var file in files)
+    {
+        var id = Path.GetFileNameWithoutExtension(file);
+        stage = $"waiting for document {id} to be indexed";
+        while ((await index.GetStateAsync(DocumentEventParser.DefaultTenant, id, timeout.Token))?.Version is not { } indexed || indexed < version)
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    Console.WriteLine($"All {files.Length} documents searchable after {ingest.ElapsedMilliseconds} ms.\n");
+
+    var wrong = 0;
+    var wordMatchingRight = 0;
+    var questions = (await File.ReadAllLinesAsync(questionsFile, timeout.Token)).Where(l => l.Contains('\t', StringComparison.Ordinal)).ToArray();
+    foreach (var (line, n) in questions.Select((l, i) => (l, i + 1)))
+    {
+        stage = $"asking question {n} of {questions.Length}";
+        var parts = line.Split('\t');
+        var (question, expected) = (parts[0], parts[1]);
+        var clock = Stopwatch.StartNew();
+        var reply = await client.QueryAsync(question, new QueryOptions { K = 3, Mode = QueryMode.Answer }, timeout.Token);
+        var roundTrip = clock.Elapsed.TotalMilliseconds;
+        if (reply.Status != QueryReply.StatusOk)
+        {
+            Console.WriteLine($"Q: {question}\n   error {reply.Error?.Code}: {reply.Error?.Message}\n");
+            wrong++;
+            continue;
+        }
+
+        var best = reply.Results.Count > 0 ? reply.Results[0] : null;
+        var ok = best?.Id == expected;
+        wrong += ok ? 0 : 1;
+        var lexical = wordMatching.Best(question);
+        wordMatchingRight += lexical == expected ? 1 : 0;
+        var excerpt = best is null ? "(no result)" : Excerpt(best.Content);
+        Console.WriteLine($"Q: {question}");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"   {(ok ? "✓" : "✗")} {best?.Id ?? "-"} (score {best?.Score:0.000}; expected {expected}) — {roundTrip:0.00} ms round trip, search {reply.Timings.SearchMs:0.00} ms"));
+        Console.WriteLine($"   word matching alone would answer: {(lexical == expected ? "✓" : "✗")} {lexical}");
+        Console.WriteLine($"   {excerpt}");
+        Console.WriteLine($"   cites: {string.Join(", ", reply.Answer?.Citations ?? [])}\n");
+    }
+
+    Console.WriteLine($"{questions.Length - wrong} of {questions.Length} answers name the expected document ({model.DefaultModelId}); word matching alone: {wordMatchingRight} of {questions.Length}.");
+    return wrong == 0 ? 0 : 1;
+}
+catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+{
+    Console.Error.WriteLine($"demo: gave up after {demoTimeout.TotalMinutes:0} minutes {stage}; the workers' logs say why (./run.sh writes them to .run/fleet-<port>/logs/).");
+    return 1;
+}
+catch (Exception ex) when (ex is InvalidOperationException or RedisException)
+{
+    // The client's refusal of a configuration the index contradicts (Streams:Partitions), or Redis gone.
+    Console.Error.WriteLine($"demo: stopped {stage}: {ex.Message}");
+    return 1;
 }
 
-Console.WriteLine($"{questions.Length - wrong} of {questions.Length} answers name the expected document ({model.DefaultModelId}); word matching alone: {wordMatchingRight} of {questions.Length}.");
-return wrong == 0 ? 0 : 1;
+// On a cluster, says where the data goes: a shard count below the number of masters still answers
+// every question, but leaves masters without any of the index (it is fixed once documents are in).
+static void DescribeCluster(IConnectionMultiplexer redis, KeySchema keys)
+{
+    if (!redis.GetServers().Any(s => s.ServerType == ServerType.Cluster))
+    {
+        return;
+    }
+
+    var masters = RedisPrimaries.Of(redis).Length;
+    Console.WriteLine($"Redis is a cluster of {masters} masters: each tenant's index is split into {keys.Shards} partition(s) (Redis:Shards), the input streams into {keys.StreamPartitions} (Streams:Partitions).");
+    if (keys.Shards < masters)
+    {
+        Console.WriteLine($"   With Redis:Shards={keys.Shards} the index lives on at most {keys.Shards} of the {masters} masters; Redis__Shards={masters} spreads it (choose it before indexing: docs/keys.md#shards).");
+    }
+}
 
 static string Excerpt(string content)
 {
