@@ -34,7 +34,7 @@ var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 var files = Directory.GetFiles(corpus, "*.md").Order(StringComparer.Ordinal).ToArray();
 var model = EmbeddingProviders.Describe(services.GetRequiredService<IOptions<EmbeddingOptions>>().Value);
 Console.WriteLine($"The fleet embeds with {model.ProviderName} {model.DefaultModelId} ({model.DefaultModelDimensions} dimensions), as configured for this run.");
-DescribeCluster(redis, services.GetRequiredService<KeySchema>());
+await DescribeClusterAsync(redis, services.GetRequiredService<KeySchema>());
 // A run that cannot finish says where it stopped in one line, not with a stack trace.
 var stage = "reading the corpus";
 try
@@ -109,8 +109,8 @@ catch (Exception ex) when (ex is InvalidOperationException or RedisException)
 }
 
 // On a cluster, says where the data goes: a shard count below the number of masters still answers
-// every question, but leaves masters without any of the index (it is fixed once documents are in).
-static void DescribeCluster(IConnectionMultiplexer redis, KeySchema keys)
+// every question, but leaves masters without any of the index (streamrag reshard changes it).
+static async Task DescribeClusterAsync(IConnectionMultiplexer redis, KeySchema keys)
 {
     if (!redis.GetServers().Any(s => s.ServerType == ServerType.Cluster))
     {
@@ -118,10 +118,12 @@ static void DescribeCluster(IConnectionMultiplexer redis, KeySchema keys)
     }
 
     var masters = RedisPrimaries.Of(redis).Length;
-    Console.WriteLine($"Redis is a cluster of {masters} masters: each tenant's index is split into {keys.Shards} partition(s) (Redis:Shards), the input streams into {keys.StreamPartitions} (Streams:Partitions).");
-    if (keys.Shards < masters)
+    // The recorded shard count, which an index keeps once it has one (Redis:Shards only starts a new index).
+    var shards = (await IndexLayoutStore.ReadAsync(redis.GetDatabase(), keys)).Current.Shards;
+    Console.WriteLine($"Redis is a cluster of {masters} masters: each tenant's index is split into {shards} partition(s) (Redis:Shards), the input streams into {keys.StreamPartitions} (Streams:Partitions).");
+    if (shards < masters)
     {
-        Console.WriteLine($"   With Redis:Shards={keys.Shards} the index lives on at most {keys.Shards} of the {masters} masters; Redis__Shards={masters} spreads it (choose it before indexing: docs/keys.md#shards).");
+        Console.WriteLine($"   With Redis:Shards={shards} the index lives on at most {shards} of the {masters} masters; Redis__Shards={masters} spreads a new index, `streamrag reshard --to {masters}` an existing one (docs/keys.md#changing-the-shard-count).");
     }
 }
 
