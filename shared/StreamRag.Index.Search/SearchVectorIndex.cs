@@ -21,11 +21,12 @@ namespace StreamRag.Index.Search;
 /// chunks and metadata change together. Searches run FT.SEARCH: KNN with the filters as pre-filter,
 /// optionally fused with a full-text search of the question (reciprocal rank fusion).
 /// </summary>
-public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
+public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposable
 {
-    private static readonly string UpsertScript = ReadScript("upsert.lua");
-    private static readonly string DeleteScript = ReadScript("delete.lua");
-    private static readonly string ExpireScript = ReadScript("expire.lua");
+    // The engine-independent metadata functions first, then what this engine does per chunk hash.
+    private static readonly string UpsertScript = PartitionScripts.Metadata + ReadScript("upsert.lua");
+    private static readonly string DeleteScript = PartitionScripts.Metadata + ReadScript("delete.lua");
+    private static readonly string ExpireScript = PartitionScripts.Metadata + ReadScript("expire.lua");
 
     private static readonly TimeSpan BuildLogInterval = TimeSpan.FromSeconds(10);
 
@@ -51,6 +52,7 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
         ILogger<SearchVectorIndex> logger,
         TimeProvider? time = null,
         IMeterFactory? meterFactory = null)
+        : base(new PartitionMetadataStore(connections, keys, PartitionMetadataStore.ConfiguredLayout(keys)))
     {
         ArgumentNullException.ThrowIfNull(options);
         this.connections = connections;
@@ -65,7 +67,7 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
         }
     }
 
-    public int Dimensions => settings.Dimensions;
+    public override int Dimensions => settings.Dimensions;
 
     /// <summary>The last FT.INFO figures read (at start-up, by <see cref="GetStatsAsync"/> or for the metrics).</summary>
     public SearchIndexStatus? LastStatus => last?.Status;
@@ -134,13 +136,7 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
         }
     }
 
-    public async Task<DocumentState?> GetStateAsync(string tenant, string documentId, CancellationToken cancellationToken)
-    {
-        var db = await DatabaseAsync();
-        return await PartitionReads.DocumentStateAsync(db, keys, tenant, documentId);
-    }
-
-    public async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)
+    public override async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
         var chunks = document.Chunks?.OrderBy(c => c.Index).ToArray();
@@ -180,7 +176,7 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
         };
     }
 
-    public async Task<IndexWriteResult> DeleteAsync(string tenant, string documentId, long version, CancellationToken cancellationToken)
+    public override async Task<IndexWriteResult> DeleteAsync(string tenant, string documentId, long version, CancellationToken cancellationToken)
     {
         var db = await DatabaseAsync();
         var result = await RunWithChunkKeysAsync(db, DeleteScript, keys.PartitionOf(tenant, documentId), documentId, 0,
@@ -188,7 +184,7 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
         return result == 1 ? IndexWriteResult.Applied : IndexWriteResult.Stale;
     }
 
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (query.Vector.Length != settings.Dimensions)
@@ -222,19 +218,10 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
             .ToArray();
     }
 
-    public async Task<long> GetEpochAsync(string tenant, CancellationToken cancellationToken) =>
-        await PartitionReads.EpochAsync(await DatabaseAsync(), keys, tenant);
-
-    public async Task<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken) =>
-        await PartitionReads.TenantsAsync(await DatabaseAsync(), keys);
-
-    public async Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
-        await PartitionReads.DueForExpiryAsync(await DatabaseAsync(), keys, tenant, now, limit);
-
-    public async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+    public override async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
         await ExpireOneAsync(await DatabaseAsync(), tenant, new ExpiringDocument(documentId, expiresAt), null) is not null;
 
-    public async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(due);
         var db = await DatabaseAsync();
@@ -242,12 +229,6 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
         var expired = await Task.WhenAll(due.Select(d => ExpireOneAsync(db, tenant, d, deletedAt)));
         return expired.OfType<ExpiredDocument>().ToArray();
     }
-
-    public async Task<IReadOnlyList<ExpiredDocument>> PendingDeletionRecordsAsync(string tenant, int limit, CancellationToken cancellationToken) =>
-        await DeletionOutbox.PendingAsync(await DatabaseAsync(), keys, tenant, limit);
-
-    public async Task<long> AcknowledgeDeletionRecordsAsync(IReadOnlyList<ExpiredDocument> records, CancellationToken cancellationToken) =>
-        await DeletionOutbox.AcknowledgeAsync(await DatabaseAsync(), keys, records);
 
     private async Task<ExpiredDocument?> ExpireOneAsync(IDatabase db, string tenant, ExpiringDocument due, DateTimeOffset? deletedAt)
     {
@@ -281,7 +262,7 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
     }
 
     /// <summary>Chunks are the FT index's documents; memory is the vector index's, as FT.INFO reports it.</summary>
-    public async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken)
+    public override async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken)
     {
         await EnsureIndexAsync(cancellationToken);
         var db = await DatabaseAsync();

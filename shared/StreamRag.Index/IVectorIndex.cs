@@ -3,17 +3,19 @@ using StreamRag.Contracts;
 namespace StreamRag.Index;
 
 /// <summary>
-/// A vector index engine. The fleet talks only to this interface; the Redis 8 vector-set engine
-/// implements it today and a Query Engine (FT.*) engine can later. Every write is atomic per
-/// document: a search never sees a half-written document.
+/// The index the fleet talks to: what an engine stores and searches per passage
+/// (<see cref="IChunkIndex"/>), and the partition metadata every engine keeps in the same keys
+/// (<see cref="IPartitionMetadata"/>, implemented once by <see cref="PartitionMetadataStore"/>).
+/// The Redis 8 vector-set engine and the Query Engine (FT.*) engine implement it. Every write is
+/// atomic per document: a search never sees a half-written document.
 /// </summary>
-public interface IVectorIndex
+public interface IVectorIndex : IChunkIndex, IPartitionMetadata;
+
+/// <summary>What the engines differ in: how passages are stored, searched and removed.</summary>
+public interface IChunkIndex
 {
     /// <summary>Vector dimension the index accepts.</summary>
     int Dimensions { get; }
-
-    /// <summary>What is indexed for a document, or null if it was never seen.</summary>
-    Task<DocumentState?> GetStateAsync(string tenant, string documentId, CancellationToken cancellationToken);
 
     /// <summary>Replaces a document and all its chunks, unless a same or newer version is indexed.</summary>
     Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken);
@@ -23,15 +25,6 @@ public interface IVectorIndex
 
     /// <summary>The K nearest chunks that satisfy the filters, best first, within one tenant.</summary>
     Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken);
-
-    /// <summary>A counter that changes whenever the tenant's index changes; caches key on it.</summary>
-    Task<long> GetEpochAsync(string tenant, CancellationToken cancellationToken);
-
-    /// <summary>Every tenant that has ever had a document indexed.</summary>
-    Task<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken);
-
-    /// <summary>Up to <paramref name="limit"/> documents of a tenant whose expiry is at or before <paramref name="now"/>, earliest first.</summary>
-    Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
     /// <summary>
     /// Deletes a document atomically if it still expires at <paramref name="expiresAt"/> (it was not
@@ -47,14 +40,33 @@ public interface IVectorIndex
     /// </summary>
     Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken);
 
+    /// <summary>Size and memory of the index, for the monitor.</summary>
+    Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Reads of the per-partition metadata (document hashes, epochs, tenant set, expiry indexes, deletion
+/// outboxes), which every engine writes with the same fields through the shared metadata.lua.
+/// </summary>
+public interface IPartitionMetadata
+{
+    /// <summary>What is indexed for a document, or null if it was never seen.</summary>
+    Task<DocumentState?> GetStateAsync(string tenant, string documentId, CancellationToken cancellationToken);
+
+    /// <summary>A counter that changes whenever the tenant's index changes; caches key on it.</summary>
+    Task<long> GetEpochAsync(string tenant, CancellationToken cancellationToken);
+
+    /// <summary>Every tenant that has ever had a document indexed.</summary>
+    Task<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="limit"/> documents of a tenant whose expiry is at or before <paramref name="now"/>, earliest first.</summary>
+    Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
     /// <summary>Deletion records of a tenant still in the outbox (not yet acknowledged), oldest first, up to <paramref name="limit"/> per partition.</summary>
     Task<IReadOnlyList<ExpiredDocument>> PendingDeletionRecordsAsync(string tenant, int limit, CancellationToken cancellationToken);
 
     /// <summary>Removes deletion records from the outbox once they are published; returns how many were still there.</summary>
     Task<long> AcknowledgeDeletionRecordsAsync(IReadOnlyList<ExpiredDocument> records, CancellationToken cancellationToken);
-
-    /// <summary>Size and memory of the index, for the monitor.</summary>
-    Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>A document due for deletion by the retention sweeper.</summary>

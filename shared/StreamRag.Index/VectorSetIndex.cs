@@ -14,29 +14,42 @@ namespace StreamRag.Index;
 /// Writes run as Lua scripts, so a document's chunks, metadata, expiry entry and the epoch change
 /// together or not at all. Searches run VSIM outside scripts, so Redis runs them on its threads.
 /// </summary>
-public sealed partial class VectorSetIndex(RedisConnections connections, KeySchema keys, IOptions<IndexOptions> options, ILogger<VectorSetIndex>? logger = null, IndexLayoutSource? layouts = null) : IVectorIndex
+public sealed partial class VectorSetIndex : PartitionedVectorIndex
 {
     // A write refused by a fenced partition is made again under the layout read afresh; the layout
     // changes twice per change of shard count, so a few tries always suffice.
     private const int LayoutTries = 4;
 
-    private readonly IndexOptions settings = options.Value;
-    private readonly VectorSetScripts scripts = new(options.Value);
-    private readonly IndexLayoutSource layoutSource = layouts ?? new IndexLayoutSource(connections, keys, TimeProvider.System);
+    private readonly RedisConnections connections;
+    private readonly KeySchema keys;
+    private readonly ILogger logger;
+    private readonly IndexOptions settings;
+    private readonly VectorSetScripts scripts;
+    private readonly IndexLayoutSource layoutSource;
 
-    public int Dimensions => settings.Dimensions;
+    /// <param name="layouts">This host's view of the layout; one of its own when not given.</param>
+    public VectorSetIndex(RedisConnections connections, KeySchema keys, IOptions<IndexOptions> options, ILogger<VectorSetIndex>? logger = null, IndexLayoutSource? layouts = null)
+        : this(connections, keys, (options ?? throw new ArgumentNullException(nameof(options))).Value, logger, layouts ?? new IndexLayoutSource(connections, keys, TimeProvider.System))
+    {
+    }
+
+    private VectorSetIndex(RedisConnections connections, KeySchema keys, IndexOptions settings, ILogger<VectorSetIndex>? logger, IndexLayoutSource layouts)
+        : base(new PartitionMetadataStore(connections, keys, layouts.GetAsync))
+    {
+        this.connections = connections;
+        this.keys = keys;
+        this.logger = logger ?? (ILogger)NullLogger.Instance;
+        this.settings = settings;
+        scripts = new VectorSetScripts(settings);
+        layoutSource = layouts;
+    }
+
+    public override int Dimensions => settings.Dimensions;
 
     /// <summary>Where this host sees the index's partitions.</summary>
     public Task<IndexLayoutState> GetLayoutAsync(CancellationToken cancellationToken) => layoutSource.GetAsync(cancellationToken);
 
-    public async Task<DocumentState?> GetStateAsync(string tenant, string documentId, CancellationToken cancellationToken)
-    {
-        var layout = await layoutSource.GetAsync(cancellationToken);
-        var db = await DatabaseAsync();
-        return await PartitionReads.DocumentStateAsync(db, layout.Current.PartitionOf(keys, tenant, documentId), documentId);
-    }
-
-    public async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)
+    public override async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
         document.EnsureDimensions(settings.Dimensions);
@@ -48,7 +61,7 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
             var (code, unlinked) = await scripts.UpsertAsync(db, layout.PartitionOf(keys, document.Tenant, document.Id), number, document, document.Chunks);
             if (code == 1 && document.Chunks is { } chunks && unlinked > 0)
             {
-                Log.PassagesUnlinked(logger ?? NullLogger<VectorSetIndex>.Instance, document.Tenant, document.Id, document.Version, unlinked, chunks.Count, settings.MaxDuplicatePassages);
+                Log.PassagesUnlinked(logger, document.Tenant, document.Id, document.Version, unlinked, chunks.Count, settings.MaxDuplicatePassages);
             }
 
             return code;
@@ -61,7 +74,7 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
             : IndexWriteResult.Stale;
     }
 
-    public async Task<IndexWriteResult> DeleteAsync(string tenant, string documentId, long version, CancellationToken cancellationToken)
+    public override async Task<IndexWriteResult> DeleteAsync(string tenant, string documentId, long version, CancellationToken cancellationToken)
     {
         var db = await DatabaseAsync();
         var codes = await WriteAsync((layout, number) => scripts.DeleteAsync(db, layout.PartitionOf(keys, tenant, documentId), number, documentId, version), cancellationToken);
@@ -87,13 +100,13 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
             }
             catch (LayoutChangedException ex) when (attempt < LayoutTries)
             {
-                Log.LayoutChanged(logger ?? NullLogger<VectorSetIndex>.Instance, state.Number, ex.Message);
+                Log.LayoutChanged(logger, state.Number, ex.Message);
                 layoutSource.Invalidate();
             }
         }
     }
 
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (query.Vector.Length != settings.Dimensions)
@@ -117,40 +130,14 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
         return await HydrateAsync(await DatabaseAsync(), layout, query.Tenant, found);
     }
 
-    public async Task<long> GetEpochAsync(string tenant, CancellationToken cancellationToken)
-    {
-        var state = await layoutSource.GetAsync(cancellationToken);
-        // The layout number is part of it: a switch of layout ends cached replies even if the new
-        // partitions' counters happen to sum to the old ones'.
-        return (state.Number << 40) + await PartitionReads.EpochAsync(await DatabaseAsync(), state.Current.PartitionsOf(keys, tenant));
-    }
-
-    public async Task<IReadOnlyList<string>> ListTenantsAsync(CancellationToken cancellationToken) =>
-        await PartitionReads.TenantsAsync(await DatabaseAsync(), keys);
-
-    public async Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(string tenant, DateTimeOffset now, int limit, CancellationToken cancellationToken)
-    {
-        var layout = (await layoutSource.GetAsync(cancellationToken)).Current;
-        return await PartitionReads.DueForExpiryAsync(await DatabaseAsync(), layout.PartitionsOf(keys, tenant), now, limit);
-    }
-
-    public async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+    public override async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
         (await ExpireInLayoutsAsync(tenant, [new ExpiringDocument(documentId, expiresAt)], null, cancellationToken)).Count == 1;
 
-    public async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
+    public override async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(due);
         return due.Count == 0 ? [] : await ExpireInLayoutsAsync(tenant, due, deletedAt, cancellationToken);
     }
-
-    public async Task<IReadOnlyList<ExpiredDocument>> PendingDeletionRecordsAsync(string tenant, int limit, CancellationToken cancellationToken)
-    {
-        var state = await layoutSource.GetAsync(cancellationToken);
-        return await DeletionOutbox.PendingAsync(await DatabaseAsync(), state.OutboxLayouts.SelectMany(l => l.PartitionsOf(keys, tenant)), tenant, limit);
-    }
-
-    public async Task<long> AcknowledgeDeletionRecordsAsync(IReadOnlyList<ExpiredDocument> records, CancellationToken cancellationToken) =>
-        await DeletionOutbox.AcknowledgeAsync(await DatabaseAsync(), keys, records);
 
     /// <summary>
     /// Expires in the current layout, which writes the deletion records, and, while the shard count
@@ -174,7 +161,7 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
             }
             catch (LayoutChangedException ex) when (attempt < LayoutTries)
             {
-                Log.LayoutChanged(logger ?? NullLogger<VectorSetIndex>.Instance, state.Number, ex.Message);
+                Log.LayoutChanged(logger, state.Number, ex.Message);
                 layoutSource.Invalidate();
             }
         }
@@ -188,7 +175,7 @@ public sealed partial class VectorSetIndex(RedisConnections connections, KeySche
         return (await Task.WhenAll(batches)).SelectMany(x => x).ToArray();
     }
 
-    public async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken)
+    public override async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken)
     {
         var tenants = await ListTenantsAsync(cancellationToken);
         var layout = (await layoutSource.GetAsync(cancellationToken)).Current;

@@ -14,10 +14,10 @@ namespace StreamRag.Index;
 /// </summary>
 internal sealed class VectorSetScripts(IndexOptions settings)
 {
-    private static readonly string Prelude = ReadScript("fence.lua") + ReadScript("copies.lua");
-    private static readonly string UpsertScript = Prelude + ReadScript("upsert.lua");
-    private static readonly string DeleteScript = Prelude + ReadScript("delete.lua");
-    private static readonly string ExpireScript = Prelude + ReadScript("expire.lua");
+    private static readonly string Prelude = PartitionScripts.Read("fence.lua") + PartitionScripts.Metadata + PartitionScripts.Read("copies.lua");
+    private static readonly string UpsertScript = Prelude + PartitionScripts.Read("upsert.lua");
+    private static readonly string DeleteScript = Prelude + PartitionScripts.Read("delete.lua");
+    private static readonly string ExpireScript = Prelude + PartitionScripts.Read("expire.lua");
 
     /// <summary>Result code and passages left out of the graph.</summary>
     public async Task<(int Code, int Unlinked)> UpsertAsync(IDatabase db, IndexPartition partition, long layout, IndexedDocument document, IReadOnlyList<IndexedChunk>? chunks)
@@ -145,13 +145,5 @@ internal sealed class VectorSetScripts(IndexOptions settings)
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static string ReadScript(string name)
-    {
-        using var stream = typeof(VectorSetScripts).Assembly.GetManifestResourceStream($"StreamRag.Index.Scripts.{name}")
-            ?? throw new InvalidOperationException($"embedded script {name} is missing");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 }

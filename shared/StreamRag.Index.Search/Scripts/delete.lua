@@ -3,17 +3,12 @@
 -- ARGV: id, version, tombstone TTL ms.
 -- Returns 1 applied, 0 stale (same or newer version indexed), -2 more chunks than keys given (caller retries).
 local doc, expiry, epoch = KEYS[1], KEYS[2], KEYS[3]
-local id, version = ARGV[1], tonumber(ARGV[2])
-local current = redis.call('HGET', doc, 'version')
-if current and tonumber(current) >= version then return 0 end
-local old = tonumber(redis.call('HGET', doc, 'chunks') or '0')
+local id, version = ARGV[1], ARGV[2]
+if is_stale(doc, version) then return 0 end
+local old = stored_passages(doc)
 if old > #KEYS - 3 then return -2 end
 for i = 0, old - 1 do
   redis.call('DEL', KEYS[4 + i])
 end
-redis.call('DEL', doc)
-redis.call('HSET', doc, 'version', ARGV[2], 'deleted', '1', 'chunks', 0)
-redis.call('PEXPIRE', doc, ARGV[3])
-redis.call('ZREM', expiry, id)
-redis.call('INCR', epoch)
+write_tombstone(doc, expiry, epoch, id, version, ARGV[3], false)
 return 1

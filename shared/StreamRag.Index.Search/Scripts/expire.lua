@@ -7,24 +7,14 @@
 -- {-2} more chunks than keys given (caller retries).
 local doc, expiry, epoch, outbox = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, at, deletedAt = ARGV[1], ARGV[2], ARGV[4]
-local scheduled = redis.call('ZSCORE', expiry, id)
-if not scheduled or tonumber(scheduled) ~= tonumber(at) then return {0} end
+if not still_due(expiry, id, at) then return {0} end
 local meta = redis.call('HMGET', doc, 'version', 'chunks', 'source')
 local version, old, source = meta[1] or '0', tonumber(meta[2] or '0'), meta[3] or ''
 if old > #KEYS - 4 then return {-2} end
-if deletedAt == '' then
-  local t = redis.call('TIME')
-  deletedAt = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
-end
+if deletedAt == '' then deletedAt = server_ms() end
 for i = 0, old - 1 do
   redis.call('DEL', KEYS[5 + i])
 end
-redis.call('DEL', doc)
 -- The tombstone keeps the version, so a replay of the expired upsert does not bring it back.
-redis.call('HSET', doc, 'version', version, 'deleted', '1', 'chunks', 0, 'expired', '1')
-redis.call('PEXPIRE', doc, ARGV[3])
-redis.call('ZREM', expiry, id)
-local entry = redis.call('XADD', outbox, '*', 'id', id, 'version', version, 'source', source,
-  'expires_at', at, 'deleted_at', deletedAt)
-redis.call('INCR', epoch)
-return {1, version, source, deletedAt, entry}
+write_tombstone(doc, expiry, epoch, id, version, ARGV[3], true)
+return {1, version, source, deletedAt, record_deletion(outbox, id, version, source, at, deletedAt)}

@@ -9,11 +9,10 @@
 --         -2 more old chunks than keys given.
 local doc, expiry, epoch = KEYS[1], KEYS[2], KEYS[3]
 local declared = #KEYS - 3
-local id, version = ARGV[1], tonumber(ARGV[2])
+local id, version = ARGV[1], ARGV[2]
 local source, ts, tags = ARGV[4], ARGV[5], ARGV[6]
-local current = redis.call('HGET', doc, 'version')
-if current and tonumber(current) >= version then return 0 end
-local old = tonumber(redis.call('HGET', doc, 'chunks') or '0')
+if is_stale(doc, version) then return 0 end
+local old = stored_passages(doc)
 
 -- One HSET per chunk hash: the Query Engine re-indexes a hash (vector included) on every write to it.
 -- An empty tag list is left out rather than indexed as an empty tag; so is the original text when
@@ -51,20 +50,12 @@ if ARGV[8] == '1' then
     redis.call('DEL', KEYS[4 + i])
   end
 else
-  if redis.call('HGET', doc, 'hash') ~= ARGV[3] then return -1 end
+  if content_differs(doc, ARGV[3]) then return -1 end
   n = old
   if n > declared then return -2 end
   for i = 0, n - 1 do
     write(KEYS[4 + i], {})
   end
 end
-redis.call('HSET', doc, 'version', ARGV[2], 'hash', ARGV[3], 'source', source, 'ts', ts, 'tags', tags,
-  'chunks', n, 'expires_at', ARGV[7], 'deleted', '0')
-redis.call('PERSIST', doc)
-if ARGV[7] ~= '' then
-  redis.call('ZADD', expiry, ARGV[7], id)
-else
-  redis.call('ZREM', expiry, id)
-end
-redis.call('INCR', epoch)
+write_document(doc, expiry, epoch, id, version, ARGV[3], source, ts, tags, n, ARGV[7])
 return 1

@@ -9,32 +9,21 @@
 -- Returns, per document deleted: id, version, source, expires-at ms, deleted-at ms, outbox entry id.
 local vset, expiry, epoch, outbox, copies = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local ttl, deletedAt, record = ARGV[1], ARGV[2], ARGV[3] == '1'
-if deletedAt == '' then
-  local t = redis.call('TIME')
-  deletedAt = tostring(tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000))
-end
+if deletedAt == '' then deletedAt = server_ms() end
 local out = {}
 for i = 1, #KEYS - 5 do
   local doc = KEYS[5 + i]
   local id, at = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
-  local scheduled = redis.call('ZSCORE', expiry, id)
-  if scheduled and tonumber(scheduled) == tonumber(at) then
+  if still_due(expiry, id, at) then
     local meta = redis.call('HMGET', doc, 'version', 'chunks', 'source')
     local version, chunks, source = meta[1] or '0', tonumber(meta[2] or '0'), meta[3] or ''
     for c = 0, chunks - 1 do
       redis.call('VREM', vset, id .. '#' .. c)
     end
     unlink_counted(copies, doc)
-    redis.call('DEL', doc)
     -- The tombstone keeps the version, so a replay of the expired upsert does not bring it back.
-    redis.call('HSET', doc, 'version', version, 'deleted', '1', 'chunks', 0, 'expired', '1')
-    redis.call('PEXPIRE', doc, ttl)
-    redis.call('ZREM', expiry, id)
-    local entry = ''
-    if record then
-      entry = redis.call('XADD', outbox, '*', 'id', id, 'version', version, 'source', source,
-        'expires_at', at, 'deleted_at', deletedAt)
-    end
+    write_tombstone(doc, expiry, epoch, id, version, ttl, true)
+    local entry = record and record_deletion(outbox, id, version, source, at, deletedAt) or ''
     out[#out + 1] = id
     out[#out + 1] = version
     out[#out + 1] = source
@@ -42,8 +31,5 @@ for i = 1, #KEYS - 5 do
     out[#out + 1] = deletedAt
     out[#out + 1] = entry
   end
-end
-if #out > 0 then
-  redis.call('INCR', epoch)
 end
 return out

@@ -6,10 +6,9 @@
 -- Returns {1, passages left out of the graph} applied, {0} stale (same or newer version indexed),
 --         {-1} content changed (metadata-only refused).
 local vset, doc, expiry, epoch, copies = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local id, version = ARGV[1], tonumber(ARGV[2])
-local current = redis.call('HGET', doc, 'version')
-if current and tonumber(current) >= version then return {0} end
-local old = tonumber(redis.call('HGET', doc, 'chunks') or '0')
+local id, version = ARGV[1], ARGV[2]
+if is_stale(doc, version) then return {0} end
+local old = stored_passages(doc)
 local attributes = ARGV[8]
 local n
 local unlinked = 0
@@ -49,7 +48,7 @@ if ARGV[9] == '1' then
   end
   redis.call('HSET', doc, 'unlinked', unlinked, 'fps', table.concat(fps, ','), 'links', table.concat(links))
 else
-  if redis.call('HGET', doc, 'hash') ~= ARGV[3] then return {-1} end
+  if content_differs(doc, ARGV[3]) then return {-1} end
   n = old
   local fps = {}
   for fp in string.gmatch(redis.call('HGET', doc, 'fps') or '', '[^,]+') do table.insert(fps, fp) end
@@ -59,13 +58,5 @@ else
   end
   unlinked = tonumber(redis.call('HGET', doc, 'unlinked') or '0')
 end
-redis.call('HSET', doc, 'version', ARGV[2], 'hash', ARGV[3], 'source', ARGV[4], 'ts', ARGV[5], 'tags', ARGV[6],
-  'chunks', n, 'expires_at', ARGV[7], 'deleted', '0')
-redis.call('PERSIST', doc)
-if ARGV[7] ~= '' then
-  redis.call('ZADD', expiry, ARGV[7], id)
-else
-  redis.call('ZREM', expiry, id)
-end
-redis.call('INCR', epoch)
+write_document(doc, expiry, epoch, id, version, ARGV[3], ARGV[4], ARGV[5], ARGV[6], n, ARGV[7])
 return {1, unlinked}
