@@ -20,7 +20,8 @@ public sealed record ActiveAlert(string Rule, string Subject, DateTimeOffset? Si
 /// <summary>The index as the manifest and the engine describe it.</summary>
 /// <param name="Engine">The recorded engine (<c>vectorset</c>, <c>search</c>), null when no host has started under the prefix.</param>
 /// <param name="Vectors">Passages stored (vector-set elements or Query Engine documents).</param>
-public sealed record IndexSummary(string? Engine, string? Model, int Tenants, long Vectors, long MemoryBytes);
+/// <param name="Layout">Shards per tenant and any change of shard count in progress (docs/keys.md#changing-the-shard-count).</param>
+public sealed record IndexSummary(string? Engine, string? Model, int Tenants, long Vectors, long MemoryBytes, string Layout = "");
 
 /// <summary>Everything <c>streamrag status</c> shows; memory is that of the primary nearest its maxmemory.</summary>
 /// <param name="SearchEf">The live search effort the monitor writes (settings hash), null when none is set.</param>
@@ -92,7 +93,8 @@ public sealed class FleetStatusReader(RedisConnections connections, KeySchema ke
         }
 
         var stats = await new VectorSetIndex(connections, keys, Options.Create(new IndexOptions())).GetStatsAsync(cancellationToken);
-        return new IndexSummary(manifest?.Engine, model, stats.Tenants, stats.Vectors, stats.MemoryBytes);
+        var layout = await IndexLayoutStore.ReadAsync(db, keys);
+        return new IndexSummary(manifest?.Engine, model, stats.Tenants, stats.Vectors, stats.MemoryBytes, layout.ToString());
     }
 
     private static async Task<GroupStatus?> GroupAsync(IDatabase db, RedisKey stream, string group)

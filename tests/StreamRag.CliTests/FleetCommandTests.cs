@@ -209,6 +209,8 @@ public sealed class FleetCommandTests(RedisServerFixture redis) : IDisposable
         Assert.True(run.ExitCode == 0, run.Output + run.Error);
         Assert.Contains("1 -> 3 shards: 2 document(s) copied", run.Output, StringComparison.Ordinal);
         Assert.Contains("nothing to do", (await Cli.RunAsync(scope, "reshard", "--to", "3")).Output, StringComparison.Ordinal);
+        var layout = (await Cli.RunAsync(scope, "status", "--json")).Json.GetProperty("index").GetProperty("layout").GetString();
+        Assert.Equal("layout 2: 3 shard(s) (generation 1)", layout);
         var ask = await Cli.RunAsync(scope, "ask", "Which host deletes expired documents?", "-k", "2", "--json");
         Assert.Equal("sweeper.md", ask.Json.GetProperty("reply").GetProperty("results")[0].GetProperty("id").GetString());
         Assert.Equal(2, ask.Json.GetProperty("reply").GetProperty("results").GetArrayLength());

@@ -35,6 +35,10 @@ public sealed class StatusCommand(IAnsiConsole console, CliEnvironment environme
         overview.AddRow("index engine", Markup.Escape(status.Index.Engine ?? "none yet (no host has started under this prefix)"));
         overview.AddRow("embedding model", Markup.Escape(status.Index.Model ?? "not recorded"));
         overview.AddRow("index size", $"{N(status.Index.Vectors)} passages, {status.Index.Tenants} tenant(s), {MiB(status.Index.MemoryBytes)}");
+        if (status.Index.Layout.Length > 0)
+        {
+            overview.AddRow("index layout", Markup.Escape(status.Index.Layout));
+        }
         overview.AddRow("memory", status.MaxMemoryBytes > 0
             ? string.Create(CultureInfo.InvariantCulture, $"{MiB(status.UsedMemoryBytes)} of {MiB(status.MaxMemoryBytes)} ({(double)status.UsedMemoryBytes / status.MaxMemoryBytes:P0})")
             : $"{MiB(status.UsedMemoryBytes)} (no maxmemory)");
