@@ -9,7 +9,7 @@ namespace StreamRag.Bench;
 /// cost per document and per query) and the linear model of how far N masters go, on stdout and in
 /// <c>bench-results/{name}.md</c> and <c>.json</c>.
 /// </summary>
-internal sealed class ClusterReport(int documents, int queries, int concurrency, Configuration standalone, Configuration cluster)
+internal sealed class ClusterReport(int documents, int queries, int concurrency, int rounds, Configuration standalone, Configuration cluster)
 {
     private static readonly int[] ModelNodes = [1, 3, 6, 12];
 
@@ -19,7 +19,7 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
     {
         var md = new StringBuilder();
         var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, Redis {standalone.RedisVersion}";
-        md.AppendLine(Inv($"StreamRag cluster benchmark — {documents:N0} documents (3 passages each), {queries:N0} queries ({concurrency} in flight, k 10), hashing embedder, 1 embedder + 1 query worker; {machine}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
+        md.AppendLine(Inv($"StreamRag cluster benchmark — {documents:N0} documents (3 passages each), {queries:N0} queries ({concurrency} in flight, k 10), hashing embedder, 1 embedder + 1 query worker per deployment, {rounds} rounds each in turn; {machine}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"));
         md.AppendLine();
         md.AppendLine($"| figure | {standalone.Name} ({standalone.Layout}, Shards={standalone.Shards}, Partitions={standalone.StreamPartitions}) | {cluster.Name} ({cluster.Layout}, Shards={cluster.Shards}, Partitions={cluster.StreamPartitions}) | cluster / standalone |");
         md.AppendLine("|---|---:|---:|---:|");
@@ -29,11 +29,11 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
         Row(md, "query latency p50", "ms", c => Stats.Percentile(c.Queries.LatenciesMs!, 50));
         Row(md, "query latency p95", "ms", c => Stats.Percentile(c.Queries.LatenciesMs!, 95));
         md.AppendLine();
-        md.AppendLine(Inv($"Same run, same corpus and queries. On this machine's {Environment.ProcessorCount} cores the cluster cannot be faster: its six Redis processes, the two workers and the bench share the same cores, and each master also feeds its replica. The ratios say what the cluster costs, not what it gains; the per-node figures below say what it would gain with a core per node."));
+        md.AppendLine(Inv($"Same run, same corpus and queries; the two deployments ran side by side and took turns, round by round. On this machine's {Environment.ProcessorCount} cores the cluster cannot be faster: its six Redis processes, the two workers and the bench share the same cores, and each master also feeds its replica. The ratios say what the cluster costs, not what it gains; the per-node figures below say what it would gain with a core per node."));
         md.AppendLine();
         foreach (var (phase, unit) in new[] { ("ingestion", "document"), ("queries", "query") })
         {
-            md.AppendLine(Inv($"Per node, per {unit} ({phase}; commands exclude the bench's INFO reads; bytes in/out are client traffic, repl is the replication stream):"));
+            md.AppendLine(Inv($"Per node, per {unit} ({phase}; commands and CPU beyond the node's idle rate with the fleet running, the bench's INFO reads left out; bytes in/out are client traffic, repl the replication stream; the most-run column counts every call):"));
             md.AppendLine();
             md.AppendLine($"| configuration | node | role | commands/{unit} | bytes in/{unit} | bytes out/{unit} | repl bytes/{unit} | Redis CPU µs/{unit} | most run (calls/{unit}) |");
             md.AppendLine("|---|---|---|---:|---:|---:|---:|---:|---|");
@@ -42,9 +42,9 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
                 var p = Of(c, phase);
                 foreach (var n in p.Nodes)
                 {
-                    var repl = n.IsReplica ? n.ReplicationInputBytes : n.ReplicationOutputBytes;
-                    var top = string.Join(", ", n.TopCommands(4).Select(t => Inv($"{t.Command} {t.Calls / (double)p.Units:0.##}")));
-                    md.AppendLine(Inv($"| {c.Name} | {n.Node} | {(n.IsReplica ? $"replica of {n.ReplicaOf}" : "master")} | {n.Commands / (double)p.Units:0.##} | {n.NetInputBytes / (double)p.Units:0} | {n.NetOutputBytes / (double)p.Units:0} | {repl / (double)p.Units:0} | {n.CpuSeconds * 1e6 / p.Units:0} | {top} |"));
+                    var repl = n.IsReplica ? n.Raw.ReplicationInputBytes : n.Raw.ReplicationOutputBytes;
+                    var top = string.Join(", ", n.Raw.TopCommands(4).Select(t => Inv($"{t.Command} {t.Calls / (double)p.Units:0.##}")));
+                    md.AppendLine(Inv($"| {c.Name} | {n.Node} | {(n.IsReplica ? $"replica of {n.ReplicaOf}" : "master")} | {n.Commands / p.Units:0.##} | {n.Raw.NetInputBytes / (double)p.Units:0} | {n.Raw.NetOutputBytes / (double)p.Units:0} | {repl / (double)p.Units:0} | {n.CpuSeconds * 1e6 / p.Units:0} | {top} |"));
                 }
             }
 
@@ -142,13 +142,15 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
             n.Node,
             role = n.IsReplica ? "replica" : "master",
             n.ReplicaOf,
-            commandsPerUnit = n.Commands / (double)p.Units,
-            netInputBytesPerUnit = n.NetInputBytes / (double)p.Units,
-            netOutputBytesPerUnit = n.NetOutputBytes / (double)p.Units,
-            replicationInputBytesPerUnit = n.ReplicationInputBytes / (double)p.Units,
-            replicationOutputBytesPerUnit = n.ReplicationOutputBytes / (double)p.Units,
+            commandsPerUnit = n.Commands / p.Units,
+            idleCommands = n.IdleCommands,
+            netInputBytesPerUnit = n.Raw.NetInputBytes / (double)p.Units,
+            netOutputBytesPerUnit = n.Raw.NetOutputBytes / (double)p.Units,
+            replicationInputBytesPerUnit = n.Raw.ReplicationInputBytes / (double)p.Units,
+            replicationOutputBytesPerUnit = n.Raw.ReplicationOutputBytes / (double)p.Units,
             cpuMicrosecondsPerUnit = n.CpuSeconds * 1e6 / p.Units,
-            callsPerUnit = n.Calls.OrderByDescending(c => c.Value).ToDictionary(c => c.Key, c => c.Value / (double)p.Units),
+            idleCpuSeconds = n.IdleCpuSeconds,
+            callsPerUnit = n.Raw.Calls.OrderByDescending(c => c.Value).ToDictionary(c => c.Key, c => c.Value / (double)p.Units),
         }),
     };
 
@@ -205,7 +207,7 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
 
         public static Model ByCpu(Phase standalone, Phase cluster) => Of(1, standalone, cluster, n => n.CpuSeconds);
 
-        private static Model Of(double capacity, Phase standalone, Phase cluster, Func<NodeCounters, double> cost)
+        private static Model Of(double capacity, Phase standalone, Phase cluster, Func<NodeCost, double> cost)
         {
             var masters = cluster.Masters.ToArray();
             return new Model(
@@ -214,7 +216,7 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
                 masters.Sum(cost) / cluster.Units,
                 masters.Max(cost) / cluster.Units,
                 masters.Length,
-                cluster.Nodes.Where(n => n.IsReplica).Select(n => n.Commands / (double)cluster.Units).DefaultIfEmpty(0).Max(),
+                cluster.Nodes.Where(n => n.IsReplica).Select(n => n.Commands / cluster.Units).DefaultIfEmpty(0).Max(),
                 cluster);
         }
     }

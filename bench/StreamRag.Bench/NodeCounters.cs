@@ -61,6 +61,27 @@ internal sealed record NodeCounters(
         after.Select(a => a.Since(before.SingleOrDefault(b => b.Node == a.Node)
             ?? throw new InvalidOperationException($"node {a.Node} appeared during the phase"))).ToArray();
 
+    /// <summary>Both phases' costs on the same node together (deltas of two rounds).</summary>
+    public NodeCounters Plus(NodeCounters other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var calls = new Dictionary<string, long>(Calls, StringComparer.Ordinal);
+        foreach (var (command, count) in other.Calls)
+        {
+            calls[command] = calls.GetValueOrDefault(command) + count;
+        }
+
+        return this with
+        {
+            Calls = calls,
+            NetInputBytes = NetInputBytes + other.NetInputBytes,
+            NetOutputBytes = NetOutputBytes + other.NetOutputBytes,
+            ReplicationInputBytes = ReplicationInputBytes + other.ReplicationInputBytes,
+            ReplicationOutputBytes = ReplicationOutputBytes + other.ReplicationOutputBytes,
+            CpuSeconds = CpuSeconds + other.CpuSeconds,
+        };
+    }
+
     /// <summary>The commands it ran most, with their calls, most first.</summary>
     public IEnumerable<(string Command, long Calls)> TopCommands(int count) =>
         Calls.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Take(count).Select(c => (c.Key, c.Value));
@@ -107,4 +128,24 @@ internal sealed record NodeCounters(
             Long("total_net_repl_output_bytes"),
             Double("used_cpu_sys") + Double("used_cpu_user"));
     }
+}
+
+/// <summary>
+/// What a phase cost one node beyond its background: the counters of the phase (<see cref="Raw"/>)
+/// less what the node does idle (heartbeats, blocked reads timing out, claims, cron, cluster bus)
+/// over the same time, measured with the fleet running and nothing to do.
+/// </summary>
+internal sealed record NodeCost(NodeCounters Raw, double IdleCommands, double IdleCpuSeconds)
+{
+    public string Node => Raw.Node;
+
+    public bool IsReplica => Raw.IsReplica;
+
+    public string? ReplicaOf => Raw.ReplicaOf;
+
+    /// <summary>Commands of the phase, its share of the idle ones subtracted.</summary>
+    public double Commands => Math.Max(0, Raw.Commands - IdleCommands);
+
+    /// <summary>Processor time of the phase, its share of the idle time subtracted.</summary>
+    public double CpuSeconds => Math.Max(0, Raw.CpuSeconds - IdleCpuSeconds);
 }
