@@ -13,7 +13,7 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
 {
     private static readonly int[] ModelNodes = [1, 3, 6, 12];
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public void Write(string outDir, string name)
     {
