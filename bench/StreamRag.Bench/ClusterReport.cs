@@ -29,7 +29,7 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
         Row(md, "query latency p50", "ms", c => Stats.Percentile(c.Queries.LatenciesMs!, 50));
         Row(md, "query latency p95", "ms", c => Stats.Percentile(c.Queries.LatenciesMs!, 95));
         md.AppendLine();
-        md.AppendLine(Inv($"Same run, same corpus and queries; the two deployments ran side by side and took turns, round by round. On this machine's {Environment.ProcessorCount} cores the cluster has no more CPU than the standalone server: its six Redis processes, the two workers and the bench share the same cores, and each master also feeds its replica. So a ratio above 1 is not more Redis capacity; the likely causes (not measured apart): with 3 stream partitions the one embedder consumes 3 streams at once (3 batches in flight instead of 1), and each shard's HNSW graph is a third of the size (an insert visits fewer nodes). The per-node figures below say what the cluster would gain with a core per node."));
+        md.AppendLine(Inv($"Same run, same corpus and queries; the two deployments ran side by side and took turns, round by round. On this machine's {Environment.ProcessorCount} cores the cluster has no more hardware than the standalone server: its six Redis processes, the two workers and the bench share the same cores, and each master also feeds its replica, so it cannot be faster by having more cores. Where it is faster anyway (ingestion), the likely causes, not measured apart: one Redis executes commands on one thread, so it uses one core at most, and three masters can use both; the one embedder consumes 3 streams at once (3 batches in flight instead of 1); each shard's HNSW graph is a third of the size (an insert visits fewer nodes). The per-node figures below say what the cluster would gain with a core per node."));
         md.AppendLine();
         foreach (var (phase, unit) in new[] { ("ingestion", "document"), ("queries", "query") })
         {
@@ -49,7 +49,7 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
             }
 
             md.AppendLine();
-            md.AppendLine(Inv($"Processor time of the fleet's processes per {unit}: ") + string.Join("; ", new[] { standalone, cluster }.Select(c =>
+            md.AppendLine(Inv($"Processor time of the fleet's processes per {unit} (beyond their idle rate): ") + string.Join("; ", new[] { standalone, cluster }.Select(c =>
                 $"{c.Name}: " + string.Join(", ", Of(c, phase).ProcessCpuSeconds.Select(kv => Inv($"{kv.Key} {kv.Value * 1e6 / Of(c, phase).Units:0} µs"))))) + ".");
             md.AppendLine();
         }
@@ -121,8 +121,8 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
         var queryWorker = qc.ProcessCpu("Query");
         var replicaCpu = cluster.Ingestion.Nodes.Where(n => n.IsReplica).Sum(n => n.CpuSeconds) / Math.Max(1e-9, cluster.Ingestion.Masters.Sum(n => n.CpuSeconds));
         yield return iu.Standalone * 1e6 > standaloneEmbedder
-            ? Inv($"Per document, Redis is the larger cost here, not the embedder: {iu.Standalone * 1e6:0} µs of Redis CPU on the standalone server (HNSW inserts, VADD with EF build 200, and the reachability VSIM of each passage; it grows with the graph) against {standaloneEmbedder:0} µs in the embedder (hashing embedder). One Redis runs them on one thread, so it uses one core at most; three masters can use more, which is also why the cluster can ingest faster even on these cores. One embedder core (about {1e6 / embedder:0} documents/s) would keep {iu.Ceiling(3) * embedder / 1e6:0.#} cores' worth of 3 masters busy.")
-            : Inv($"Per document, the embedder is the larger cost here, not Redis: {standaloneEmbedder:0} µs of its CPU against {iu.Standalone * 1e6:0} µs of Redis CPU on the standalone server; one embedder core (about {1e6 / embedder:0} documents/s) keeps {iu.Ceiling(3) * embedder / 1e6:0.#} cores' worth of 3 masters busy, so scale embedder processes with the masters.");
+            ? Inv($"Per document, Redis is the larger cost here, not the embedder: {iu.Standalone * 1e6:0} µs of Redis CPU on the standalone server (HNSW inserts, VADD with EF build 200, and the reachability VSIM of each passage; it grows with the graph) against {standaloneEmbedder:0} µs in the embedder (hashing embedder). One Redis runs them on one thread; N masters run them on N. One embedder core does about {1e6 / embedder:0} documents/s, so 3 masters at their ceiling ({iu.Ceiling(3):0} documents/s) need about {iu.Ceiling(3) * embedder / 1e6:0.#} embedder cores.")
+            : Inv($"Per document, the embedder is the larger cost here, not Redis: {standaloneEmbedder:0} µs of its CPU against {iu.Standalone * 1e6:0} µs of Redis CPU on the standalone server; one embedder core does about {1e6 / embedder:0} documents/s, so 3 masters at their ceiling ({iu.Ceiling(3):0} documents/s) need about {iu.Ceiling(3) * embedder / 1e6:0.#} embedder cores: scale embedder processes with the masters.");
         yield return Inv($"Replicas re-run their masters' writes (vector-set inserts included): {ic.ReplicaCommands:0.#} commands per document on the busiest replica, {replicaCpu:P0} of the masters' Redis CPU per document; the masters send the repl bytes above. They cost cores of their own, not the masters' ceiling.");
         yield return queryWorker > qu.Busiest * 1e6
             ? Inv($"Per query the query worker spent {queryWorker:0} µs of CPU on the cluster against {qu.Busiest * 1e6:0} µs on the busiest master: query workers are the first limit of queries/s; they scale by adding processes, up to the masters' fixed VSIM cost above.")

@@ -25,6 +25,7 @@ internal sealed class Deployment : IAsyncDisposable
     private readonly Accumulator queries = new();
     private readonly List<double> latencies = [];
     private Dictionary<string, (double Commands, double Cpu)> idlePerSecond = [];
+    private Dictionary<string, double> idleProcessCpuPerSecond = [];
     private long indexed;
 
     private Deployment(string name, string layout, Fleet fleet, ConnectionMultiplexer redis, KeySchema keys, TextChunker chunker)
@@ -44,7 +45,17 @@ internal sealed class Deployment : IAsyncDisposable
     {
         var options = ConfigurationOptions.Parse(fleet.Configuration);
         options.AllowAdmin = true;
-        var redis = await ConnectionMultiplexer.ConnectAsync(options);
+        ConnectionMultiplexer redis;
+        try
+        {
+            redis = await ConnectionMultiplexer.ConnectAsync(options);
+        }
+        catch
+        {
+            await fleet.DisposeAsync();
+            throw;
+        }
+
         var keys = new KeySchema("bench", shards, shards);
         var deployment = new Deployment(name, layout, fleet, redis, keys, chunker);
         try
@@ -100,11 +111,13 @@ internal sealed class Deployment : IAsyncDisposable
     public async Task MeasureIdleAsync(TimeSpan duration)
     {
         var before = await NodeCounters.ReadAllAsync(redis);
+        var cpuBefore = ProcessCpu();
         var clock = Stopwatch.StartNew();
         await Task.Delay(duration);
         var idle = NodeCounters.Between(before, await NodeCounters.ReadAllAsync(redis));
         var seconds = clock.Elapsed.TotalSeconds;
         idlePerSecond = idle.ToDictionary(n => n.Node, n => (n.Commands / seconds, n.CpuSeconds / seconds), StringComparer.Ordinal);
+        idleProcessCpuPerSecond = ProcessCpu().ToDictionary(p => p.Key, p => (p.Value - cpuBefore.GetValueOrDefault(p.Key)) / seconds, StringComparer.Ordinal);
     }
 
     /// <summary>Documents <paramref name="first"/>… of <paramref name="documents"/>: posted, then until every passage is indexed and every event acknowledged.</summary>
@@ -148,7 +161,7 @@ internal sealed class Deployment : IAsyncDisposable
         });
 
     public Configuration Result() => new(Name, Layout, redis.GetServers()[0].Version.ToString(), keys.Shards, keys.StreamPartitions,
-        ingestion.Phase(idlePerSecond, null), queries.Phase(idlePerSecond, latencies));
+        ingestion.Phase(idlePerSecond, idleProcessCpuPerSecond, null), queries.Phase(idlePerSecond, idleProcessCpuPerSecond, latencies));
 
     public async ValueTask DisposeAsync()
     {
@@ -231,10 +244,12 @@ internal sealed class Deployment : IAsyncDisposable
             (units, passages, seconds) = (units + count, passages + roundPassages, seconds + roundSeconds);
         }
 
-        public Phase Phase(Dictionary<string, (double Commands, double Cpu)> idlePerSecond, IReadOnlyList<double>? latencies) =>
+        /// <summary>The phase's sums, each node's and process's idle rate over the rounds' time subtracted.</summary>
+        public Phase Phase(Dictionary<string, (double Commands, double Cpu)> idlePerSecond, Dictionary<string, double> idleProcessCpuPerSecond, IReadOnlyList<double>? latencies) =>
             new(units, passages, seconds, nodes.Values
                     .Select(n => new NodeCost(n, idlePerSecond.GetValueOrDefault(n.Node).Commands * measuredSeconds, idlePerSecond.GetValueOrDefault(n.Node).Cpu * measuredSeconds))
                     .OrderBy(n => n.IsReplica).ThenBy(n => n.Node, StringComparer.Ordinal).ToArray(),
-                processCpu, latencies);
+                processCpu.ToDictionary(p => p.Key, p => Math.Max(0, p.Value - (idleProcessCpuPerSecond.GetValueOrDefault(p.Key) * measuredSeconds)), StringComparer.Ordinal),
+                latencies);
     }
 }
