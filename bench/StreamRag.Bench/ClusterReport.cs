@@ -49,7 +49,7 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
             }
 
             md.AppendLine();
-            md.AppendLine(Inv($"Processor time of the fleet's processes per {unit} (beyond their idle rate): ") + string.Join("; ", new[] { standalone, cluster }.Select(c =>
+            md.AppendLine(Inv($"Processor time of the fleet's processes per {unit} (their idle polling included): ") + string.Join("; ", new[] { standalone, cluster }.Select(c =>
                 $"{c.Name}: " + string.Join(", ", Of(c, phase).ProcessCpuSeconds.Select(kv => Inv($"{kv.Key} {kv.Value * 1e6 / Of(c, phase).Units:0} µs"))))) + ".");
             md.AppendLine();
         }

@@ -25,7 +25,6 @@ internal sealed class Deployment : IAsyncDisposable
     private readonly Accumulator queries = new();
     private readonly List<double> latencies = [];
     private Dictionary<string, (double Commands, double Cpu)> idlePerSecond = [];
-    private Dictionary<string, double> idleProcessCpuPerSecond = [];
     private long indexed;
 
     private Deployment(string name, string layout, Fleet fleet, ConnectionMultiplexer redis, KeySchema keys, TextChunker chunker)
@@ -111,13 +110,11 @@ internal sealed class Deployment : IAsyncDisposable
     public async Task MeasureIdleAsync(TimeSpan duration)
     {
         var before = await NodeCounters.ReadAllAsync(redis);
-        var cpuBefore = ProcessCpu();
         var clock = Stopwatch.StartNew();
         await Task.Delay(duration);
         var idle = NodeCounters.Between(before, await NodeCounters.ReadAllAsync(redis));
         var seconds = clock.Elapsed.TotalSeconds;
         idlePerSecond = idle.ToDictionary(n => n.Node, n => (n.Commands / seconds, n.CpuSeconds / seconds), StringComparer.Ordinal);
-        idleProcessCpuPerSecond = ProcessCpu().ToDictionary(p => p.Key, p => (p.Value - cpuBefore.GetValueOrDefault(p.Key)) / seconds, StringComparer.Ordinal);
     }
 
     /// <summary>Documents <paramref name="first"/>… of <paramref name="documents"/>: posted, then until every passage is indexed and every event acknowledged.</summary>
@@ -161,7 +158,7 @@ internal sealed class Deployment : IAsyncDisposable
         });
 
     public Configuration Result() => new(Name, Layout, redis.GetServers()[0].Version.ToString(), keys.Shards, keys.StreamPartitions,
-        ingestion.Phase(idlePerSecond, idleProcessCpuPerSecond, null), queries.Phase(idlePerSecond, idleProcessCpuPerSecond, latencies));
+        ingestion.Phase(idlePerSecond, null), queries.Phase(idlePerSecond, latencies));
 
     public async ValueTask DisposeAsync()
     {
@@ -244,12 +241,16 @@ internal sealed class Deployment : IAsyncDisposable
             (units, passages, seconds) = (units + count, passages + roundPassages, seconds + roundSeconds);
         }
 
-        /// <summary>The phase's sums, each node's and process's idle rate over the rounds' time subtracted.</summary>
-        public Phase Phase(Dictionary<string, (double Commands, double Cpu)> idlePerSecond, Dictionary<string, double> idleProcessCpuPerSecond, IReadOnlyList<double>? latencies) =>
+        /// <summary>
+        /// The phase's sums, each node's idle rate over the rounds' time subtracted. The processes'
+        /// CPU is left whole: their idle rate right after the warm-up (background JIT, collections)
+        /// was no measure of their idle rate later.
+        /// </summary>
+        public Phase Phase(Dictionary<string, (double Commands, double Cpu)> idlePerSecond, IReadOnlyList<double>? latencies) =>
             new(units, passages, seconds, nodes.Values
                     .Select(n => new NodeCost(n, idlePerSecond.GetValueOrDefault(n.Node).Commands * measuredSeconds, idlePerSecond.GetValueOrDefault(n.Node).Cpu * measuredSeconds))
                     .OrderBy(n => n.IsReplica).ThenBy(n => n.Node, StringComparer.Ordinal).ToArray(),
-                processCpu.ToDictionary(p => p.Key, p => Math.Max(0, p.Value - (idleProcessCpuPerSecond.GetValueOrDefault(p.Key) * measuredSeconds)), StringComparer.Ordinal),
+                processCpu,
                 latencies);
     }
 }
