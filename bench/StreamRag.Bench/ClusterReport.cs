@@ -123,7 +123,7 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
         var queryWorker = qc.ProcessCpu("Query");
         var replicaCpu = cluster.Ingestion.Nodes.Where(n => n.IsReplica).Sum(n => n.CpuSeconds) / Math.Max(1e-9, cluster.Ingestion.Masters.Sum(n => n.CpuSeconds));
         yield return iu.Standalone * 1e6 > standaloneEmbedder
-            ? Inv($"Per document, Redis is the larger cost here, not the embedder: {iu.Standalone * 1e6:0} µs of Redis CPU on the standalone server (HNSW inserts, VADD with EF build 200, and the reachability VSIM of each passage; it grows with the graph) against {standaloneEmbedder:0} µs in the embedder (hashing embedder). One Redis runs them on one thread; N masters run them on N. One embedder core does about {1e6 / embedder:0} documents/s, so 3 masters at their ceiling ({iu.Ceiling(3):0} documents/s) need about {iu.Ceiling(3) * embedder / 1e6:0.#} embedder cores.")
+            ? Inv($"Per document, Redis is the larger cost here, not the embedder: {iu.Standalone * 1e6:0} µs of Redis CPU on the standalone server (it ran {StandaloneMix(standalone.Ingestion)} per document; a VADD is an HNSW insert, whose cost grows with the graph) against {standaloneEmbedder:0} µs in the embedder (hashing embedder). One Redis runs them on one thread; N masters run them on N. One embedder core does about {1e6 / embedder:0} documents/s, so 3 masters at their ceiling ({iu.Ceiling(3):0} documents/s) need about {iu.Ceiling(3) * embedder / 1e6:0.#} embedder cores.")
             : Inv($"Per document, the embedder is the larger cost here, not Redis: {standaloneEmbedder:0} µs of its CPU against {iu.Standalone * 1e6:0} µs of Redis CPU on the standalone server; one embedder core does about {1e6 / embedder:0} documents/s, so 3 masters at their ceiling ({iu.Ceiling(3):0} documents/s) need about {iu.Ceiling(3) * embedder / 1e6:0.#} embedder cores: scale embedder processes with the masters.");
         yield return Inv($"Replicas re-run their masters' writes (vector-set inserts included): {ic.ReplicaCommands:0.#} commands per document on the busiest replica, {replicaCpu:P0} of the masters' Redis CPU per document; the masters send the repl bytes above. They cost cores of their own, not the masters' ceiling.");
         yield return queryWorker > qu.Busiest * 1e6
@@ -131,6 +131,9 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
             : Inv($"Per query the busiest master spent {qu.Busiest * 1e6:0} µs of Redis CPU against {queryWorker:0} µs in the query worker: the masters' VSIM is the first limit of queries/s.");
         yield return Inv($"Assumptions: a core per Redis node (and per replica) and enough embedder and query-worker processes; commands cost what they cost on the standalone server (by commands) or what they cost here (by CPU, inflated by {Environment.ProcessorCount} shared cores); loopback network (no latency, no bandwidth limit; bytes per unit above say what a real network carries; the cluster bus — gossip, pub/sub replies forwarded to every node — is not in them); the 3-master imbalance holds for N; smaller shards make inserts cheaper mostly while graphs are small (b then overstates large N); the hashing embedder (a real model costs milliseconds per passage: --model).");
     }
+
+    private static string StandaloneMix(Phase p) =>
+        string.Join(", ", p.Masters.Single().Raw.TopCommands(4).Select(t => Inv($"{t.Command} {t.Calls / (double)p.Units:0.#}")));
 
     private static string Limit(Model m) => double.IsFinite(m.Limit) ? m.Limit.ToString("0", CultureInfo.InvariantCulture) : "no limit (no fixed part measured)";
 
