@@ -5,9 +5,17 @@
 # ./bench.sh --reachability      the HNSW reachability experiment behind the spam guards (docs/faults.md)
 # ./bench.sh --cli [--n N]       ingestion through the `streamrag ingest` code path vs the bench's own producer,
 #                                 same fleet, same run, hashing embedder (default 10,000 documents); bench-results/cli.md
+# ./bench.sh --cluster [--quick] [--n N]
+#                                the fleet on one standalone Redis (Shards=1, Partitions=1) beside a local
+#                                 cluster of 3 masters + 3 replicas (deploy/redis.sh cluster, free ports;
+#                                 Shards=3, Partitions=3), side by side in turns, same corpus, hashing embedder:
+#                                 ingestion (documents/s, passages/s) and query (queries/s, p50, p95) ratios,
+#                                 commands/bytes/CPU per document and per query on every node, and a linear
+#                                 model of N masters; default 5,000 documents / 500 queries, quick 1,000 / 200;
+#                                 bench-results/cluster{,-quick}.{md,json}
 #   --quick   10,000 documents (a few minutes);  default 100,000;  --n up to 1,000,000
 # Results: a table on stdout and in bench-results/{quick,nN,model,model-quick}.{md,json}; --smoke runs
-#   everything on a tiny load (for the tests).
+#   everything on a tiny load (for the tests; --cluster --smoke too: bench-results/cluster-smoke.*).
 #
 # ./bench.sh retrieval [--smoke] [--docs N] [--queries N] [--providers a,b] [--corpus]
 #   retrieval quality (hit@1, hit@10, MRR@10) of each embedding provider through the fleet, beside

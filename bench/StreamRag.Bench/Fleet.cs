@@ -9,34 +9,65 @@ namespace StreamRag.Bench;
 internal sealed class Fleet : IAsyncDisposable
 {
     private readonly string root;
+    private readonly string stopVerb;
     private readonly List<(string Name, Process Process)> workers = [];
 
-    private Fleet(string root, int port, string dataDir)
+    private Fleet(string root, int port, string dataDir, string configuration, string stopVerb)
     {
         this.root = root;
+        this.stopVerb = stopVerb;
         Port = port;
         DataDir = dataDir;
+        Configuration = configuration;
     }
 
+    /// <summary>The server's port, or the first node's of a cluster.</summary>
     public int Port { get; }
 
     public string DataDir { get; }
 
-    public string Configuration => $"127.0.0.1:{Port}";
+    /// <summary>The StackExchange.Redis configuration string: one endpoint, or a cluster's seed nodes.</summary>
+    public string Configuration { get; }
 
     public static async Task<Fleet> StartRedisAsync(string root)
     {
         var port = FreePort();
-        var dir = Path.Combine(root, ".run", $"bench-redis-{port}");
-        if (Directory.Exists(dir))
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-
-        var fleet = new Fleet(root, port, dir);
+        var dir = FreshDataDir(root, $"bench-redis-{port}");
+        var fleet = new Fleet(root, port, dir, $"127.0.0.1:{port}", "stop");
         await RunAsync(Path.Combine(root, "deploy", "redis.sh"), "start", port.ToString(CultureInfo.InvariantCulture), dir);
         return fleet;
     }
+
+    /// <summary>
+    /// A local Redis Cluster of 3 masters and 3 replicas (<c>deploy/redis.sh cluster</c>) on six free
+    /// consecutive ports whose bus ports (+10000) are free too; disposing the fleet stops all six,
+    /// also when the cluster never became healthy.
+    /// </summary>
+    public static async Task<Fleet> StartClusterAsync(string root)
+    {
+        var port = FreePortRange(6, busOffset: 10000);
+        var dir = FreshDataDir(root, $"bench-cluster-{port}");
+        var script = Path.Combine(root, "deploy", "redis.sh");
+        var p = port.ToString(CultureInfo.InvariantCulture);
+        try
+        {
+            var seeds = (await RunAsync(script, "cluster", p, dir)).Trim();
+            return new Fleet(root, port, dir, seeds, "cluster-stop");
+        }
+        catch
+        {
+            await RunAsync(script, "cluster-stop", p);
+            throw;
+        }
+    }
+
+    /// <summary>Processor time each worker started by <see cref="StartWorker"/> has used so far.</summary>
+    public IReadOnlyList<(string Name, TimeSpan Cpu)> WorkerCpu() =>
+        workers.Select(w =>
+        {
+            w.Process.Refresh();
+            return (w.Name, w.Process.TotalProcessorTime);
+        }).ToArray();
 
     public void StartWorker(string name, IReadOnlyDictionary<string, string> settings)
     {
@@ -104,7 +135,7 @@ internal sealed class Fleet : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopWorkersAsync();
-        await RunAsync(Path.Combine(root, "deploy", "redis.sh"), "stop", Port.ToString(CultureInfo.InvariantCulture));
+        await RunAsync(Path.Combine(root, "deploy", "redis.sh"), stopVerb, Port.ToString(CultureInfo.InvariantCulture));
         try
         {
             Directory.Delete(DataDir, recursive: true);
@@ -115,16 +146,30 @@ internal sealed class Fleet : IAsyncDisposable
         }
     }
 
-    internal static async Task RunAsync(string file, params string[] args)
+    /// <returns>Its standard output.</returns>
+    internal static async Task<string> RunAsync(string file, params string[] args)
     {
         using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var error = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
+        var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
         {
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {await error}");
         }
+
+        return output;
+    }
+
+    private static string FreshDataDir(string root, string name)
+    {
+        var dir = Path.Combine(root, ".run", name);
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+
+        return dir;
     }
 
     private static int FreePort()
@@ -132,5 +177,38 @@ internal sealed class Fleet : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>
+    /// The first of <paramref name="count"/> free consecutive ports whose bus ports are free too,
+    /// below the ephemeral range so outgoing connections do not take them meanwhile (as the tests'
+    /// RedisServerFixture.FreePortRange picks them).
+    /// </summary>
+    private static int FreePortRange(int count, int busOffset)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var first = Random.Shared.Next(20000, 30000 - count);
+            if (Enumerable.Range(first, count).All(p => IsFree(p) && IsFree(p + busOffset)))
+            {
+                return first;
+            }
+        }
+
+        throw new InvalidOperationException($"no {count} free consecutive ports found between 20000 and 30000");
+    }
+
+    private static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
     }
 }

@@ -22,6 +22,12 @@ if (args is ["retrieval", .. var retrievalArgs])
     return await StreamRag.Bench.Retrieval.RetrievalBenchmark.RunAsync(FindRoot(), retrievalArgs);
 }
 
+// --cluster: the fleet on one Redis beside a 3-master cluster, with a per-node cost model (ClusterBench).
+if (args.Contains("--cluster"))
+{
+    return await ClusterBench.RunAsync(FindRoot(), args);
+}
+
 var quick = args.Contains("--quick");
 // --model: the local embedding model's speed figures alone (ModelBench); --smoke runs them too.
 var modelOnly = args.Contains("--model");

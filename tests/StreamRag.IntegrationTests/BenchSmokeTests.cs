@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 
 namespace StreamRag.IntegrationTests;
 
@@ -29,6 +30,53 @@ public sealed class BenchSmokeTests
         Assert.Contains("| hashing, fleet, vector order (HNSW, Query:Rerank=None) |", text, StringComparison.Ordinal);
         Assert.Contains("| hashing, exact cosine on the fleet's vectors |", text, StringComparison.Ordinal);
         Assert.Contains("manpages-dev ", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>One standalone Redis and a cluster of 3 masters + 3 replicas (started on free ports and stopped by the bench), a tiny load through both.</summary>
+    [Fact]
+    public async Task Bench_ClusterSmoke_MeasuresBothDeploymentsAndEveryMaster()
+    {
+        var text = await RunBenchAsync(TimeSpan.FromMinutes(4), "--cluster", "--smoke");
+
+        Assert.Contains("| ingestion | ", text, StringComparison.Ordinal);
+        Assert.Contains("| N masters |", text, StringComparison.Ordinal);
+        using var result = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "bench-results", "cluster-smoke.json"), TestContext.Current.CancellationToken));
+        var configurations = result.RootElement.GetProperty("configurations").EnumerateArray().ToArray();
+        Assert.Equal(["standalone", "cluster"], configurations.Select(c => c.GetProperty("name").GetString()));
+        foreach (var configuration in configurations)
+        {
+            var name = configuration.GetProperty("name").GetString();
+            foreach (var phase in new[] { "ingestion", "queries" })
+            {
+                var measured = configuration.GetProperty(phase);
+                Assert.True(measured.GetProperty("unitsPerSecond").GetDouble() > 0, $"{name} {phase}: no throughput");
+                var nodes = measured.GetProperty("nodes").EnumerateArray().ToArray();
+                var masters = nodes.Where(n => n.GetProperty("role").GetString() == "master").ToArray();
+                Assert.Equal(name == "cluster" ? (3, 3) : (1, 0), (masters.Length, nodes.Length - masters.Length));
+                foreach (var master in masters)
+                {
+                    var node = $"{name} {phase} {master.GetProperty("node").GetString()}";
+                    Assert.True(master.GetProperty("commandsPerUnit").GetDouble() > 0, $"{node}: no commands");
+                    Assert.True(master.GetProperty("netInputBytesPerUnit").GetDouble() > 0, $"{node}: no bytes in");
+                    Assert.True(master.GetProperty("netOutputBytesPerUnit").GetDouble() > 0, $"{node}: no bytes out");
+                }
+            }
+        }
+
+        Assert.True(result.RootElement.GetProperty("ratios").GetProperty("documentsPerSecond").GetDouble() > 0);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "StreamRag.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("StreamRag.sln not found");
     }
 
     private static async Task<string> RunBenchAsync(TimeSpan limit, params string[] args)
