@@ -86,9 +86,12 @@ public sealed class ShardCountChangeTests(RedisServerFixture redis)
         }, Ct);
 
         var progress = new StringWriter();
+        var took = System.Diagnostics.Stopwatch.StartNew();
         var report = await new ShardCountChange(scope.Connections(), scope.Keys, new IndexOptions(), TimeProvider.System, progress).RunAsync(to, Ct);
+        took.Stop();
         await stop.CancelAsync();
         await Task.WhenAll(querying, writing);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{from} -> {to} shards in {took.Elapsed.TotalSeconds:0.0} s: {report}; {answered} queries answered during it, {misses.Count} missed; {created.Count} documents created, 10 replaced, 10 deleted during it");
 
         Assert.True(report.Finished, $"{report.Detail}\n{progress}");
         Assert.True(report.Copied >= initial.Length - 10, $"copied {report.Copied}\n{progress}");
