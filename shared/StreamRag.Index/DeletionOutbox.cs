@@ -9,12 +9,6 @@ namespace StreamRag.Index;
 /// </summary>
 public static class DeletionOutbox
 {
-    public static Task<IReadOnlyList<ExpiredDocument>> PendingAsync(IDatabase db, KeySchema keys, string tenant, int limit)
-    {
-        ArgumentNullException.ThrowIfNull(keys);
-        return PendingAsync(db, keys.PartitionsOf(tenant), tenant, limit);
-    }
-
     public static async Task<IReadOnlyList<ExpiredDocument>> PendingAsync(IDatabase db, IEnumerable<IndexPartition> partitions, string tenant, int limit)
     {
         ArgumentNullException.ThrowIfNull(db);

@@ -112,7 +112,7 @@ public static class IndexLayoutStore
 
 /// <summary>
 /// This host's view of the layout: read from the manifest at most every <see cref="RefreshInterval"/>,
-/// and at once after a fenced partition refused a write (<see cref="InvalidateAsync"/>).
+/// and at once after a fenced partition refused a write (<see cref="Invalidate"/>).
 /// </summary>
 public sealed class IndexLayoutSource(RedisConnections connections, KeySchema keys, TimeProvider time)
 {
@@ -138,13 +138,6 @@ public sealed class IndexLayoutSource(RedisConnections connections, KeySchema ke
 
     /// <summary>Forgets the cached view: the next <see cref="GetAsync"/> reads the manifest.</summary>
     public void Invalidate() => cached = null;
-
-    /// <summary>Forgets the cached view and reads the manifest.</summary>
-    public Task<IndexLayoutState> InvalidateAsync(CancellationToken cancellationToken)
-    {
-        Invalidate();
-        return GetAsync(cancellationToken);
-    }
 }
 
 /// <summary>A fenced partition refused a write made under an older layout: the writer re-reads the layout and writes again.</summary>

@@ -9,14 +9,7 @@ namespace StreamRag.Index;
 /// </summary>
 public static class PartitionReads
 {
-    /// <summary>What the document hash says is indexed for a document, or null if it was never seen (on a database or a batch).</summary>
-    public static Task<DocumentState?> DocumentStateAsync(IDatabaseAsync db, KeySchema keys, string tenant, string documentId)
-    {
-        ArgumentNullException.ThrowIfNull(keys);
-        return DocumentStateAsync(db, keys.PartitionOf(tenant, documentId), documentId);
-    }
-
-    /// <summary>What the document hash in <paramref name="partition"/> says is indexed for a document, or null if it was never seen there.</summary>
+    /// <summary>What the document hash in <paramref name="partition"/> says is indexed for a document, or null if it was never seen there (on a database or a batch).</summary>
     public static async Task<DocumentState?> DocumentStateAsync(IDatabaseAsync db, IndexPartition partition, string documentId)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -47,12 +40,6 @@ public static class PartitionReads
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(keys);
         return (await db.SetMembersAsync(keys.Tenants)).Select(t => (string)t!).Order(StringComparer.Ordinal).ToArray();
-    }
-
-    public static Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(IDatabase db, KeySchema keys, string tenant, DateTimeOffset now, int limit)
-    {
-        ArgumentNullException.ThrowIfNull(keys);
-        return DueForExpiryAsync(db, keys.PartitionsOf(tenant), now, limit);
     }
 
     public static async Task<IReadOnlyList<ExpiringDocument>> DueForExpiryAsync(IDatabase db, IEnumerable<IndexPartition> partitions, DateTimeOffset now, int limit)

@@ -81,22 +81,28 @@ public sealed partial class VectorSetIndex : PartitionedVectorIndex
         return codes.Contains(1) ? IndexWriteResult.Applied : IndexWriteResult.Stale;
     }
 
-    /// <summary>Runs one write on every layout the index writes to, again under a fresh layout if a fenced partition refuses it.</summary>
-    private async Task<int[]> WriteAsync(Func<IndexLayout, long, Task<int>> write, CancellationToken cancellationToken)
+    /// <summary>Runs one write on every layout the index writes to (the current one first, so what searches read is written before its copy).</summary>
+    private Task<int[]> WriteAsync(Func<IndexLayout, long, Task<int>> write, CancellationToken cancellationToken) =>
+        UnderLayoutAsync(async state =>
+        {
+            var codes = new List<int>(2);
+            foreach (var layout in state.WriteLayouts)
+            {
+                codes.Add(await write(layout, state.Number));
+            }
+
+            return codes.ToArray();
+        }, cancellationToken);
+
+    /// <summary>Runs a write under the layout as this host sees it, and again under a fresh one if a fenced partition refuses it.</summary>
+    private async Task<T> UnderLayoutAsync<T>(Func<IndexLayoutState, Task<T>> write, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var state = await layoutSource.GetAsync(cancellationToken);
             try
             {
-                var codes = new List<int>(2);
-                // One after the other: the current layout first, so what searches read is written before its copy.
-                foreach (var layout in state.WriteLayouts)
-                {
-                    codes.Add(await write(layout, state.Number));
-                }
-
-                return codes.ToArray();
+                return await write(state);
             }
             catch (LayoutChangedException ex) when (attempt < LayoutTries)
             {
@@ -146,25 +152,16 @@ public sealed partial class VectorSetIndex : PartitionedVectorIndex
     private async Task<IReadOnlyList<ExpiredDocument>> ExpireInLayoutsAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset? deletedAt, CancellationToken cancellationToken)
     {
         var db = await DatabaseAsync();
-        for (var attempt = 1; ; attempt++)
+        return await UnderLayoutAsync(async state =>
         {
-            var state = await layoutSource.GetAsync(cancellationToken);
-            try
+            var expired = await ExpireInLayoutAsync(db, tenant, state.Current, state.Number, due, deletedAt, record: true);
+            if (state.Next is { } next)
             {
-                var expired = await ExpireInLayoutAsync(db, tenant, state.Current, state.Number, due, deletedAt, record: true);
-                if (state.Next is { } next)
-                {
-                    await ExpireInLayoutAsync(db, tenant, next, state.Number, due, deletedAt, record: false);
-                }
+                await ExpireInLayoutAsync(db, tenant, next, state.Number, due, deletedAt, record: false);
+            }
 
-                return expired;
-            }
-            catch (LayoutChangedException ex) when (attempt < LayoutTries)
-            {
-                Log.LayoutChanged(logger, state.Number, ex.Message);
-                layoutSource.Invalidate();
-            }
-        }
+            return expired;
+        }, cancellationToken);
     }
 
     private async Task<IReadOnlyList<ExpiredDocument>> ExpireInLayoutAsync(IDatabase db, string tenant, IndexLayout layout, long number, IReadOnlyList<ExpiringDocument> due, DateTimeOffset? deletedAt, bool record)
