@@ -143,19 +143,9 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         document.EnsureDimensions(settings.Dimensions);
 
         var partition = keys.PartitionOf(document.Tenant, document.Id);
-        var args = new List<RedisValue>(10 + (3 * (chunks?.Length ?? 0)))
-        {
-            document.Id,
-            document.Version,
-            document.ContentHash,
-            document.Source,
-            document.Timestamp.ToUnixTimeMilliseconds(),
-            string.Join(',', document.Tags),
-            document.ExpiresAt is { } expires ? expires.ToUnixTimeMilliseconds() : "",
-            chunks is null ? "0" : "1",
-            document.Tenant,
-            chunks?.Length ?? 0,
-        };
+        var args = new List<RedisValue>(10 + (3 * (chunks?.Length ?? 0)));
+        args.AddRange(PartitionScripts.DocumentArguments(document));
+        args.AddRange([chunks is null ? "0" : "1", document.Tenant, chunks?.Length ?? 0]);
         foreach (var chunk in chunks ?? [])
         {
             var indexed = SearchQueries.IndexedText(chunk.Text);

@@ -97,6 +97,25 @@ public static class PartitionScripts
     /// <summary>metadata.lua: version checks, document metadata, tombstones, expiry index, epoch, deletion records.</summary>
     public static string Metadata { get; } = Read("metadata.lua");
 
+    /// <summary>
+    /// The document fields every engine's upsert script takes first (ARGV 1–7, for metadata.lua's
+    /// write_document): id, version, content hash, source, timestamp ms, tags (comma-joined), expires-at ms or ''.
+    /// </summary>
+    public static RedisValue[] DocumentArguments(IndexedDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return
+        [
+            document.Id,
+            document.Version,
+            document.ContentHash,
+            document.Source,
+            document.Timestamp.ToUnixTimeMilliseconds(),
+            string.Join(',', document.Tags),
+            document.ExpiresAt is { } expires ? expires.ToUnixTimeMilliseconds() : "",
+        ];
+    }
+
     internal static string Read(string name)
     {
         using var stream = typeof(PartitionScripts).Assembly.GetManifestResourceStream($"StreamRag.Index.Scripts.{name}")

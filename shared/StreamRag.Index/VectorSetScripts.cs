@@ -22,16 +22,10 @@ internal sealed class VectorSetScripts(IndexOptions settings)
     /// <summary>Result code and passages left out of the graph.</summary>
     public async Task<(int Code, int Unlinked)> UpsertAsync(IDatabase db, IndexPartition partition, long layout, IndexedDocument document, IReadOnlyList<IndexedChunk>? chunks)
     {
-        var args = new List<RedisValue>(15 + (3 * (chunks?.Count ?? 0)))
-        {
-            layout,
-            document.Id,
-            document.Version,
-            document.ContentHash,
-            document.Source,
-            document.Timestamp.ToUnixTimeMilliseconds(),
-            string.Join(',', document.Tags),
-            document.ExpiresAt is { } expires ? expires.ToUnixTimeMilliseconds() : "",
+        var args = new List<RedisValue>(15 + (3 * (chunks?.Count ?? 0))) { layout };
+        args.AddRange(PartitionScripts.DocumentArguments(document));
+        args.AddRange(
+        [
             Attributes(document),
             chunks is null ? "0" : "1",
             settings.Quantization,
@@ -39,7 +33,7 @@ internal sealed class VectorSetScripts(IndexOptions settings)
             settings.M,
             chunks?.Count ?? 0,
             settings.MaxDuplicatePassages,
-        };
+        ]);
         if (chunks is not null)
         {
             foreach (var chunk in chunks.OrderBy(c => c.Index))
