@@ -87,14 +87,14 @@ public sealed class ConsumerGroupRunner
         var maintenance = new GroupMaintenance(db, spec, options, time, metrics, logger);
         await maintenance.EnsureGroupAsync(stoppingToken);
 
-        await using var reader = await connections.ConnectDedicatedAsync($"{spec.Group}:{spec.Consumer}:reader", options.BlockTimeout);
-        var intake = new StreamIntake(db, reader.GetDatabase(), spec, options, time, metrics, logger);
-        var settler = new BatchSettler(spec, handler, options, time, failures, new SettlementWriter(db, spec, options, time, logger), metrics, logger);
-
         using var processing = new CancellationTokenSource();
         using var slots = new SemaphoreSlim(options.MaxInFlight, options.MaxInFlight);
         var inFlight = new ConcurrentDictionary<Task, byte>();
         var held = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+
+        await using var reader = await connections.ConnectDedicatedAsync($"{spec.Group}:{spec.Consumer}:reader", options.BlockTimeout);
+        var intake = new StreamIntake(db, reader.GetDatabase(), spec, options, time, held.ContainsKey, metrics, logger);
+        var settler = new BatchSettler(spec, handler, options, time, failures, new SettlementWriter(db, spec, options, time, logger), metrics, logger);
         var readFailures = 0;
 
         ConsumerLog.Started(logger, spec.Stream.ToString(), spec.Group, spec.Consumer);

@@ -52,4 +52,10 @@ internal static partial class ConsumerLog
 
     [LoggerMessage(1015, LogLevel.Debug, "Trimmed {Stream} below {MinId}: {Removed} entries removed")]
     public static partial void Trimmed(ILogger logger, string stream, string minId, long removed);
+
+    [LoggerMessage(1016, LogLevel.Warning, "{Count} entries of {Stream} still in flight here were idle past ClaimIdle (their keep-alive fell behind: the host is overloaded or stalled); left to the work already on them")]
+    public static partial void InFlightReclaimed(ILogger logger, int count, string stream);
+
+    [LoggerMessage(1017, LogLevel.Information, "Not dead-lettering entry {Id} of {Stream}: it is no longer pending to {Consumer} (another consumer took it over or it was settled)")]
+    public static partial void NotOursToDeadLetter(ILogger logger, string id, string stream, string consumer);
 }

@@ -12,6 +12,9 @@ internal readonly record struct DeadLetter(StreamEntry Entry, string Reason, lon
 /// Writes what became of entries: XACK for the done ones; for the dead ones, the copy to the
 /// dead-letter stream and the XACK in one MULTI/EXEC, so an entry is in the dead-letter stream
 /// exactly when it is acknowledged. Both keys share the stream's hash tag (Redis Cluster).
+/// Only entries still pending to this consumer are dead-lettered: one another consumer took over
+/// (this host stalled past ClaimIdle) is that consumer's to settle, and one already settled (a
+/// retry after a reply was lost) is not copied twice.
 /// </summary>
 internal sealed class SettlementWriter(IDatabase db, StreamConsumerSpec spec, ConsumerGroupOptions options, TimeProvider time, ILogger logger)
 {
@@ -51,6 +54,12 @@ internal sealed class SettlementWriter(IDatabase db, StreamConsumerSpec spec, Co
 
     private async Task DeadLetterAsync(IReadOnlyList<DeadLetter> dead)
     {
+        dead = await StillOursAsync(dead);
+        if (dead.Count == 0)
+        {
+            return;
+        }
+
         var tx = db.CreateTransaction();
         var now = time.GetUtcNow().ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         var maxLength = (int)Math.Min(options.DeadLetterMaxLength, int.MaxValue);
@@ -70,5 +79,26 @@ internal sealed class SettlementWriter(IDatabase db, StreamConsumerSpec spec, Co
 
         _ = tx.StreamAcknowledgeAsync(spec.Stream, spec.Group, dead.Select(d => d.Entry.Id).ToArray());
         await tx.ExecuteAsync();
+    }
+
+    /// <summary>The dead letters whose entries are still pending to this consumer (XPENDING of each, pipelined).</summary>
+    private async Task<IReadOnlyList<DeadLetter>> StillOursAsync(IReadOnlyList<DeadLetter> dead)
+    {
+        var pending = await Task.WhenAll(dead.Select(d =>
+            db.StreamPendingMessagesAsync(spec.Stream, spec.Group, 1, spec.Consumer, d.Entry.Id, d.Entry.Id)));
+        var ours = new List<DeadLetter>(dead.Count);
+        for (var i = 0; i < dead.Count; i++)
+        {
+            if (pending[i].Length > 0)
+            {
+                ours.Add(dead[i]);
+            }
+            else
+            {
+                ConsumerLog.NotOursToDeadLetter(logger, (string)dead[i].Entry.Id!, spec.Stream.ToString(), spec.Consumer);
+            }
+        }
+
+        return ours;
     }
 }

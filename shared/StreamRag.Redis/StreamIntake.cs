@@ -21,7 +21,10 @@ internal sealed record IntakeBatch(StreamEntry[] Entries, IReadOnlyDictionary<st
 /// connection (the server pushes an entry the moment it is added, so the worker wakes without
 /// polling, and the shared multiplexer is never blocked), topped up for BatchFillWait.
 /// </summary>
-internal sealed class StreamIntake(IDatabase db, IDatabase readerDb, StreamConsumerSpec spec, ConsumerGroupOptions options, TimeProvider time, ConsumerMetrics metrics, ILogger logger)
+/// <param name="inFlight">Whether this consumer is working on an entry now: XAUTOCLAIM also hands a
+/// consumer back its own entries once their idle time passes ClaimIdle (a keep-alive that fell
+/// behind), and those must not be handled a second time beside the work already on them.</param>
+internal sealed class StreamIntake(IDatabase db, IDatabase readerDb, StreamConsumerSpec spec, ConsumerGroupOptions options, TimeProvider time, Func<string, bool> inFlight, ConsumerMetrics metrics, ILogger logger)
 {
     private string claimCursor = "0-0";
     private long nextClaim = time.GetTimestamp();
@@ -90,6 +93,13 @@ internal sealed class StreamIntake(IDatabase db, IDatabase readerDb, StreamConsu
         var claimed = await db.StreamAutoClaimAsync(spec.Stream, spec.Group, spec.Consumer, (long)options.ClaimIdle.TotalMilliseconds, claimCursor, count);
         claimCursor = (string?)claimed.NextStartId ?? "0-0";
         var entries = claimed.ClaimedEntries.Where(e => !e.IsNull).ToArray();
+        var ownInFlight = entries.Count(e => inFlight((string)e.Id!));
+        if (ownInFlight > 0)
+        {
+            ConsumerLog.InFlightReclaimed(logger, ownInFlight, spec.Stream.ToString());
+            entries = entries.Where(e => !inFlight((string)e.Id!)).ToArray();
+        }
+
         if (entries.Length == 0)
         {
             return new IntakeBatch([], IntakeBatch.FirstDelivery);

@@ -1,5 +1,6 @@
 using StackExchange.Redis;
 using StreamRag.Contracts;
+using StreamRag.Redis;
 
 namespace StreamRag.IntegrationTests.Consumer;
 
@@ -130,5 +131,65 @@ public sealed class RecoveryTests(RedisServerFixture redis)
         slow.Release();
         await h.AdvanceUntilAsync(h.DrainedAsync, "the slow batch is acknowledged");
         Assert.Equal(0, other.Count);
+    }
+
+    [Fact]
+    public async Task InFlightEntries_IdlePastClaimIdle_AreNotHandledAgainByTheirOwnConsumer_AndAreDeadLetteredOnce()
+    {
+        await using var h = new RunnerHarness(redis);
+        var ids = await h.AddAsync(3);
+        var slow = new SlowHandler(EntryOutcome.DeadLetter("never fits"));
+        h.Start(slow, "a");
+        await TestScope.EventuallyAsync(() => Task.FromResult(slow.Calls == 1), "the batch is being processed");
+
+        // As if the keep-alive had fallen a minute behind (an overloaded host): the consumer's own
+        // claim pass now gets these entries back from XAUTOCLAIM, which counts a delivery.
+        foreach (var id in ids)
+        {
+            await h.Db.ExecuteAsync("XCLAIM", h.Stream, RunnerHarness.Group, "a", 0, id, "IDLE", 60_000, "JUSTID");
+        }
+
+        await h.AdvanceUntilAsync(async () => (await h.PendingDetailsAsync()).All(p => p.DeliveryCount == 2), "the claim pass has taken them", h.Options.ClaimInterval);
+        var later = (await h.AddAsync(1))[0];
+        await h.AdvanceUntilAsync(() => Task.FromResult(slow.Batches.Any(b => b.Contains(later))), "the entry added later is being processed", h.Options.ClaimInterval);
+
+        Assert.Equal(new[] { ids, new[] { later } }, slow.Batches);
+        slow.Release();
+        await h.AdvanceUntilAsync(h.DrainedAsync, "every entry is settled");
+        var dead = await h.DeadAsync();
+        Assert.Equal([.. ids, later], dead.Select(d => (string)d[DeadLetterFields.Id]!).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task EntryTakenOverByAnotherConsumer_IsDeadLetteredOnlyByThatConsumer()
+    {
+        await using var h = new RunnerHarness(redis);
+        var ids = await h.AddAsync(3);
+        var stalled = new SlowHandler(EntryOutcome.DeadLetter("never fits"));
+        var stalledRun = h.Start(stalled, "stalled");
+        await TestScope.EventuallyAsync(() => Task.FromResult(stalled.Calls == 1), "the batch is being processed");
+        foreach (var id in ids)
+        {
+            await h.Db.ExecuteAsync("XCLAIM", h.Stream, RunnerHarness.Group, "stalled", 0, id, "IDLE", 60_000, "JUSTID");
+        }
+
+        var other = new SlowHandler(EntryOutcome.DeadLetter("never fits"));
+        h.Start(other, "other");
+        await TestScope.EventuallyAsync(() => Task.FromResult(other.Calls == 1), "the other consumer has taken the entries over");
+        Assert.All(await h.PendingDetailsAsync(), p => Assert.Equal("other", p.ConsumerName.ToString()));
+
+        // The stalled consumer finishes first (stopping waits for its batch to be settled), though
+        // the entries are no longer its own.
+        stalled.Release();
+        await h.StopAsync(stalledRun);
+        Assert.Empty(await h.DeadAsync());
+        Assert.Equal(3, await h.PendingAsync());
+
+        other.Release();
+        await h.AdvanceUntilAsync(h.DrainedAsync, "every entry is settled");
+
+        var dead = await h.DeadAsync();
+        Assert.Equal(ids, dead.Select(d => (string)d[DeadLetterFields.Id]!));
+        Assert.All(dead, d => Assert.Equal("other", (string?)d[DeadLetterFields.Consumer]));
     }
 }

@@ -173,13 +173,17 @@ internal sealed class ScriptedHandler(Func<IReadOnlyList<StreamEntry>, int, Entr
     }
 }
 
-/// <summary>A handler that takes as long as the test wants: it returns Ack once released, or stops when cancelled.</summary>
-internal sealed class SlowHandler : IStreamEntryHandler
+/// <summary>A handler that takes as long as the test wants: it returns its outcome (Ack unless told) for every entry once released, or stops when cancelled.</summary>
+internal sealed class SlowHandler(EntryOutcome? outcome = null) : IStreamEntryHandler
 {
     private readonly TaskCompletionSource release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ConcurrentQueue<string[]> batches = new();
     private int calls;
 
     public int Calls => Volatile.Read(ref calls);
+
+    /// <summary>The ids of every batch it was given, in order.</summary>
+    public IReadOnlyList<string[]> Batches => batches.ToArray();
 
     public bool Cancelled { get; private set; }
 
@@ -187,6 +191,7 @@ internal sealed class SlowHandler : IStreamEntryHandler
 
     public async Task<EntryOutcome[]> HandleAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken)
     {
+        batches.Enqueue(entries.Select(e => (string)e.Id!).ToArray());
         Interlocked.Increment(ref calls);
         try
         {
@@ -198,6 +203,6 @@ internal sealed class SlowHandler : IStreamEntryHandler
             throw;
         }
 
-        return entries.Select(_ => EntryOutcome.Ack).ToArray();
+        return entries.Select(_ => outcome ?? EntryOutcome.Ack).ToArray();
     }
 }
