@@ -240,7 +240,7 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
             {
                 case 1:
                     return new ExpiredDocument(tenant, due.Id, (long)result[1], (string?)result[2] ?? "", due.ExpiresAt,
-                        DateTimeOffset.FromUnixTimeMilliseconds((long)result[3]), (string)result[4]!);
+                        DateTimeOffset.FromUnixTimeMilliseconds((long)result[3]), (string)result[4]!, (string)partition.DeletionOutbox!);
                 case -2 when attempt < MaxKeyRetries:
                     continue;
                 case -2:

@@ -25,17 +25,16 @@ public static class DeletionOutbox
             (string)outboxes[i]!))).ToArray();
     }
 
-    public static async Task<long> AcknowledgeAsync(IDatabase db, KeySchema keys, IReadOnlyList<ExpiredDocument> records)
+    public static async Task<long> AcknowledgeAsync(IDatabase db, IReadOnlyList<ExpiredDocument> records)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(records);
         if (records.Count == 0)
         {
             return 0;
         }
 
-        var deletes = records.GroupBy(r => r.Outbox is { } outbox ? (RedisKey)outbox : keys.PartitionOf(r.Tenant, r.Id).DeletionOutbox)
+        var deletes = records.GroupBy(r => (RedisKey)r.Outbox)
             .Select(g => db.StreamDeleteAsync(g.Key, g.Select(r => (RedisValue)r.RecordId).ToArray()));
         return (await Task.WhenAll(deletes)).Sum();
     }

@@ -49,7 +49,7 @@ public sealed class PartitionMetadataStore(RedisConnections connections, KeySche
     }
 
     public async Task<long> AcknowledgeDeletionRecordsAsync(IReadOnlyList<ExpiredDocument> records, CancellationToken cancellationToken) =>
-        await DeletionOutbox.AcknowledgeAsync(await DatabaseAsync(), keys, records);
+        await DeletionOutbox.AcknowledgeAsync(await DatabaseAsync(), records);
 
     private async Task<IDatabase> DatabaseAsync() => (await connections.GetSharedAsync()).GetDatabase();
 }
