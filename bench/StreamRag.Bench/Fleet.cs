@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using StreamRag.TestSupport;
 
 namespace StreamRag.Bench;
 
@@ -31,7 +30,7 @@ internal sealed class Fleet : IAsyncDisposable
 
     public static async Task<Fleet> StartRedisAsync(string root)
     {
-        var port = FreePort();
+        var port = LoopbackPorts.Any();
         var dir = FreshDataDir(root, $"bench-redis-{port}");
         var fleet = new Fleet(root, port, dir, $"127.0.0.1:{port}", "stop");
         await RunAsync(Path.Combine(root, "deploy", "redis.sh"), "start", port.ToString(CultureInfo.InvariantCulture), dir);
@@ -45,7 +44,7 @@ internal sealed class Fleet : IAsyncDisposable
     /// </summary>
     public static async Task<Fleet> StartClusterAsync(string root)
     {
-        var port = FreePortRange(6, busOffset: 10000);
+        var port = LoopbackPorts.Range(6, busOffset: 10000);
         var dir = FreshDataDir(root, $"bench-cluster-{port}");
         var script = Path.Combine(root, "deploy", "redis.sh");
         var p = port.ToString(CultureInfo.InvariantCulture);
@@ -170,45 +169,5 @@ internal sealed class Fleet : IAsyncDisposable
         }
 
         return dir;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>
-    /// The first of <paramref name="count"/> free consecutive ports whose bus ports are free too,
-    /// below the ephemeral range so outgoing connections do not take them meanwhile (as the tests'
-    /// RedisServerFixture.FreePortRange picks them).
-    /// </summary>
-    private static int FreePortRange(int count, int busOffset)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var first = Random.Shared.Next(20000, 30000 - count);
-            if (Enumerable.Range(first, count).All(p => IsFree(p) && IsFree(p + busOffset)))
-            {
-                return first;
-            }
-        }
-
-        throw new InvalidOperationException($"no {count} free consecutive ports found between 20000 and 30000");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }

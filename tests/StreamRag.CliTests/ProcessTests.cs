@@ -1,18 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace StreamRag.CliTests;
 
 /// <summary>The built program: exit codes and one-line errors, as a shell sees them.</summary>
 public sealed class ProcessTests(RedisServerFixture redis)
 {
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static string OneLine(CliRun run)
     {
         Assert.Equal("", run.Output);
@@ -25,7 +15,7 @@ public sealed class ProcessTests(RedisServerFixture redis)
     [Fact]
     public async Task RedisUnreachable_ExitsThreeWithOneLine()
     {
-        var run = await Cli.RunProcessAsync(new Dictionary<string, string> { ["STREAMRAG_REDIS"] = $"127.0.0.1:{FreePort()}" }, "status");
+        var run = await Cli.RunProcessAsync(new Dictionary<string, string> { ["STREAMRAG_REDIS"] = $"127.0.0.1:{LoopbackPorts.Any()}" }, "status");
 
         Assert.Equal(3, run.ExitCode);
         Assert.Contains("cannot reach Redis at 127.0.0.1:", OneLine(run), StringComparison.Ordinal);

@@ -220,7 +220,7 @@ public sealed class AccessTests(FaultReport report)
         try
         {
             await MakeCertificatesAsync(dir);
-            var tlsPort = RedisServerFixture.FreePort();
+            var tlsPort = LoopbackPorts.Any();
             DedicatedRedisServer server;
             try
             {

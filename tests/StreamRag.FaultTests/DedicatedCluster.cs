@@ -33,7 +33,7 @@ internal sealed class DedicatedCluster : ITestRedisServer, IAsyncDisposable
 
     public static async Task<DedicatedCluster> StartAsync()
     {
-        var port = RedisServerFixture.FreePortRange(6, busOffset: 10000);
+        var port = LoopbackPorts.Range(6, busOffset: 10000);
         var directory = System.IO.Directory.CreateTempSubdirectory("streamrag-cluster-").FullName;
         var seeds = (await RedisServerFixture.RunScriptAsync(["cluster", port.ToString(CultureInfo.InvariantCulture), directory, .. NodeArgs])).Trim();
         var options = ConfigurationOptions.Parse(seeds);

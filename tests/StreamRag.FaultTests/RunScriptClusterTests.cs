@@ -24,7 +24,7 @@ public sealed partial class RunScriptClusterTests
     {
         await using var cluster = await DedicatedCluster.StartAsync();
         // Names the run's folder (.run/fleet-<port>/), where a Redis run.sh started would keep its data.
-        var localPort = RedisServerFixture.FreePortRange(1, 0);
+        var localPort = LoopbackPorts.Range(1, 0);
         // Every process the run starts inherits it, also one that left the process tree (a daemon).
         var marker = $"STREAMRAG_TEST_RUN={Guid.NewGuid():N}";
         var start = RunScriptTests.StartInfo("demo");

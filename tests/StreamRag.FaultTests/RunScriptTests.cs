@@ -150,8 +150,8 @@ public sealed class RunScriptTests
 
         public static async Task<RunShFleet> StartAsync()
         {
-            var redisPort = RedisServerFixture.FreePortRange(1, 0);
-            var metricsBase = RedisServerFixture.FreePortRange(4, 0);
+            var redisPort = LoopbackPorts.Range(1, 0);
+            var metricsBase = LoopbackPorts.Range(4, 0);
             var start = StartInfo();
             start.Environment["STREAMRAG_REDIS_PORT"] = redisPort.ToString(CultureInfo.InvariantCulture);
             start.Environment["STREAMRAG_METRICS_PORT_BASE"] = metricsBase.ToString(CultureInfo.InvariantCulture);

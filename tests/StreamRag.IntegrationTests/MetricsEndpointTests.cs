@@ -12,13 +12,6 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    internal static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>Metric names in a Prometheus text exposition.</summary>
     internal static HashSet<string> Names(string exposition) =>
         SampleName().Matches(exposition).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
@@ -58,7 +51,7 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
     {
         await using var scope = new TestScope(redis);
         await scope.Index(16).UpsertAsync(SweeperTests.Doc("old", 1, DateTimeOffset.UtcNow.AddHours(-1)), Ct);
-        var port = FreePort();
+        var port = LoopbackPorts.Any();
         await scope.StartAsync(b => b.AddSweeperWorker(), ("Index:Dimensions", "16"), ("Embedding:Dimensions", "16"), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
         await ScrapeUntilAsync(port,
@@ -74,7 +67,7 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
     public async Task Endpoint_AnswersOnLocalhost_And127001_AndNamesTheService()
     {
         await using var scope = new TestScope(redis);
-        var port = FreePort();
+        var port = LoopbackPorts.Any();
         await scope.StartAsync(b => b.AddSweeperWorker(), ("Index:Dimensions", "16"), ("Embedding:Dimensions", "16"), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         await ScrapeUntilAsync(port, ["streamrag_sweeper_passes_total"]);
 
@@ -91,7 +84,7 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
     public async Task Endpoint_OnEveryInterface_AnswersWhateverHostNameTheScrapeUses()
     {
         await using var scope = new TestScope(redis);
-        var port = FreePort();
+        var port = LoopbackPorts.Any();
         var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await scope.StartAsync(b => b.AddSweeperWorker(), ("Index:Dimensions", "16"), ("Embedding:Dimensions", "16"), ("Metrics:PrometheusPort", portText), ("Metrics:ListenAddress", "*"));
         await ScrapeUntilAsync(port, ["streamrag_sweeper_passes_total"]);
@@ -125,7 +118,7 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
     {
         await using var scope = new TestScope(redis);
         var error = await Assert.ThrowsAsync<StreamRag.Hosting.HostStartupException>(() =>
-            scope.StartAsync(b => b.AddSweeperWorker(), ("Metrics:PrometheusPort", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Metrics:ListenAddress", address)));
+            scope.StartAsync(b => b.AddSweeperWorker(), ("Metrics:PrometheusPort", LoopbackPorts.Any().ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Metrics:ListenAddress", address)));
         Assert.StartsWith($"Metrics:ListenAddress '{address}' is neither 'localhost', '*' (or 0.0.0.0) nor an IPv4 address", error.Message, StringComparison.Ordinal);
     }
 
@@ -149,7 +142,7 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
         await scope.Db.StreamCreateConsumerGroupAsync(scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, "0-0", createStream: true);
         await scope.Db.StreamAddAsync(scope.Keys.DocumentDeadLetters, "dlq_reason", "x");
         await scope.Db.StreamAddAsync(scope.Keys.QueryMetrics, [new("total_ms", 12), new("search_ms", 3), new("embed_ms", 2), new("ef", 100)]);
-        var port = FreePort();
+        var port = LoopbackPorts.Any();
         await scope.StartAsync(b => b.AddMonitorWorker(), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Monitor:EvaluationInterval", "00:00:00.200"), ("Alerts:NoConsumerGrace", "00:00:00"));
 
         var text = await ScrapeUntilAsync(port,
@@ -187,7 +180,7 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
             await scope.Db.StreamAddAsync(scope.Keys.QueryMetrics, [new("total_ms", 300), new("search_ms", 80), new("embed_ms", 20), new("queue_ms", 200), new("ef", 100)]);
         }
 
-        var port = FreePort();
+        var port = LoopbackPorts.Any();
         await scope.StartAsync(b => b.AddMonitorWorker(), ("Metrics:PrometheusPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("Monitor:EvaluationInterval", "00:00:00.200"), ("Alerts:NoConsumerGrace", "00:00:00"));
         var text = await ScrapeUntilAsync(port, ["streamrag_monitor_window_queries", "streamrag_alert_firing"]);
         await TestScope.EventuallyAsync(async () =>

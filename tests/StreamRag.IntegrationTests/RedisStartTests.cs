@@ -51,7 +51,7 @@ public sealed class RedisStartTests
         {
             var watch = Stopwatch.StartNew();
             var (exitCode, _, stderr) = await RedisServerFixture.RunScriptAsync(new Dictionary<string, string> { ["STREAMRAG_REDIS_START_TIMEOUT"] = "60" },
-                "start", RedisServerFixture.FreePort().ToString(CultureInfo.InvariantCulture), dir, "--loadmodule", Path.Combine(dir, "no-such-module.so"));
+                "start", LoopbackPorts.Any().ToString(CultureInfo.InvariantCulture), dir, "--loadmodule", Path.Combine(dir, "no-such-module.so"));
             watch.Stop();
 
             Assert.NotEqual(0, exitCode);

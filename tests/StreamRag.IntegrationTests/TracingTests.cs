@@ -194,7 +194,7 @@ public sealed class TracingTests(RedisServerFixture redis)
     [Fact]
     public async Task OtlpEndpoint_SpansArePostedToV1Traces()
     {
-        var port = RedisServerFixture.FreePort();
+        var port = LoopbackPorts.Any();
         using var collector = new HttpListener();
         collector.Prefixes.Add($"http://localhost:{port}/");
         collector.Start();

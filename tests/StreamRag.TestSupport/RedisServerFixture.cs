@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using StackExchange.Redis;
 using Testcontainers.Redis;
 
@@ -106,7 +104,7 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
 
     private async Task<string> StartLocalAsync()
     {
-        localPort = FreePort();
+        localPort = LoopbackPorts.Any();
         localDir = Directory.CreateTempSubdirectory("streamrag-test-redis-").FullName;
         // No persistence for tests: faster, and nothing to clean but the folder.
         await RunScriptAsync("start", localPort.ToString(System.Globalization.CultureInfo.InvariantCulture), localDir, "--appendonly", "no", "--maxmemory", "4gb");
@@ -115,43 +113,10 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
 
     private async Task<string> StartClusterAsync()
     {
-        clusterPort = FreePortRange(6, busOffset: 10000);
+        clusterPort = LoopbackPorts.Range(6, busOffset: 10000);
         localDir = Directory.CreateTempSubdirectory("streamrag-test-cluster-").FullName;
         var port = clusterPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return (await RunScriptAsync("cluster", port, localDir, "--appendonly", "no", "--maxmemory", "1gb")).Trim();
-    }
-
-    /// <summary>
-    /// A first port of <paramref name="count"/> free consecutive ports whose cluster bus ports
-    /// (port + <paramref name="busOffset"/>) are free too, below the ephemeral range so that
-    /// outgoing connections do not take them meanwhile.
-    /// </summary>
-    public static int FreePortRange(int count, int busOffset)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var first = Random.Shared.Next(20000, 30000 - count);
-            if (Enumerable.Range(first, count).All(p => IsFree(p) && IsFree(p + busOffset)))
-            {
-                return first;
-            }
-        }
-
-        throw new InvalidOperationException($"no {count} free consecutive ports found between 20000 and 30000");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 
     /// <summary>
@@ -165,7 +130,7 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
     public static async Task<DedicatedRedisServer> StartDedicatedAsync(IReadOnlyList<string> extraArgs, string? credentials)
     {
         ArgumentNullException.ThrowIfNull(extraArgs);
-        var port = FreePort();
+        var port = LoopbackPorts.Any();
         var dir = Directory.CreateTempSubdirectory("streamrag-test-redis-").FullName;
         var server = new DedicatedRedisServer(port, dir, ["--appendonly", "no", .. extraArgs], credentials);
         await server.StartAsync();
@@ -246,13 +211,6 @@ public sealed class RedisServerFixture : IAsyncLifetime, ITestRedisServer
         var stdout = process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         return (process.ExitCode, await stdout, await stderr);
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

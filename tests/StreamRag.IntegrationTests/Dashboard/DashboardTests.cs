@@ -38,7 +38,7 @@ public sealed partial class DashboardTests(RedisServerFixture redis)
         await using var scope = new TestScope(redis);
         await scope.StartEmbedderAsync();
         await scope.StartQueryWorkerAsync();
-        var port = MetricsEndpointTests.FreePort();
+        var port = LoopbackPorts.Any();
         await scope.StartAsync(b => b.AddMonitorWorker(),
             ("Dashboard:Port", port.ToString(CultureInfo.InvariantCulture)),
             ("Dashboard:RefreshInterval", "00:00:00.250"),

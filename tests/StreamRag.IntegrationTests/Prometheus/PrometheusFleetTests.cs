@@ -41,7 +41,7 @@ public sealed partial class PrometheusFleetTests(RedisServerFixture redis)
 
         await using var scope = new TestScope(redis);
         var folder = Directory.CreateTempSubdirectory("streamrag-test-prometheus-").FullName;
-        var ports = Jobs.Keys.ToDictionary(j => j, _ => RedisServerFixture.FreePort(), StringComparer.Ordinal);
+        var ports = Jobs.Keys.ToDictionary(j => j, _ => LoopbackPorts.Any(), StringComparer.Ordinal);
         var config = WriteTestConfig(folder, ports);
 
         // An entry delivered to a consumer that then died: the embedder reclaims it (streamrag_consumer_reclaimed_total).

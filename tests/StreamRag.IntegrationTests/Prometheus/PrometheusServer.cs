@@ -48,7 +48,7 @@ internal sealed class PrometheusServer : IAsyncDisposable
     /// <summary>Starts it on <paramref name="config"/> (a file in <paramref name="folder"/>, which it then owns) and waits until it is ready.</summary>
     public static async Task<PrometheusServer> StartAsync(string binary, string folder, string config, CancellationToken cancellationToken)
     {
-        var port = RedisServerFixture.FreePort();
+        var port = LoopbackPorts.Any();
         var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add($"--config.file={config}");
         start.ArgumentList.Add($"--storage.tsdb.path={Path.Combine(folder, "data")}");
