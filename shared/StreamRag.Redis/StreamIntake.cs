@@ -92,12 +92,11 @@ internal sealed class StreamIntake(IDatabase db, IDatabase readerDb, StreamConsu
     {
         var claimed = await db.StreamAutoClaimAsync(spec.Stream, spec.Group, spec.Consumer, (long)options.ClaimIdle.TotalMilliseconds, claimCursor, count);
         claimCursor = (string?)claimed.NextStartId ?? "0-0";
-        var entries = claimed.ClaimedEntries.Where(e => !e.IsNull).ToArray();
-        var ownInFlight = entries.Count(e => inFlight((string)e.Id!));
-        if (ownInFlight > 0)
+        var claimedEntries = claimed.ClaimedEntries.Where(e => !e.IsNull).ToArray();
+        var entries = claimedEntries.Where(e => !inFlight((string)e.Id!)).ToArray();
+        if (entries.Length < claimedEntries.Length)
         {
-            ConsumerLog.InFlightReclaimed(logger, ownInFlight, spec.Stream.ToString());
-            entries = entries.Where(e => !inFlight((string)e.Id!)).ToArray();
+            ConsumerLog.InFlightReclaimed(logger, claimedEntries.Length - entries.Length, spec.Stream.ToString());
         }
 
         if (entries.Length == 0)
