@@ -15,7 +15,7 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
 
     private const string FasterIngestion = " Where it ingests faster anyway, the likely causes, not measured apart: one Redis executes commands on one thread, so it uses one core at most, and three masters can use both; the one embedder consumes 3 streams at once (3 batches in flight instead of 1); each shard's HNSW graph is a third of the size (an insert visits fewer nodes).";
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    private static readonly JsonSerializerOptions CamelCase = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public void Write(string outDir, string name)
     {
@@ -75,11 +75,7 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
             md.AppendLine();
         }
 
-        Console.WriteLine();
-        Console.WriteLine(md);
-        Directory.CreateDirectory(outDir);
-        File.WriteAllText(Path.Combine(outDir, $"{name}.md"), md.ToString());
-        File.WriteAllText(Path.Combine(outDir, $"{name}.json"), JsonSerializer.Serialize(new
+        ResultFiles.Write(outDir, name, md.ToString(), new
         {
             documents,
             queries,
@@ -109,7 +105,7 @@ internal sealed class ClusterReport(int documents, int queries, int concurrency,
                 queriesByCommands = ModelJson(models.QueryByCommands),
                 queriesByCpu = ModelJson(models.QueryByCpu),
             },
-        }, Indented));
+        }, CamelCase);
     }
 
     private IEnumerable<string> Conclusions(Models m)

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using StackExchange.Redis;
 using StreamRag.Bench;
 using StreamRag.Client;
@@ -340,7 +339,6 @@ async Task<List<double>> FreshnessAsync(int perSecond, int seconds)
 
 void WriteResults(string redisVersion, string name)
 {
-    Directory.CreateDirectory(outDir);
     var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, Redis {redisVersion}";
     var table = new StringBuilder();
     var title = modelOnly
@@ -357,17 +355,14 @@ void WriteResults(string redisVersion, string name)
             $"| {f.Name} | {f.Fleet:0.###} {f.Unit} | {(f.Raw is { } r ? r.ToString("0.###", CultureInfo.InvariantCulture) + " " + f.Unit : "—")} | {(f.Ratio is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "—")} | {f.Target ?? ""} | {f.Note ?? ""} |");
     }
 
-    Console.WriteLine();
-    Console.WriteLine(table);
-    File.WriteAllText(Path.Combine(outDir, $"{name}.md"), table.ToString());
-    File.WriteAllText(Path.Combine(outDir, $"{name}.json"), JsonSerializer.Serialize(new
+    ResultFiles.Write(outDir, name, table.ToString(), new
     {
         documents = n,
         dimensions = Dimensions,
         machine,
         utc = DateTime.UtcNow,
         figures = figures.Select(f => new { f.Name, f.Unit, f.Fleet, f.Raw, f.Ratio, f.Target, f.Note }),
-    }, new JsonSerializerOptions { WriteIndented = true }));
+    });
 }
 
 static string FindRoot()

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 
 namespace StreamRag.Bench.Retrieval;
 
@@ -14,8 +13,6 @@ internal sealed class RetrievalReport(
     string redisVersion,
     TimeSpan elapsed)
 {
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public void Write(string directory, string name)
     {
         var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, Redis {redisVersion}";
@@ -50,11 +47,7 @@ internal sealed class RetrievalReport(
 
         table.AppendLine();
         table.AppendLine("Providers: " + string.Join("; ", results.Select(r => $"{r.Provider.Name} = {r.Provider.Description} ({string.Join(", ", r.Provider.Settings.Select(s => $"{s.Key}={s.Value}"))})")) + ".");
-        Console.WriteLine();
-        Console.WriteLine(table);
-        Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, $"{name}.md"), table.ToString());
-        File.WriteAllText(Path.Combine(directory, $"{name}.json"), JsonSerializer.Serialize(new
+        ResultFiles.Write(directory, name, table.ToString(), new
         {
             machine,
             server,
@@ -80,7 +73,7 @@ internal sealed class RetrievalReport(
                 r.RankedQueryP50Ms,
                 r.Failure,
             }),
-        }, Indented));
+        });
     }
 
     /// <summary>A table row: each figure with its ratio to the same BM25 figure.</summary>
