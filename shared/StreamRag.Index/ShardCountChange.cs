@@ -8,7 +8,12 @@ namespace StreamRag.Index;
 /// <param name="Copied">Documents (live or tombstones) written into the new layout by the copy.</param>
 /// <param name="AlreadyThere">Documents the new layout already held at the same or a newer version (written there by the fleet itself).</param>
 /// <param name="RemovedKeys">Keys of the old layout removed at the end.</param>
-public sealed record ShardCountChangeReport(int From, int To, long Copied, long AlreadyThere, long Tombstones, long RemovedKeys, long PassagesBefore, long PassagesAfter, bool Finished, string Detail);
+public sealed record ShardCountChangeReport(int From, int To, long Copied, long AlreadyThere, long Tombstones, long RemovedKeys, long PassagesBefore, long PassagesAfter, bool Finished, string Detail)
+{
+    /// <summary>The one-line summary the admin tools print.</summary>
+    public string Summary => string.Create(CultureInfo.InvariantCulture,
+        $"{From} -> {To} shards: {Copied} document(s) copied ({Tombstones} tombstone(s)), {AlreadyThere} already there, {RemovedKeys} old key(s) removed; {PassagesBefore} passage(s) linked before, {PassagesAfter} after; {Detail}");
+}
 
 /// <summary>
 /// Takes the vector-set index from N to M shards while the fleet runs (docs/keys.md#changing-the-shard-count):

@@ -52,7 +52,7 @@ if (command == "reshard")
     try
     {
         var report = await new ShardCountChange(host.Services.GetRequiredService<RedisConnections>(), keys, options, TimeProvider.System, Console.Out).RunAsync(shards, stop.Token);
-        Console.WriteLine($"{report.From} -> {report.To} shards: {report.Copied} copied, {report.AlreadyThere} already there, {report.RemovedKeys} old keys removed; {report.Detail}");
+        Console.WriteLine(report.Summary);
         return report.Finished ? 0 : 1;
     }
     catch (ShardCountChangeException ex)

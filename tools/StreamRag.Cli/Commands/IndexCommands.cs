@@ -118,8 +118,7 @@ public sealed class ReshardCommand(IAnsiConsole console, CliEnvironment environm
         try
         {
             var report = await new ShardCountChange(session.Connections, session.Keys, options, Environment.Time, output).RunAsync(settings.To, cancellationToken);
-            await output.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{report.From} -> {report.To} shards: {report.Copied} document(s) copied ({report.Tombstones} tombstone(s)), {report.AlreadyThere} already there, {report.RemovedKeys} old key(s) removed; {report.PassagesBefore} passage(s) linked before, {report.PassagesAfter} after; {report.Detail}"));
+            await output.WriteLineAsync(report.Summary);
             return report.Finished ? ExitCodes.Ok : ExitCodes.Incomplete;
         }
         catch (ShardCountChangeException ex)
