@@ -8,8 +8,18 @@
 #                    replicas (deploy/redis.sh cluster, on free ports) with Redis:Shards=3
 #
 # Redis for the integration tests: STREAMRAG_TEST_REDIS if set; else a redis:8 container when a
-# Docker engine answers; else a local server from deploy/redis.sh (installed here if missing).
-# The cluster stage always starts its own cluster (STREAMRAG_TEST_REDIS does not apply to it).
+# Docker engine answers; else a local server from deploy/redis.sh (installed here if missing: Redis
+# 8.6 by default, STREAMRAG_REDIS_VERSION=8.0 for Debian 13's). The cluster stage always starts its
+# own cluster (STREAMRAG_TEST_REDIS does not apply to it).
+#
+# The Query Engine (FT.*): Debian's Redis has none, so its tests are skipped unless one is given:
+#   STREAMRAG_SEARCH_MODULE=FILE      a RediSearch module build for the local Redis (8.6): the tests that
+#                                     need the Query Engine start a local server of their own with it
+#   STREAMRAG_SEARCH_MODULE_8_0=FILE  a build for Redis 8.0: the engine contract suite (both engines) and
+#                                     the Query Engine tests run once more on Redis 8.0 with it (stage
+#                                     "search-8.0"), so servers without FT.HYBRID stay covered
+#   STREAMRAG_TEST_SEARCH_REDIS=HOST:PORT  a running server that has it (e.g. redis:8)
+# .ci/run sets both module variables to the builds in ../shared/redis/ when they are there.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -32,6 +42,24 @@ if ! deploy/redis.sh install >/dev/null; then
   echo "could not install Redis 8 (deploy/redis.sh install)" >&2
   summary 0 1 0; exit 1
 fi
+echo "local Redis: $(deploy/redis.sh version)"
+search_80_stage=0
+for variable in STREAMRAG_SEARCH_MODULE STREAMRAG_SEARCH_MODULE_8_0; do
+  module="${!variable:-}"
+  if [ -n "$module" ] && [ ! -f "$module" ]; then
+    echo "$variable=$module: no such file" >&2
+    summary 0 1 0; exit 1
+  fi
+  [ -z "$module" ] || echo "Query Engine module ($variable): $module"
+done
+if [ -n "${STREAMRAG_SEARCH_MODULE_8_0:-}" ] && [ "$stage" = all ]; then
+  if STREAMRAG_REDIS_VERSION=8.0 deploy/redis.sh install >/dev/null; then
+    search_80_stage=1
+  else
+    echo "could not install Redis 8.0 for the search-8.0 stage (deploy/redis.sh --version 8.0 install)" >&2
+    summary 0 1 0; exit 1
+  fi
+fi
 deploy/tools.sh || echo "warning: deploy/tools.sh failed; tests that need its packages will be skipped" >&2
 
 if ! dotnet build StreamRag.sln -c Release -nologo -v quiet -clp:ErrorsOnly; then
@@ -49,6 +77,16 @@ for project in "${projects[@]}"; do
   # The cluster-only tests run in the cluster stage below.
   run_tests "$project" "$(basename "$project" .csproj)" "Cluster!=only"
 done
+if [ "$search_80_stage" = 1 ]; then
+  # The engine contract (both engines) and the Query Engine tests on Redis 8.0 with its module: the
+  # client-side fusion path, for servers without FT.HYBRID.
+  began=$SECONDS
+  STREAMRAG_TEST_REDIS='' STREAMRAG_TEST_SEARCH_REDIS='' STREAMRAG_REDIS_VERSION=8.0 \
+    STREAMRAG_SEARCH_MODULE="$STREAMRAG_SEARCH_MODULE_8_0" \
+    run_tests tests/StreamRag.IntegrationTests/StreamRag.IntegrationTests.csproj StreamRag.IntegrationTests.search-8.0 \
+    'Cluster!=only&(FullyQualifiedName~IndexContractTests|FullyQualifiedName~SearchIndex)'
+  echo "search-8.0 stage: $((SECONDS - began)) s"
+fi
 if [ "$cluster_stage" = 1 ]; then
   began=$SECONDS
   STREAMRAG_TEST_REDIS='' STREAMRAG_TEST_CLUSTER=1 run_tests tests/StreamRag.IntegrationTests/StreamRag.IntegrationTests.csproj \

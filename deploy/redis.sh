@@ -2,9 +2,10 @@
 # Makes a Redis 8 server (with native vector sets) available to this repository, without
 # root-owned system changes beyond apt downloads.
 #
-#   deploy/redis.sh install                ensure a Redis >= 8 is available; print the server command
+#   deploy/redis.sh [--version V] install  ensure a Redis of version V is available; print the server command
 #   deploy/redis.sh start PORT DIR [ARGS]  start a server on 127.0.0.1:PORT with redis.conf (plus
-#                                          redis-server ARGS), data in DIR; returns once it answers
+#                                          redis-server ARGS, e.g. --loadmodule FILE), data in DIR;
+#                                          returns once it answers
 #   deploy/redis.sh stop PORT              SHUTDOWN the server on PORT (if any); returns once it is gone
 #   deploy/redis.sh cluster PORT DIR [ARGS]
 #                                          ensure a Redis Cluster of 3 masters and 3 replicas on
@@ -15,6 +16,21 @@
 #                                          (e.g. --appendonly no, --cluster-node-timeout 2000)
 #   deploy/redis.sh cluster-stop PORT      SHUTDOWN the six nodes of the cluster on PORT..PORT+5 (if any)
 #   deploy/redis.sh cli ARGS...            run redis-cli (the one matching the server)
+#   deploy/redis.sh version                print the version the commands above run (e.g. 8.6.3)
+#
+# Which Redis (--version V before the command, or STREAMRAG_REDIS_VERSION; every command takes it):
+#   latest (default)  Debian experimental's newest redis-server if it is 8.2 or newer (8.6.3 when
+#                     this was written: FT.HYBRID with the Query Engine module, VSIM ... WITHATTRIBS,
+#                     VRANGE); when experimental has none, Debian 13's 8.0 with a log line saying so.
+#                     A redis-server >= 8.2 on PATH is used instead of a download.
+#   8.0               Debian 13's redis-server 8.0.
+#   X.Y               Debian experimental's redis-server if it is X.Y, else an error.
+# Debian's builds have no Query Engine (FT.*); load a module build with `start PORT DIR --loadmodule FILE`.
+#
+# A download is unpacked into .redis/<X.Y>/ (git-ignored) with its libraries from Debian sid (for
+# experimental) or Debian 13, and run through that folder's own dynamic loader, since its libc is
+# newer than the host's. `latest` is resolved once and recorded in .redis/latest; remove .redis/ to
+# look again. Idempotent: a second `install` takes under a second.
 #
 # `start` waits as long as the server is visibly loading its data (it answers LOADING; progress is
 # printed every second) and fails only on a real error: the process exited, or it neither answered
@@ -22,72 +38,133 @@
 # PORT from the same DIR counts as started. `cluster` and the stop verbs are idempotent: a second
 # `cluster` with the cluster healthy returns at once; nodes that are down are started again from
 # their DIR and rejoin the cluster they were in.
-#
-# Order of preference: `redis-server` on PATH if it is version 8 or newer; else Debian 13's
-# redis-server 8 unpacked into .redis/ (git-ignored) and run through that folder's own dynamic
-# loader, since its libc is newer than the host's. Idempotent: a second `install` takes seconds.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-prefix="$repo/.redis"
-root="$prefix/root"
-bin="$prefix/bin"
-packages=(redis-server redis-tools libc6 libstdc++6 libgcc-s1 libatomic1 libjemalloc2 liblzf1
-          libssl3t64 libsystemd0 libcap2 libgcrypt20 liblzma5 libzstd1 liblz4-1 libgpg-error0)
+redis_dir="$repo/.redis"
+libraries=(libc6 libstdc++6 libgcc-s1 libatomic1 libjemalloc2 liblzf1 libssl3t64 libsystemd0 libcap2
+           libgcrypt20 liblzma5 libzstd1 liblz4-1 libgpg-error0)
+# The oldest release `latest` takes from Debian experimental: WITHATTRIBS came with 8.2.
+latest_minimum=8.2
 
 log() { printf 'redis.sh: %s\n' "$*" >&2; }
 
-major_of() { # prints the major version of a redis-server command line, or 0
-  local v
-  v=$("$@" --version 2>/dev/null | sed -n 's/.* v=\([0-9][0-9]*\)\..*/\1/p') || true
-  echo "${v:-0}"
+requested="${STREAMRAG_REDIS_VERSION:-latest}"
+if [ "${1:-}" = --version ]; then
+  requested="${2:?--version needs a value: latest, 8.0 or X.Y}"; shift 2
+fi
+case "$requested" in
+  latest|[0-9]*.[0-9]*) ;;
+  *) log "unknown version '$requested' (latest, 8.0 or X.Y)"; exit 2 ;;
+esac
+
+version_of() { # prints X.Y.Z of a redis-server command line, or nothing
+  "$@" --version 2>/dev/null | sed -n 's/.* v=\([0-9][0-9.]*\) .*/\1/p' || true
+}
+minor_of() { echo "$1" | cut -d. -f1,2; }
+at_least() { # $1 >= $2, both X.Y[.Z]
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]
 }
 
-unpack_debian13() {
-  local debs="$prefix/debs"
-  rm -rf "$debs"
-  "$repo/deploy/debian-download.sh" trixie "$prefix" "${packages[@]}"
-  rm -rf "$root.new" && mkdir -p "$root.new"
-  for deb in "$debs"/*.deb; do dpkg -x "$deb" "$root.new"; done
-  rm -rf "$root" && mv "$root.new" "$root"
-  rm -rf "$debs"
-}
-
-write_wrappers() { # $1: how to run a program from the unpacked root ("" = use PATH)
-  mkdir -p "$bin"
+write_wrappers() { # $1: install folder, $2: "path" (use PATH's programs) or "root" (the unpacked ones)
+  mkdir -p "$1/bin"
   local name
   for name in redis-server redis-cli; do
-    if [ "$1" = path ]; then
-      printf '#!/bin/sh\nexec %s "$@"\n' "$(command -v $name)" > "$bin/$name"
+    if [ "$2" = path ]; then
+      printf '#!/bin/sh\nexec %s "$@"\n' "$(command -v $name)" > "$1/bin/$name"
     else
-      local lib="$root/usr/lib/x86_64-linux-gnu"
-      printf '#!/bin/sh\nexec "%s/ld-linux-x86-64.so.2" --library-path "%s" "%s/usr/bin/%s" "$@"\n' \
-        "$lib" "$lib" "$root" "$name" > "$bin/$name"
+      local lib="$1/root/usr/lib/x86_64-linux-gnu"
+      printf '#!/bin/sh\nexec "%s/ld-linux-x86-64.so.2" --library-path "%s" "%s/root/usr/bin/%s" "$@"\n' \
+        "$lib" "$lib" "$1" "$name" > "$1/bin/$name"
     fi
-    chmod +x "$bin/$name"
+    chmod +x "$1/bin/$name"
   done
 }
 
-install() {
-  if [ -x "$bin/redis-server" ] && [ "$(major_of "$bin/redis-server")" -ge 8 ]; then
-    echo "$bin/redis-server"; return
+# Downloads redis-server and redis-tools of a suite into WORK/debs; prints their version (X.Y.Z) or nothing.
+download_redis() { # $1: suite, $2: work folder
+  rm -rf "$2/debs"
+  "$repo/deploy/debian-download.sh" "$1" "$2" redis-server redis-tools >/dev/null || return 0
+  local deb; deb=$(ls "$2"/debs/redis-server_*.deb 2>/dev/null | head -n 1)
+  [ -n "$deb" ] || return 0
+  dpkg-deb -f "$deb" Version | sed -n 's/^\([0-9]*:\)\{0,1\}\([0-9][0-9.]*\).*/\2/p'
+}
+
+# Unpacks the downloaded redis packages of WORK/debs with the libraries of a suite into FOLDER.
+unpack_into() { # $1: library suite, $2: work folder (holding debs/), $3: install folder
+  local keep="$2/redis-debs"
+  rm -rf "$keep" && mv "$2/debs" "$keep"
+  "$repo/deploy/debian-download.sh" "$1" "$2" "${libraries[@]}"
+  mv "$keep"/*.deb "$2/debs/" && rm -rf "$keep"
+  rm -rf "$3/root.new" && mkdir -p "$3/root.new"
+  local deb
+  for deb in "$2"/debs/*.deb; do dpkg -x "$deb" "$3/root.new"; done
+  rm -rf "$3/root" && mv "$3/root.new" "$3/root"
+  rm -rf "$2"
+  write_wrappers "$3" root
+}
+
+installed() { # $1: install folder; true when its server runs and is Redis 8+
+  [ -x "$1/bin/redis-server" ] && [ -n "$(version_of "$1/bin/redis-server")" ]
+}
+
+# Installs the requested version; prints its install folder.
+install_folder() {
+  [ "$(uname -m)" = x86_64 ] || { log "unpacking Debian's amd64 build needs x86_64"; exit 1; }
+  local work="$redis_dir/download" version folder
+  if [ "$requested" = latest ]; then
+    if [ -f "$redis_dir/latest" ] && installed "$redis_dir/$(cat "$redis_dir/latest")"; then
+      echo "$redis_dir/$(cat "$redis_dir/latest")"; return
+    fi
+    version=$(version_of redis-server)
+    if [ -n "$version" ] && command -v redis-cli >/dev/null && at_least "$version" "$latest_minimum"; then
+      log "using redis-server $version from PATH"
+      write_wrappers "$redis_dir/path" path
+      echo path > "$redis_dir/latest"; echo "$redis_dir/path"; return
+    fi
+    version=$(download_redis experimental "$work")
+    if [ -n "$version" ] && at_least "$version" "$latest_minimum"; then
+      folder="$redis_dir/$(minor_of "$version")"
+      log "installing Debian experimental's Redis $version into $folder"
+      unpack_into sid "$work" "$folder"
+      minor_of "$version" > "$redis_dir/latest"; echo "$folder"; return
+    fi
+    log "Debian experimental has no Redis >= $latest_minimum${version:+ (it has $version)}; falling back to Debian 13's Redis 8.0"
+    folder=$(requested=8.0 install_folder)
+    echo 8.0 > "$redis_dir/latest"; echo "$folder"; return
   fi
-  if command -v redis-server >/dev/null && [ "$(major_of redis-server)" -ge 8 ] \
-     && command -v redis-cli >/dev/null; then
-    log "using redis-server from PATH"
-    write_wrappers path
+  folder="$redis_dir/$requested"
+  if installed "$folder"; then echo "$folder"; return; fi
+  if [ "$requested" = 8.0 ]; then
+    version=$(download_redis trixie "$work")
+    [ "$(minor_of "${version:-none}")" = 8.0 ] || { log "Debian 13 has no Redis 8.0 (got '${version:-nothing}')"; exit 1; }
+    log "installing Debian 13's Redis $version into $folder"
+    unpack_into trixie "$work" "$folder"
   else
-    [ "$(uname -m)" = x86_64 ] || { log "unpacking Debian's amd64 build needs x86_64"; exit 1; }
-    unpack_debian13
-    write_wrappers root
+    version=$(download_redis experimental "$work")
+    [ "$(minor_of "${version:-none}")" = "$requested" ] \
+      || { log "Debian experimental has Redis '${version:-nothing}', not $requested (try --version latest or 8.0)"; exit 1; }
+    log "installing Debian experimental's Redis $version into $folder"
+    unpack_into sid "$work" "$folder"
   fi
-  local major; major=$(major_of "$bin/redis-server")
-  [ "$major" -ge 8 ] || { log "installed redis-server is not version 8+ (got '$major')"; exit 1; }
-  log "$("$bin/redis-server" --version)"
+  echo "$folder"
+}
+
+install() {
+  local folder version
+  folder=$(install_folder)
+  version=$(version_of "$folder/bin/redis-server")
+  [ -n "$version" ] && at_least "$version" 8.0 \
+    || { log "the installed redis-server in $folder is not version 8+ (got '${version:-nothing}')"; exit 1; }
+  bin="$folder/bin"
   echo "$bin/redis-server"
 }
 
-cli() { "$bin/redis-cli" "$@" 2>/dev/null; }
+# Every command but install needs the programs; install them quietly when missing.
+bin=""
+ensure_bin() { [ -n "$bin" ] || install >/dev/null; }
+
+cli() { ensure_bin; "$bin/redis-cli" "$@" 2>/dev/null; }
 
 # Pid of the server whose pidfile is in DIR, if that process is alive.
 live_pid() {
@@ -133,7 +210,7 @@ wait_ready() {
 
 start() {
   local port="${1:?port}" dir="${2:?data dir}"
-  install >/dev/null
+  ensure_bin
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
   if live_pid "$dir" >/dev/null; then
@@ -208,7 +285,7 @@ cluster() {
   local base="${1:?first port}" dir="${2:?data dir}" port began=$EPOCHREALTIME problem
   [ "$base" -ge 1 ] && [ $((base + cluster_nodes - 1 + 10000)) -le 65535 ] \
     || { log "cluster PORT must be between 1 and $((65535 - 10000 - cluster_nodes + 1)) (the bus ports are PORT+10000..)"; exit 2; }
-  install >/dev/null
+  ensure_bin
   if [ -z "$(cluster_problem "$base")" ]; then cluster_seeds "$base"; return 0; fi
   mkdir -p "$dir"
   dir="$(cd "$dir" && pwd)"
@@ -258,11 +335,12 @@ cluster_stop() {
 
 cmd="${1:-install}"; shift || true
 case "$cmd" in
-  install) install ;;
+  install) install; log "Redis $(version_of "$bin/redis-server") ($bin)" ;;
+  version) ensure_bin; version_of "$bin/redis-server" ;;
   start) start "$@" ;;
   stop) stop "$@" ;;
   cluster) cluster "$@" ;;
   cluster-stop) cluster_stop "$@" ;;
-  cli) install >/dev/null; exec "$bin/redis-cli" "$@" ;;
-  *) log "unknown command '$cmd' (install | start PORT DIR [ARGS] | stop PORT | cluster PORT DIR [ARGS] | cluster-stop PORT | cli ARGS)"; exit 2 ;;
+  cli) ensure_bin; exec "$bin/redis-cli" "$@" ;;
+  *) log "unknown command '$cmd' ([--version V] install | version | start PORT DIR [ARGS] | stop PORT | cluster PORT DIR [ARGS] | cluster-stop PORT | cli ARGS)"; exit 2 ;;
 esac

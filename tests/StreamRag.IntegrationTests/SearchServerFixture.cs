@@ -12,14 +12,17 @@ namespace StreamRag.IntegrationTests;
 /// <summary>
 /// A Redis server with the Query Engine (FT.*) for the Query Engine engine's tests, when one exists.
 /// In order: <c>STREAMRAG_TEST_SEARCH_REDIS</c> (which must have the Query Engine: the tests fail, not
-/// skip, if it does not); <c>STREAMRAG_TEST_REDIS</c> if that server has it; a <c>redis:8</c> container
-/// when a Docker engine answers. Otherwise every test that needs it is skipped with the reason.
+/// skip, if it does not); a local server of this fixture's own with the module named by
+/// <c>STREAMRAG_SEARCH_MODULE</c> loaded (the tests fail if it does not start or answer FT.*);
+/// <c>STREAMRAG_TEST_REDIS</c> if that server has it; a <c>redis:8</c> container when a Docker engine
+/// answers. Otherwise every test that needs it is skipped with the reason.
 /// </summary>
 public sealed class SearchServerFixture : IAsyncLifetime, ITestRedisServer
 {
     public const string Variable = "STREAMRAG_TEST_SEARCH_REDIS";
 
     private RedisContainer? container;
+    private DedicatedRedisServer? local;
     private ConnectionMultiplexer? connection;
     private string? unavailable;
     private bool mustRun;
@@ -35,6 +38,22 @@ public sealed class SearchServerFixture : IAsyncLifetime, ITestRedisServer
         {
             mustRun = true;
             await UseAsync(given, Variable);
+            return;
+        }
+
+        if (SearchModule.Configured() is { } module)
+        {
+            mustRun = true;
+            try
+            {
+                local = await SearchModule.StartServerAsync();
+                await UseAsync(local!.Configuration, $"a local Redis {(await RedisServerFixture.RunScriptAsync("version")).Trim()} with {module}");
+            }
+            catch (InvalidOperationException ex)
+            {
+                unavailable = $"{SearchModule.Variable}={module}: the local server did not start ({ex.Message})";
+            }
+
             return;
         }
 
@@ -61,8 +80,8 @@ public sealed class SearchServerFixture : IAsyncLifetime, ITestRedisServer
             }
         }
 
-        unavailable = $"no Redis Query Engine (FT.*) server here: set {Variable} to one (redis:8, Redis Stack, Redis Cloud) "
-                      + "or run where a Docker engine answers (Testcontainers redis:8); the local Redis 8 from deploy/redis.sh has no FT.* commands";
+        unavailable = $"no Redis Query Engine (FT.*) server here: set {SearchModule.Variable} to a RediSearch module build for the local Redis, "
+                      + $"or {Variable} to a server that has it (redis:8, Redis Stack, Redis Cloud), or run where a Docker engine answers (Testcontainers redis:8); the local Redis 8 from deploy/redis.sh has no FT.* commands";
     }
 
     /// <summary>The server, or the test is skipped (failed, when <see cref="Variable"/> named a server without the Query Engine).</summary>
@@ -150,6 +169,11 @@ public sealed class SearchServerFixture : IAsyncLifetime, ITestRedisServer
         if (container is not null)
         {
             await container.DisposeAsync();
+        }
+
+        if (local is not null)
+        {
+            await local.DisposeAsync();
         }
     }
 }
