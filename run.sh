@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ./run.sh        start local Redis 8 and the whole fleet; keep them up until Ctrl-C, restarting a
+# ./run.sh        start local Redis (deploy/redis.sh: 8.6 by default) and the whole fleet; keep them up until Ctrl-C, restarting a
 #                 worker that exits (back-off 1 s, doubling to 30 s; reset after a minute up)
 # ./run.sh demo   the same, then ingest the bundled corpus, ask the bundled questions, print the
 #                 answers with their latencies, stop everything and exit (non-zero if an answer is wrong)
@@ -62,7 +62,7 @@ else
   if deploy/redis.sh cli -p "$port" ping >/dev/null 2>&1; then
     echo "Using the Redis already running on port $port."
   else
-    echo "Starting Redis 8 on 127.0.0.1:$port (data in $run_dir/redis)…"
+    echo "Starting Redis $(deploy/redis.sh version) on 127.0.0.1:$port (data in $run_dir/redis)…"
     started_redis=1
     deploy/redis.sh start "$port" "$run_dir/redis"
   fi

@@ -9,6 +9,7 @@ using StreamRag.Contracts;
 using StreamRag.Embedding;
 using StreamRag.Hosting;
 using StreamRag.Index;
+using StreamRag.Index.Search;
 using StreamRag.Redis;
 
 // The demo an operator runs against a live fleet: ingest the bundled corpus through the
@@ -34,6 +35,7 @@ var version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 var files = Directory.GetFiles(corpus, "*.md").Order(StringComparer.Ordinal).ToArray();
 var model = EmbeddingProviders.Describe(services.GetRequiredService<IOptions<EmbeddingOptions>>().Value);
 Console.WriteLine($"The fleet embeds with {model.ProviderName} {model.DefaultModelId} ({model.DefaultModelDimensions} dimensions), as configured for this run.");
+await DescribeServerAsync(redis, services.GetRequiredService<SelectedVectorIndex>(), timeout.Token);
 await DescribeClusterAsync(redis, services.GetRequiredService<KeySchema>());
 // A run that cannot finish says where it stopped in one line, not with a stack trace.
 var stage = "reading the corpus";
@@ -106,6 +108,14 @@ catch (Exception ex) when (ex is InvalidOperationException or RedisException)
     // The client's refusal of a configuration the index contradicts (Streams:Partitions), or Redis gone.
     Console.Error.WriteLine($"demo: stopped {stage}: {ex.Message}");
     return 1;
+}
+
+// Which Redis the run talks to and which index engine it chose, since answers and speed depend on both.
+static async Task DescribeServerAsync(IConnectionMultiplexer redis, SelectedVectorIndex index, CancellationToken cancellationToken)
+{
+    var server = redis.GetServers().First(s => s.IsConnected);
+    await index.EngineAsync(cancellationToken);
+    Console.WriteLine($"Redis {server.Version} at {server.EndPoint}; the index engine is {index.EngineName} (Index:Engine, docs/search-engine.md).");
 }
 
 // On a cluster, says where the data goes: a shard count below the number of masters still answers
