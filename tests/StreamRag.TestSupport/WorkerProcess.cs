@@ -104,6 +104,14 @@ public sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the process to end by itself; its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cts.Token);
+        return process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, in-flight work is abandoned mid-batch.</summary>
     public async Task KillAsync()
     {

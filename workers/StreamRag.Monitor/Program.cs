@@ -1,19 +1,5 @@
-using Microsoft.Extensions.Configuration.Memory;
+using StreamRag.Hosting;
 using StreamRag.Monitor;
 
-var builder = Host.CreateApplicationBuilder(args);
-// Default scrape port of this host (deploy/prometheus/prometheus.yml); any configuration source overrides it.
-builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = [new("Metrics:PrometheusPort", "9467")] });
-try
-{
-    builder.AddMonitorWorker();
-}
-catch (StreamRag.Hosting.HostStartupException e)
-{
-    // A setting to change, not a bug: one line, no stack trace.
-    Console.Error.WriteLine(e.Message);
-    return 2;
-}
-
-await builder.Build().RunAsync();
-return 0;
+// 9467: this host's default scrape port (docs/operations.md, deploy/prometheus/prometheus.yml); Metrics:PrometheusPort=0 turns it off.
+return await StreamRagHost.RunAsync(args, 9467, b => b.AddMonitorWorker());
