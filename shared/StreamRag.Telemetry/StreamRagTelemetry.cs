@@ -23,7 +23,7 @@ public static class StreamRagTelemetry
 public static class SpanNames
 {
     /// <summary>Embedder: one batch of document events embedded together; linked to each event's traceparent.</summary>
-    public const string EmbedBatch = "embed";
+    public const string EmbedBatch = "embed batch";
 
     /// <summary>Embedder: one document written into (or deleted from) the index; a child of its event's traceparent.</summary>
     public const string Write = "write";
