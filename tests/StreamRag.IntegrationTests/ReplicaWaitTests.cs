@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using StreamRag.Client;
 using StreamRag.Redis;
 
@@ -11,6 +12,9 @@ namespace StreamRag.IntegrationTests;
 public sealed class ReplicaWaitTests(RedisServerFixture redis)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>ConsumerLog's event: a batch hit a transient failure and is held for a retry.</summary>
+    private const int TransientHold = 1004;
 
     [Fact]
     public async Task WithoutReplicas_ClientThrowsTransient_AndEmbedderHoldsTheEventsUnacknowledged()
@@ -28,11 +32,17 @@ public sealed class ReplicaWaitTests(RedisServerFixture redis)
         // The event is in the stream all the same: the caller cannot know whether it survives a failover.
         Assert.Equal(1, await scope.Db.StreamLengthAsync(scope.Keys.DocumentEvents));
 
-        await scope.StartEmbedderAsync(("Redis:WaitForReplicas", "1"), ("Redis:WaitTimeout", "00:00:00.050"));
+        var log = new LogCapture();
+        await scope.StartAsync(b =>
+        {
+            Embedder.EmbedderExtensions.AddEmbedderWorker(b);
+            b.Logging.AddProvider(log);
+        }, ("Redis:WaitForReplicas", "1"), ("Redis:WaitTimeout", "00:00:00.050"));
 
         var index = scope.Index();
         await TestScope.EventuallyAsync(async () => await index.GetStateAsync("default", "doc-1", Ct) is not null, "the embedder writes the document");
-        await Task.Delay(1500, Ct); // several retries of the batch
+        // Several retries of the batch, each held as a transient failure (ConsumerLog 1004), not counted as an attempt.
+        await TestScope.EventuallyAsync(() => Task.FromResult(log.Of(TransientHold).Count >= 3), "the batch is held and retried three times");
         var pending = await scope.Db.StreamPendingAsync(scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup);
         Assert.Equal(1, pending.PendingMessageCount);
         Assert.Equal(0, await scope.Db.StreamLengthAsync(scope.Keys.DocumentDeadLetters));
