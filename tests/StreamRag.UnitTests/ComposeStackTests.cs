@@ -31,7 +31,8 @@ public sealed partial class ComposeStackTests
         "and", "or", "unless", "offset", "bool", "by", "without", "on", "ignoring", "group_left", "group_right", "inf", "nan",
     };
 
-    private static string Root()
+    /// <summary>The repository root (the folder of StreamRag.sln above the test binaries).</summary>
+    internal static string Root()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
