@@ -131,6 +131,11 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
             await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"rolling back the change to {abandoned.Shards} shards: {state}; writes go to the current layout only"));
         }
+        else if (action == ShardCountChangeAction.RolledBack)
+        {
+            await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"finishing the rollback of the change to {state.Retired!.Shards} shards: {state}"));
+        }
         else
         {
             await progress.WriteLineAsync($"resuming the change to {shards} shards from the step recorded: {state}");
@@ -230,6 +235,9 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
             case { Retired: { } retired } when state.Current.Shards == shards:
                 // A retired generation newer than the current one is an abandoned change: its removal is what is left of the rollback.
                 return (retired.Generation > state.Current.Generation ? ShardCountChangeAction.RolledBack : ShardCountChangeAction.Resumed, retired.Shards);
+            case { Retired: { } abandoned } when abandoned.Generation > state.Current.Generation:
+                throw new ShardCountChangeException(string.Create(CultureInfo.InvariantCulture,
+                    $"the change to {abandoned.Shards} shards was rolled back but its keys are not removed yet ({state}); run it again with {state.Current.Shards} first"));
             default:
                 throw new ShardCountChangeException(string.Create(CultureInfo.InvariantCulture,
                     $"the last change (to {state.Current.Shards} shards) has switched but not removed the old layout's keys yet ({state}); run it again with {state.Current.Shards} first"));

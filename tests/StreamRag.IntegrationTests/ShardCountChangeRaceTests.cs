@@ -66,12 +66,13 @@ public sealed class ShardCountChangeRaceTests(RedisServerFixture redis)
             },
         };
 
-        var report = await change.RunAsync(3, Ct);
+        var (from, to) = Counts(scope);
+        var report = await change.RunAsync(to, Ct);
 
         Assert.True(report.Finished, report.Summary);
         Assert.True(raced >= 1, "the race was not run");
         var layout = await IndexLayoutStore.ReadAsync(scope.Db, scope.Keys);
-        Assert.Equal(new IndexLayoutState(2, new IndexLayout(1, 3), null, null), layout);
+        Assert.Equal(new IndexLayoutState(2, new IndexLayout(1, to), null, null), layout);
         var target = layout.Current.PartitionOf(scope.Keys, "default", "raced");
         var state = await PartitionReads.DocumentStateAsync(scope.Db, target, "raced");
         var (version, deleted, passages) = race switch
@@ -89,7 +90,7 @@ public sealed class ShardCountChangeRaceTests(RedisServerFixture redis)
             elements.Order(StringComparer.Ordinal));
         // v2 has no expiry, and a tombstone none either.
         Assert.Null(await scope.Db.SortedSetScoreAsync(target.ExpiryIndex, "raced"));
-        await AssertOldLayoutRemovedAsync(scope, new IndexLayout(0, 1));
+        await AssertOldLayoutRemovedAsync(scope, new IndexLayout(0, from));
         fleet.Layouts.Invalidate();
         var hits = await fleet.Index.SearchAsync(new VectorQuery("default", Vector("bystander", 0), 1, QueryFilters.None, null, Exact: true), Ct);
         Assert.Equal("bystander", Assert.Single(hits).DocumentId);
@@ -99,47 +100,37 @@ public sealed class ShardCountChangeRaceTests(RedisServerFixture redis)
     public async Task ShardCountChange_InterruptedMidCopy_RunAgain_ResumesAndFinishes()
     {
         await using var scope = new TestScope(redis);
-        var fleet = Fleet(scope);
-        var ids = await SeedAsync(fleet, 30);
-        await InterruptMidCopyAsync(scope);
+        var (_, ids) = await InterruptedChangeAsync(scope);
 
-        var progress = new StringWriter();
-        var report = await new ShardCountChange(scope.Connections(), scope.Keys, Options(), TimeProvider.System, progress) { Settle = TimeSpan.FromMilliseconds(100) }.RunAsync(3, Ct);
+        var (from, to) = Counts(scope);
+        var report = await RunAgainAsync(scope, to, ShardCountChangeAction.Resumed, $"resuming the change to {to} shards");
 
-        Assert.True(report.Finished, report.Summary);
-        Assert.Equal(ShardCountChangeAction.Resumed, report.Action);
-        Assert.StartsWith("resumed: 1 -> 3 shards", report.Summary, StringComparison.Ordinal);
-        Assert.Contains("resuming the change to 3 shards", progress.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith($"resumed: {from} -> {to} shards", report.Summary, StringComparison.Ordinal);
         // What the interrupted run copied is found there again, the rest copied now.
         Assert.Equal(ids.Length, report.Copied + report.AlreadyThere);
         Assert.True(report.AlreadyThere > 0 && report.Copied > 0, report.Summary);
-        Assert.Equal(new IndexLayoutState(2, new IndexLayout(1, 3), null, null), await IndexLayoutStore.ReadAsync(scope.Db, scope.Keys));
+        Assert.Equal(new IndexLayoutState(2, new IndexLayout(1, to), null, null), await IndexLayoutStore.ReadAsync(scope.Db, scope.Keys));
         await AssertEveryDocumentFoundAsync(scope, ids);
-        await AssertOldLayoutRemovedAsync(scope, new IndexLayout(0, 1));
+        await AssertOldLayoutRemovedAsync(scope, new IndexLayout(0, from));
     }
 
     [Fact]
     public async Task ShardCountChange_InterruptedMidCopy_RunWithTheOldCount_RollsBack()
     {
         await using var scope = new TestScope(redis);
-        var fleet = Fleet(scope);
-        var ids = await SeedAsync(fleet, 30);
-        await InterruptMidCopyAsync(scope);
+        var (fleet, ids) = await InterruptedChangeAsync(scope);
         // Written while the change stood interrupted: to both layouts.
         fleet.Layouts.Invalidate();
         await fleet.Index.UpsertAsync(Document("late", 1, passages: 1), Ct);
 
-        var progress = new StringWriter();
-        var report = await new ShardCountChange(scope.Connections(), scope.Keys, Options(), TimeProvider.System, progress) { Settle = TimeSpan.FromMilliseconds(100) }.RunAsync(1, Ct);
+        var (from, to) = Counts(scope);
+        var report = await RunAgainAsync(scope, from, ShardCountChangeAction.RolledBack, $"rolling back the change to {to} shards");
 
-        Assert.True(report.Finished, report.Summary);
-        Assert.Equal(ShardCountChangeAction.RolledBack, report.Action);
-        Assert.StartsWith("rolled back: 3 -> 1 shards", report.Summary, StringComparison.Ordinal);
-        Assert.Contains("rolling back the change to 3 shards", progress.ToString(), StringComparison.Ordinal);
-        Assert.Equal(new IndexLayoutState(2, new IndexLayout(0, 1), null, null), await IndexLayoutStore.ReadAsync(scope.Db, scope.Keys));
+        Assert.StartsWith($"rolled back: {to} -> {from} shards", report.Summary, StringComparison.Ordinal);
+        Assert.Equal(new IndexLayoutState(2, new IndexLayout(0, from), null, null), await IndexLayoutStore.ReadAsync(scope.Db, scope.Keys));
         await AssertEveryDocumentFoundAsync(scope, [.. ids, "late"]);
         // The abandoned layout's keys are gone (its fences stay), and a host writes the current layout only.
-        foreach (var partition in new IndexLayout(1, 3).PartitionsOf(scope.Keys, "default"))
+        foreach (var partition in new IndexLayout(1, to).PartitionsOf(scope.Keys, "default"))
         {
             Assert.False(await scope.Db.KeyExistsAsync(partition.VectorSet), $"{partition.VectorSet} is still there");
             Assert.False(await scope.Db.KeyExistsAsync(partition.Document("late")), $"{partition.Document("late")} is still there");
@@ -147,32 +138,56 @@ public sealed class ShardCountChangeRaceTests(RedisServerFixture redis)
 
         fleet.Layouts.Invalidate();
         Assert.Equal(IndexWriteResult.Applied, await fleet.Index.UpsertAsync(Document("after", 1, passages: 1), Ct));
-        Assert.False(await scope.Db.KeyExistsAsync(new IndexLayout(1, 3).PartitionOf(scope.Keys, "default", "after").Document("after")));
+        Assert.False(await scope.Db.KeyExistsAsync(new IndexLayout(1, to).PartitionOf(scope.Keys, "default", "after").Document("after")));
 
         // Then a change to another count starts afresh (the abandoned generation's names again, under a higher number).
-        var again = await new ShardCountChange(scope.Connections(), scope.Keys, Options(), TimeProvider.System, TextWriter.Null) { Settle = TimeSpan.FromMilliseconds(100) }.RunAsync(2, Ct);
-        Assert.True(again.Finished, again.Summary);
-        Assert.Equal(ShardCountChangeAction.Started, again.Action);
-        Assert.Equal(new IndexLayout(1, 2), (await IndexLayoutStore.ReadAsync(scope.Db, scope.Keys)).Current);
+        await RunAgainAsync(scope, from + 1, ShardCountChangeAction.Started, "every write now goes to both layouts");
+        Assert.Equal(new IndexLayout(1, from + 1), (await IndexLayoutStore.ReadAsync(scope.Db, scope.Keys)).Current);
         await AssertEveryDocumentFoundAsync(scope, [.. ids, "late", "after"]);
+    }
+
+    [Fact]
+    public async Task ShardCountChange_RollbackInterruptedBeforeItsRemoval_RunAgain_FinishesTheRollback()
+    {
+        await using var scope = new TestScope(redis);
+        var (_, ids) = await InterruptedChangeAsync(scope);
+        var (from, to) = Counts(scope);
+        // What a rollback records first, before it removes the abandoned layout's keys.
+        var changing = await IndexLayoutStore.ReadAsync(scope.Db, scope.Keys);
+        Assert.True(await IndexLayoutStore.ReplaceAsync(scope.Db, scope.Keys, changing, new IndexLayoutState(changing.Number + 1, changing.Current, null, changing.Next)));
+
+        var refused = await Assert.ThrowsAsync<ShardCountChangeException>(() =>
+            new ShardCountChange(scope.Connections(), scope.Keys, Options(), TimeProvider.System, TextWriter.Null).RunAsync(to, Ct));
+        var report = await RunAgainAsync(scope, from, ShardCountChangeAction.RolledBack, $"finishing the rollback of the change to {to} shards");
+
+        Assert.Contains($"the change to {to} shards was rolled back but its keys are not removed yet", refused.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"rolled back: {to} -> {from} shards", report.Summary, StringComparison.Ordinal);
+        Assert.Equal(new IndexLayoutState(2, new IndexLayout(0, from), null, null), await IndexLayoutStore.ReadAsync(scope.Db, scope.Keys));
+        await AssertEveryDocumentFoundAsync(scope, ids);
+        Assert.False(await scope.Db.KeyExistsAsync(new IndexLayout(1, to).PartitionOf(scope.Keys, "default", "doc-0").Document("doc-0")));
     }
 
     [Fact]
     public async Task ShardCountChange_InterruptedMidCopy_RunWithAThirdCount_IsRefusedWithBothWaysOut()
     {
         await using var scope = new TestScope(redis);
-        await SeedAsync(Fleet(scope), 30);
-        await InterruptMidCopyAsync(scope);
+        await InterruptedChangeAsync(scope);
 
+        var (from, to) = Counts(scope);
         var refused = await Assert.ThrowsAsync<ShardCountChangeException>(() =>
-            new ShardCountChange(scope.Connections(), scope.Keys, Options(), TimeProvider.System, TextWriter.Null).RunAsync(5, Ct));
+            new ShardCountChange(scope.Connections(), scope.Keys, Options(), TimeProvider.System, TextWriter.Null).RunAsync(to + 2, Ct));
 
-        Assert.Contains("run it again with 3 to finish it, or with 1 to roll it back", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"run it again with {to} to finish it, or with {from} to roll it back", refused.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Begins a change from 1 to 3 shards and cancels it (as Ctrl-C would) when its copy reaches the 10th document.</summary>
-    private static async Task InterruptMidCopyAsync(TestScope scope)
+    /// <summary>
+    /// Writes 30 documents, then begins a change to two more shards and cancels it (as Ctrl-C would)
+    /// when its copy reaches the 10th document.
+    /// </summary>
+    private static async Task<(Writer Fleet, string[] Ids)> InterruptedChangeAsync(TestScope scope)
     {
+        var fleet = Fleet(scope);
+        var ids = await SeedAsync(fleet, 30);
         using var interrupt = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var found = 0;
         var change = new ShardCountChange(scope.Connections(), scope.Keys, Options(), TimeProvider.System, TextWriter.Null)
@@ -187,9 +202,22 @@ public sealed class ShardCountChangeRaceTests(RedisServerFixture redis)
             },
         };
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => change.RunAsync(3, interrupt.Token));
+        var (from, to) = Counts(scope);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => change.RunAsync(to, interrupt.Token));
         var state = await IndexLayoutStore.ReadAsync(scope.Db, scope.Keys);
-        Assert.Equal(new IndexLayoutState(1, new IndexLayout(0, 1), new IndexLayout(1, 3), null), state);
+        Assert.Equal(new IndexLayoutState(1, new IndexLayout(0, from), new IndexLayout(1, to), null), state);
+        return (fleet, ids);
+    }
+
+    /// <summary>Runs a change to <paramref name="shards"/> to its end; checks what it says it did.</summary>
+    private static async Task<ShardCountChangeReport> RunAgainAsync(TestScope scope, int shards, ShardCountChangeAction did, string says)
+    {
+        var progress = new StringWriter();
+        var report = await new ShardCountChange(scope.Connections(), scope.Keys, Options(), TimeProvider.System, progress) { Settle = TimeSpan.FromMilliseconds(100) }.RunAsync(shards, Ct);
+        Assert.True(report.Finished, report.Summary);
+        Assert.Equal(did, report.Action);
+        Assert.Contains(says, progress.ToString(), StringComparison.Ordinal);
+        return report;
     }
 
     private static async Task<string[]> SeedAsync(Writer fleet, int count)
@@ -236,6 +264,9 @@ public sealed class ShardCountChangeRaceTests(RedisServerFixture redis)
         var layouts = new IndexLayoutSource(connections, scope.Keys, TimeProvider.System);
         return new Writer(new VectorSetIndex(connections, scope.Keys, Microsoft.Extensions.Options.Options.Create(Options()), layouts: layouts), layouts);
     }
+
+    /// <summary>The scope's shard count (1, or 3 on a cluster) and the count the tests change to.</summary>
+    private static (int From, int To) Counts(TestScope scope) => (scope.Keys.Shards, scope.Keys.Shards + 2);
 
     private static IndexOptions Options() => new() { Dimensions = Dimensions };
 
