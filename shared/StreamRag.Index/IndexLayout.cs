@@ -119,11 +119,13 @@ public sealed class IndexLayoutSource(RedisConnections connections, KeySchema ke
     /// <summary>How stale a host's view may be; the change of shard count waits a multiple of it between steps.</summary>
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(2);
 
-    private (IndexLayoutState State, long ReadAt)? cached;
+    // One immutable reference, read and replaced whole: threads share this field without a lock, and a
+    // (state, timestamp) struct held in it directly could be seen half-written.
+    private Snapshot? cached;
 
     public async Task<IndexLayoutState> GetAsync(CancellationToken cancellationToken)
     {
-        if (cached is { } c && time.GetElapsedTime(c.ReadAt) < RefreshInterval)
+        if (Volatile.Read(ref cached) is { } c && time.GetElapsedTime(c.ReadAt) < RefreshInterval)
         {
             return c.State;
         }
@@ -132,12 +134,14 @@ public sealed class IndexLayoutSource(RedisConnections connections, KeySchema ke
         cancellationToken.ThrowIfCancellationRequested();
         var readAt = time.GetTimestamp();
         var state = await IndexLayoutStore.ReadAsync((await connections.GetSharedAsync()).GetDatabase(), keys);
-        cached = (state, readAt);
+        Volatile.Write(ref cached, new Snapshot(state, readAt));
         return state;
     }
 
     /// <summary>Forgets the cached view: the next <see cref="GetAsync"/> reads the manifest.</summary>
-    public void Invalidate() => cached = null;
+    public void Invalidate() => Volatile.Write(ref cached, null);
+
+    private sealed record Snapshot(IndexLayoutState State, long ReadAt);
 }
 
 /// <summary>A fenced partition refused a write made under an older layout: the writer re-reads the layout and writes again.</summary>

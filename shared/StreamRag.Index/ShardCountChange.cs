@@ -4,15 +4,54 @@ using StreamRag.Redis;
 
 namespace StreamRag.Index;
 
+/// <summary>What a run of <see cref="ShardCountChange"/> did with the layout it found recorded.</summary>
+public enum ShardCountChangeAction
+{
+    /// <summary>The index already had that shard count and no change was in progress.</summary>
+    NothingToDo,
+
+    /// <summary>A new change began.</summary>
+    Started,
+
+    /// <summary>An interrupted change to the same count went on from the step it had recorded.</summary>
+    Resumed,
+
+    /// <summary>An interrupted change was abandoned: the index stays at (or went back to) the count asked for.</summary>
+    RolledBack,
+}
+
 /// <summary>What a change of shard count did (or, when <see cref="Finished"/> is false, has done so far).</summary>
 /// <param name="Copied">Documents (live or tombstones) written into the new layout by the copy.</param>
 /// <param name="AlreadyThere">Documents the new layout already held at the same or a newer version (written there by the fleet itself).</param>
-/// <param name="RemovedKeys">Keys of the old layout removed at the end.</param>
-public sealed record ShardCountChangeReport(int From, int To, long Copied, long AlreadyThere, long Tombstones, long RemovedKeys, long PassagesBefore, long PassagesAfter, bool Finished, string Detail)
+/// <param name="RemovedKeys">Keys of the old (or abandoned) layout removed at the end.</param>
+/// <param name="MovedOn">Documents the fleet kept changing while they were copied: each time read again, then left to the fleet's writes, which go to both layouts.</param>
+public sealed record ShardCountChangeReport(int From, int To, long Copied, long AlreadyThere, long Tombstones, long RemovedKeys, long PassagesBefore, long PassagesAfter, bool Finished, string Detail,
+    ShardCountChangeAction Action = ShardCountChangeAction.Started, long MovedOn = 0)
 {
     /// <summary>The one-line summary the admin tools print.</summary>
     public string Summary => string.Create(CultureInfo.InvariantCulture,
-        $"{From} -> {To} shards: {Copied} document(s) copied ({Tombstones} tombstone(s)), {AlreadyThere} already there, {RemovedKeys} old key(s) removed; {PassagesBefore} passage(s) linked before, {PassagesAfter} after; {Detail}");
+        $"{ActionText}: {From} -> {To} shards: {Copied} document(s) copied ({Tombstones} tombstone(s)), {AlreadyThere} already there, {MovedOn} changed while copied, {RemovedKeys} old key(s) removed; {PassagesBefore} passage(s) linked before, {PassagesAfter} after; {Detail}");
+
+    private string ActionText => Action switch
+    {
+        ShardCountChangeAction.NothingToDo => "nothing done",
+        ShardCountChangeAction.Resumed => "resumed",
+        ShardCountChangeAction.RolledBack => "rolled back",
+        _ => "started",
+    };
+}
+
+/// <summary>Where a document's copy stands when <see cref="ShardCountChange.OnCopyStep"/> is called.</summary>
+internal enum CopyStep
+{
+    /// <summary>The scan found the document's key; nothing of it read yet.</summary>
+    Found,
+
+    /// <summary>The document was read (one snapshot of its hash and vectors); not yet written to the new layout.</summary>
+    Read,
+
+    /// <summary>The snapshot was written to the new layout; the old layout not yet read again.</summary>
+    Written,
 }
 
 /// <summary>
@@ -26,11 +65,18 @@ public sealed record ShardCountChangeReport(int From, int To, long Copied, long 
 /// <item>removes the old layout's keys once its deletion outboxes are empty (the fences stay).</item>
 /// </list>
 /// Searches read one complete layout throughout. Each step is recorded in the manifest, so running it
-/// again after an interruption goes on from where it stopped.
+/// again after an interruption goes on from where it stopped (<see cref="ShardCountChangeAction.Resumed"/>);
+/// running it with the old count before the switch abandons the change (<see cref="ShardCountChangeAction.RolledBack"/>).
 /// </summary>
 public sealed class ShardCountChange(RedisConnections connections, KeySchema keys, IndexOptions settings, TimeProvider time, TextWriter progress)
 {
     private const string FenceScript = "if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end return 0";
+
+    // A document read again this many times because the fleet changed it meanwhile is left to the
+    // fleet's own writes, which reach the new layout too (it is written after the old one).
+    private const int CopyTries = 3;
+
+    private static readonly string SnapshotScript = PartitionScripts.Read("snapshot.lua");
 
     private readonly VectorSetScripts scripts = new(settings);
 
@@ -39,6 +85,12 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
 
     /// <summary>How long the last step waits for the sweepers to empty the old layout's deletion outboxes.</summary>
     public TimeSpan OutboxDrainTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Test seam: awaited at each step of each document's copy (tenant, document id), where a write of the
+    /// fleet can come between; the race tests write there, and cancel there to interrupt a change.
+    /// </summary>
+    internal Func<CopyStep, string, string, CancellationToken, Task>? OnCopyStep { get; init; }
 
     public async Task<ShardCountChangeReport> RunAsync(int shards, CancellationToken cancellationToken)
     {
@@ -53,31 +105,40 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
         }
 
         var state = await IndexLayoutStore.ReadAsync(db, keys);
-        var from = state.Next is null && state.Retired is null ? state.Current.Shards : (state.Retired ?? state.Current).Shards;
-        if (state.Next is { } pending && pending.Shards != shards)
+        var (action, from) = Decide(state, shards);
+        if (action == ShardCountChangeAction.NothingToDo)
         {
-            throw new ShardCountChangeException(string.Create(CultureInfo.InvariantCulture,
-                $"a change from {state.Current.Shards} to {pending.Shards} shards is in progress ({state}); run it again with {pending.Shards} to finish it first"));
+            return new ShardCountChangeReport(from, shards, 0, 0, 0, 0, 0, 0, true, $"nothing to do: {state}", action);
         }
 
-        if (state.Next is null && state.Retired is null && state.Current.Shards == shards)
-        {
-            return new ShardCountChangeReport(from, shards, 0, 0, 0, 0, 0, 0, true, $"nothing to do: {state}");
-        }
-
-        if (state.Next is null && state.Retired is not null && state.Current.Shards != shards)
-        {
-            throw new ShardCountChangeException(string.Create(CultureInfo.InvariantCulture,
-                $"the last change (to {state.Current.Shards} shards) has not removed the old layout's keys yet ({state}); run it again with {state.Current.Shards} first"));
-        }
-
-        long copied = 0, there = 0, tombstones = 0, before = 0, after = 0;
-        if (state.Next is null && state.Retired is null)
+        var counts = new CopyCounts();
+        long before = 0, after = 0;
+        if (action == ShardCountChangeAction.Started)
         {
             var begun = state with { Number = state.Number + 1, Next = new IndexLayout(state.Current.Generation + 1, shards) };
             await ReplaceAsync(db, state, begun);
             state = begun;
             await progress.WriteLineAsync($"{state}: every write now goes to both layouts");
+        }
+        else if (action == ShardCountChangeAction.RolledBack && state.Next is { } abandoned)
+        {
+            // Before the switch searches still read the current layout, which every write has reached
+            // throughout: abandoning the next one loses nothing. It is retired like an old layout (fenced,
+            // then its keys removed), so an interrupted rollback is finished by running this again.
+            var back = new IndexLayoutState(state.Number + 1, state.Current, null, abandoned);
+            await ReplaceAsync(db, state, back);
+            state = back;
+            await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"rolling back the change to {abandoned.Shards} shards: {state}; writes go to the current layout only"));
+        }
+        else if (action == ShardCountChangeAction.RolledBack)
+        {
+            await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"finishing the rollback of the change to {state.Retired!.Shards} shards: {state}"));
+        }
+        else
+        {
+            await progress.WriteLineAsync($"resuming the change to {shards} shards from the step recorded: {state}");
         }
 
         if (state.Next is { } next)
@@ -95,9 +156,10 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
                 {
                     // Fenced first: from here on no host writes this tenant's old partitions alone.
                     await FenceAsync(db, state.Current.PartitionsOf(keys, tenant), state.Number);
-                    var (c, t, s) = await CopyTenantAsync(connection, db, state, tenant, next, cancellationToken);
-                    (copied, there, tombstones) = (copied + c, there + t, tombstones + s);
-                    await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"tenant {tenant}: {c} document(s) copied, {t} already there ({s} tombstone(s))"));
+                    var tenantCounts = await CopyTenantAsync(connection, db, state, tenant, next, cancellationToken);
+                    counts.Add(tenantCounts);
+                    await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"tenant {tenant}: {tenantCounts.Copied} document(s) copied, {tenantCounts.There} already there ({tenantCounts.Tombstones} tombstone(s)), {tenantCounts.MovedOn} changed while copied"));
                 }
 
                 // A tenant first written by a host that had not yet re-read the layout has no fence:
@@ -111,21 +173,26 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
                 after += await PassagesAsync(db, next, tenant);
             }
 
+            // One transaction on the manifest: the layout is either still changing or switched, never half.
             var switched = new IndexLayoutState(state.Number + 1, next, null, state.Current);
             await ReplaceAsync(db, state, switched);
             state = switched;
-            foreach (var tenant in seen)
-            {
-                await FenceAsync(db, switched.Retired!.PartitionsOf(keys, tenant), switched.Number);
-            }
-
             await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"{state}: searches now read the new layout ({before} passage(s) linked in the old one, {after} in the new)"));
-            await Task.Delay(Settle, time, cancellationToken);
         }
 
         var retired = state.Retired!;
+        // Fenced at the number that retired it, for every tenant known now (one first written after the
+        // last copy pass too), before waiting for the hosts: a host still writing under an older number is
+        // refused from here on instead of writing the keys again once they are removed. Again on a re-run,
+        // since an interruption may have come between the record and the fences.
         var allTenants = await PartitionReads.TenantsAsync(db, keys);
+        foreach (var tenant in allTenants)
+        {
+            await FenceAsync(db, retired.PartitionsOf(keys, tenant), state.Number);
+        }
+
+        await Task.Delay(Settle, time, cancellationToken);
         var outboxes = allTenants.SelectMany(t => retired.PartitionsOf(keys, t)).Select(p => p.DeletionOutbox).ToArray();
         var drainedBy = time.GetTimestamp();
         long waiting;
@@ -134,16 +201,47 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
             await Task.Delay(TimeSpan.FromMilliseconds(500), time, cancellationToken);
         }
 
-        var removed = await RemoveLayoutAsync(connection, db, retired, allTenants, keepOutboxes: waiting > 0);
+        var removed = await RemoveLayoutAsync(connection, db, retired, allTenants, keepOutboxes: waiting > 0, cancellationToken);
         if (waiting > 0)
         {
-            return new ShardCountChangeReport(from, shards, copied, there, tombstones, removed, before, after, false, string.Create(CultureInfo.InvariantCulture,
+            return Report(false, string.Create(CultureInfo.InvariantCulture,
                 $"{waiting} deletion record(s) are still in the old layout's outboxes (is a sweeper running?); they are kept, and so is the record of the old layout: run this again to finish"));
         }
 
         await ReplaceAsync(db, state, state with { Retired = null });
-        return new ShardCountChangeReport(from, shards, copied, there, tombstones, removed, before, after, true,
-            string.Create(CultureInfo.InvariantCulture, $"layout {state.Number}: {shards} shard(s) (generation {state.Current.Generation})"));
+        return Report(true, string.Create(CultureInfo.InvariantCulture, $"layout {state.Number}: {state.Current.Shards} shard(s) (generation {state.Current.Generation})"));
+
+        ShardCountChangeReport Report(bool finished, string detail) =>
+            new(from, shards, counts.Copied, counts.There, counts.Tombstones, removed, before, after, finished, detail, action, counts.MovedOn);
+    }
+
+    /// <summary>
+    /// What to do with the recorded layout when asked for <paramref name="shards"/>, and the shard count searches
+    /// read before the change; throws when the request does not fit the change in progress.
+    /// </summary>
+    private static (ShardCountChangeAction Action, int From) Decide(IndexLayoutState state, int shards)
+    {
+        switch (state)
+        {
+            case { Next: null, Retired: null }:
+                return (state.Current.Shards == shards ? ShardCountChangeAction.NothingToDo : ShardCountChangeAction.Started, state.Current.Shards);
+            case { Next: { } pending } when pending.Shards == shards:
+                return (ShardCountChangeAction.Resumed, state.Current.Shards);
+            case { Next: { } pending } when state.Current.Shards == shards:
+                return (ShardCountChangeAction.RolledBack, pending.Shards);
+            case { Next: { } pending }:
+                throw new ShardCountChangeException(string.Create(CultureInfo.InvariantCulture,
+                    $"a change from {state.Current.Shards} to {pending.Shards} shards is in progress ({state}); run it again with {pending.Shards} to finish it, or with {state.Current.Shards} to roll it back"));
+            case { Retired: { } retired } when state.Current.Shards == shards:
+                // A retired generation newer than the current one is an abandoned change: its removal is what is left of the rollback.
+                return (retired.Generation > state.Current.Generation ? ShardCountChangeAction.RolledBack : ShardCountChangeAction.Resumed, retired.Shards);
+            case { Retired: { } abandoned } when abandoned.Generation > state.Current.Generation:
+                throw new ShardCountChangeException(string.Create(CultureInfo.InvariantCulture,
+                    $"the change to {abandoned.Shards} shards was rolled back but its keys are not removed yet ({state}); run it again with {state.Current.Shards} first"));
+            default:
+                throw new ShardCountChangeException(string.Create(CultureInfo.InvariantCulture,
+                    $"the last change (to {state.Current.Shards} shards) has switched but not removed the old layout's keys yet ({state}); run it again with {state.Current.Shards} first"));
+        }
     }
 
     private async Task ReplaceAsync(IDatabase db, IndexLayoutState expected, IndexLayoutState next)
@@ -158,60 +256,115 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
         await Task.WhenAll(partitions.Select(p => db.ScriptEvaluateAsync(FenceScript, [p.Fence], [number])));
 
     /// <summary>Copies one tenant's documents, each one partition at a time, from every old partition into the next layout.</summary>
-    private async Task<(long Copied, long There, long Tombstones)> CopyTenantAsync(IConnectionMultiplexer connection, IDatabase db, IndexLayoutState state, string tenant, IndexLayout next, CancellationToken cancellationToken)
+    private async Task<CopyCounts> CopyTenantAsync(IConnectionMultiplexer connection, IDatabase db, IndexLayoutState state, string tenant, IndexLayout next, CancellationToken cancellationToken)
     {
-        long copied = 0, there = 0, tombstones = 0;
+        var counts = new CopyCounts();
         foreach (var partition in state.Current.PartitionsOf(keys, tenant))
         {
             await foreach (var key in DocumentKeysAsync(connection, partition, cancellationToken))
             {
                 var id = ((string)key!)[((string)partition.Document("")!).Length..];
-                var fields = (await db.HashGetAllAsync(key)).ToDictionary(e => (string)e.Name!, e => (string?)e.Value, StringComparer.Ordinal);
-                if (!fields.TryGetValue("version", out var versionText) || !long.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
-                {
-                    continue;
-                }
-
-                var target = next.PartitionOf(keys, tenant, id);
-                int code;
-                if (fields.GetValueOrDefault("deleted") == "1")
-                {
-                    code = await scripts.DeleteAsync(db, target, state.Number, id, version);
-                    tombstones += code == 1 ? 1 : 0;
-                }
-                else
-                {
-                    var document = await ReadDocumentAsync(db, partition, tenant, id, version, fields);
-                    (code, _) = await scripts.UpsertAsync(db, target, state.Number, document, document.Chunks);
-                }
-
-                if (code == 1)
-                {
-                    copied++;
-                }
-                else
-                {
-                    there++;
-                }
+                await StepAsync(CopyStep.Found, tenant, id, cancellationToken);
+                await CopyDocumentAsync(db, state, partition, next.PartitionOf(keys, tenant, id), tenant, id, counts, cancellationToken);
             }
         }
 
-        return (copied, there, tombstones);
+        return counts;
     }
 
-    private static async Task<IndexedDocument> ReadDocumentAsync(IDatabase db, IndexPartition partition, string tenant, string id, long version, Dictionary<string, string?> fields)
+    /// <summary>
+    /// Copies one document from a snapshot, then reads the old layout again: if the document moved on
+    /// meanwhile, copies it again. A new version or a delete the fleet writes to both layouts (the version
+    /// check keeps the newer); an expiry changes no version, and its second copy may have come before this
+    /// one, so it is what the second read is for.
+    /// </summary>
+    private async Task CopyDocumentAsync(IDatabase db, IndexLayoutState state, IndexPartition source, IndexPartition target, string tenant, string id, CopyCounts counts, CancellationToken cancellationToken)
     {
-        var count = int.Parse(fields.GetValueOrDefault("chunks") ?? "0", CultureInfo.InvariantCulture);
-        var links = fields.GetValueOrDefault("links");
-        var vectors = await Task.WhenAll(Enumerable.Range(0, count).Select(async i =>
-            links is not null && (i >= links.Length || links[i] != '1')
-                ? []
-                // The stored vector as Redis returns it (dequantized); a passage left out of the graph has none.
-                : ((RedisResult[]?)await db.ExecuteAsync("VEMB", partition.VectorSet, $"{id}#{i}"))?.Select(v => (float)(double)v).ToArray() ?? []));
-        var chunks = Enumerable.Range(0, count).Select(i => new IndexedChunk(i, fields.GetValueOrDefault($"c:{i}") ?? "", vectors[i])).ToArray();
+        var applied = false;
+        for (var attempt = 1; attempt <= CopyTries; attempt++)
+        {
+            var snapshot = await SnapshotAsync(db, source, tenant, id);
+            if (snapshot is null)
+            {
+                // Gone (a tombstone timed out) since the scan found it: nothing to copy.
+                return;
+            }
+
+            await StepAsync(CopyStep.Read, tenant, id, cancellationToken);
+            applied |= await WriteAsync(db, state, target, tenant, snapshot);
+            await StepAsync(CopyStep.Written, tenant, id, cancellationToken);
+            var now = await db.HashGetAsync(source.Document(id), ["version", "deleted"]);
+            if (now[0].IsNull || ((string?)now[0] == snapshot.VersionText && (now[1] == "1") == snapshot.Deleted))
+            {
+                if (!applied)
+                {
+                    counts.There++;
+                    return;
+                }
+
+                counts.Copied++;
+                counts.Tombstones += snapshot.Deleted ? 1 : 0;
+                return;
+            }
+        }
+
+        counts.MovedOn++;
+    }
+
+    /// <summary>Writes a snapshot into its new partition, version-checked like any write; true when it was applied.</summary>
+    private async Task<bool> WriteAsync(IDatabase db, IndexLayoutState state, IndexPartition target, string tenant, DocumentSnapshot snapshot)
+    {
+        if (!snapshot.Deleted)
+        {
+            var (code, _) = await scripts.UpsertAsync(db, target, state.Number, snapshot.Document, snapshot.Document.Chunks);
+            return code == 1;
+        }
+
+        if (await scripts.DeleteAsync(db, target, state.Number, snapshot.Document.Id, snapshot.Document.Version) == 1)
+        {
+            return true;
+        }
+
+        // The same version live in the new layout beside a tombstone in the old: the retention sweeper
+        // expired it in the old layout and found it not (yet) due in the new one, before this copy put it
+        // there. Expired there the same way, without a second deletion record.
+        var held = await PartitionReads.DocumentStateAsync(db, target, snapshot.Document.Id);
+        var due = await db.SortedSetScoreAsync(target.ExpiryIndex, snapshot.Document.Id);
+        if (held is { Deleted: false } && held.Version == snapshot.Document.Version && due is { } at)
+        {
+            var expired = await scripts.ExpireAsync(db, tenant, target, state.Number, [new ExpiringDocument(snapshot.Document.Id, DateTimeOffset.FromUnixTimeMilliseconds((long)at))], null, record: false);
+            return expired.Count == 1;
+        }
+
+        return false;
+    }
+
+    /// <summary>One document as it stands in one instant (snapshot.lua), or null when its hash is gone or holds no version.</summary>
+    private static async Task<DocumentSnapshot?> SnapshotAsync(IDatabase db, IndexPartition partition, string tenant, string id)
+    {
+        var reply = (RedisResult[])(await db.ScriptEvaluateAsync(SnapshotScript, [partition.Document(id), partition.VectorSet], [id]))!;
+        var flat = (RedisResult[])reply[0]!;
+        var fields = new Dictionary<string, string?>(flat.Length / 2, StringComparer.Ordinal);
+        for (var i = 0; i + 1 < flat.Length; i += 2)
+        {
+            fields[(string)flat[i]!] = (string?)flat[i + 1];
+        }
+
+        if (!fields.TryGetValue("version", out var versionText) || !long.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        {
+            return null;
+        }
+
+        var deleted = fields.GetValueOrDefault("deleted") == "1";
+        // The script answers one entry per passage the hash names; an empty one is a passage left out of the graph.
+        var chunks = Enumerable.Range(0, reply.Length - 1).Select(i =>
+        {
+            var vector = reply[i + 1].Length > 0 ? ((RedisResult[])reply[i + 1]!).Select(v => (float)(double)v).ToArray() : [];
+            return new IndexedChunk(i, fields.GetValueOrDefault($"c:{i}") ?? "", vector);
+        }).ToArray();
         var expires = fields.GetValueOrDefault("expires_at");
         var tags = fields.GetValueOrDefault("tags");
-        return new IndexedDocument(
+        return new DocumentSnapshot(versionText!, deleted, new IndexedDocument(
             tenant,
             id,
             version,
@@ -220,7 +373,13 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
             DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(fields.GetValueOrDefault("ts") ?? "0", CultureInfo.InvariantCulture)),
             string.IsNullOrEmpty(tags) ? [] : tags.Split(','),
             string.IsNullOrEmpty(expires) ? null : DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(expires, CultureInfo.InvariantCulture)),
-            chunks);
+            chunks));
+    }
+
+    private Task StepAsync(CopyStep step, string tenant, string id, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return OnCopyStep?.Invoke(step, tenant, id, cancellationToken) ?? Task.CompletedTask;
     }
 
     /// <summary>The partition's document hashes, scanned on the master that holds its hash slot.</summary>
@@ -243,13 +402,13 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
         (await Task.WhenAll(outboxes.Select(o => db.StreamLengthAsync(o)))).Sum();
 
     /// <summary>Removes a retired layout's keys, its fences excepted: they keep refusing a host that never re-read the layout.</summary>
-    private async Task<long> RemoveLayoutAsync(IConnectionMultiplexer connection, IDatabase db, IndexLayout layout, IReadOnlyList<string> tenants, bool keepOutboxes)
+    private async Task<long> RemoveLayoutAsync(IConnectionMultiplexer connection, IDatabase db, IndexLayout layout, IReadOnlyList<string> tenants, bool keepOutboxes, CancellationToken cancellationToken)
     {
         long removed = 0;
         foreach (var partition in tenants.SelectMany(t => layout.PartitionsOf(keys, t)))
         {
             var batch = new List<RedisKey>(500);
-            await foreach (var key in DocumentKeysAsync(connection, partition, CancellationToken.None))
+            await foreach (var key in DocumentKeysAsync(connection, partition, cancellationToken))
             {
                 batch.Add(key);
                 if (batch.Count == 500)
@@ -276,6 +435,26 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
         var removed = batch.Count == 0 ? 0 : await db.KeyDeleteAsync(batch.ToArray(), CommandFlags.None);
         batch.Clear();
         return removed;
+    }
+}
+
+/// <summary>A document read in one step: its version as stored, whether it is a tombstone, and what to write.</summary>
+internal sealed record DocumentSnapshot(string VersionText, bool Deleted, IndexedDocument Document);
+
+/// <summary>Running totals of a copy (one tenant's, or the whole change's).</summary>
+internal sealed class CopyCounts
+{
+    public long Copied;
+    public long There;
+    public long Tombstones;
+    public long MovedOn;
+
+    public void Add(CopyCounts other)
+    {
+        Copied += other.Copied;
+        There += other.There;
+        Tombstones += other.Tombstones;
+        MovedOn += other.MovedOn;
     }
 }
 

@@ -82,17 +82,22 @@ public sealed partial class VectorSetIndex : PartitionedVectorIndex
     }
 
     /// <summary>Runs one write on every layout the index writes to (the current one first, so what searches read is written before its copy).</summary>
-    private Task<int[]> WriteAsync(Func<IndexLayout, long, Task<int>> write, CancellationToken cancellationToken) =>
-        UnderLayoutAsync(async state =>
+    private async Task<int[]> WriteAsync(Func<IndexLayout, long, Task<int>> write, CancellationToken cancellationToken)
+    {
+        // Kept across attempts: when a rolled-back change fences the abandoned layout, the current
+        // layout has already taken the write, and the next attempt then finds its own write there (stale).
+        var codes = new List<int>(2);
+        await UnderLayoutAsync(async state =>
         {
-            var codes = new List<int>(2);
             foreach (var layout in state.WriteLayouts)
             {
                 codes.Add(await write(layout, state.Number));
             }
 
-            return codes.ToArray();
+            return true;
         }, cancellationToken);
+        return codes.ToArray();
+    }
 
     /// <summary>Runs a write under the layout as this host sees it, and again under a fresh one if a fenced partition refuses it.</summary>
     private async Task<T> UnderLayoutAsync<T>(Func<IndexLayoutState, Task<T>> write, CancellationToken cancellationToken)
@@ -152,16 +157,19 @@ public sealed partial class VectorSetIndex : PartitionedVectorIndex
     private async Task<IReadOnlyList<ExpiredDocument>> ExpireInLayoutsAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset? deletedAt, CancellationToken cancellationToken)
     {
         var db = await DatabaseAsync();
-        return await UnderLayoutAsync(async state =>
+        // Kept across attempts, like a write's codes: what an attempt expired (and recorded) stays expired.
+        var expired = new List<ExpiredDocument>();
+        await UnderLayoutAsync(async state =>
         {
-            var expired = await ExpireInLayoutAsync(db, tenant, state.Current, state.Number, due, deletedAt, record: true);
+            expired.AddRange(await ExpireInLayoutAsync(db, tenant, state.Current, state.Number, due, deletedAt, record: true));
             if (state.Next is { } next)
             {
                 await ExpireInLayoutAsync(db, tenant, next, state.Number, due, deletedAt, record: false);
             }
 
-            return expired;
+            return true;
         }, cancellationToken);
+        return expired;
     }
 
     private async Task<IReadOnlyList<ExpiredDocument>> ExpireInLayoutAsync(IDatabase db, string tenant, IndexLayout layout, long number, IReadOnlyList<ExpiringDocument> due, DateTimeOffset? deletedAt, bool record)

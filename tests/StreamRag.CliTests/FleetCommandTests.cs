@@ -1,5 +1,6 @@
 using StackExchange.Redis;
 using StreamRag.Contracts;
+using StreamRag.Index;
 using StreamRag.Index.Search;
 
 namespace StreamRag.CliTests;
@@ -227,6 +228,25 @@ public sealed class FleetCommandTests(RedisServerFixture redis) : IDisposable
         var ask = await Cli.RunAsync(scope, "ask", "Which host deletes expired documents?", "-k", "2", "--json");
         Assert.Equal("sweeper.md", ask.Json.GetProperty("reply").GetProperty("results")[0].GetProperty("id").GetString());
         Assert.Equal(2, ask.Json.GetProperty("reply").GetProperty("results").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Reshard_RunAgainAfterAnInterruption_ResumesAndSaysSo_AndRefusesAThirdCount()
+    {
+        await using var scope = new TestScope(redis);
+        await scope.Index().UpsertAsync(new IndexedDocument("default", "a", 1, "h-a", "wiki", DateTimeOffset.UnixEpoch, [], null, [new IndexedChunk(0, "text of a", Enumerable.Repeat(0.05f, 384).ToArray())]), TestContext.Current.CancellationToken);
+        // What a `reshard --to 3` stopped mid-copy leaves: the next layout recorded.
+        var steady = await IndexLayoutStore.ReadAsync(scope.Db, scope.Keys);
+        Assert.True(await IndexLayoutStore.ReplaceAsync(scope.Db, scope.Keys, steady, steady with { Number = steady.Number + 1, Next = new IndexLayout(steady.Current.Generation + 1, 3) }));
+
+        var other = await Cli.RunAsync(scope, "reshard", "--to", "5");
+        var resumed = await Cli.RunAsync(scope, "reshard", "--to", "3");
+
+        Assert.Equal(1, other.ExitCode);
+        Assert.Contains("run it again with 3 to finish it, or with 1 to roll it back", other.Error, StringComparison.Ordinal);
+        Assert.True(resumed.ExitCode == 0, resumed.Output + resumed.Error);
+        Assert.Contains("resuming the change to 3 shards", resumed.Output, StringComparison.Ordinal);
+        Assert.Contains("resumed: 1 -> 3 shards: 1 document(s) copied", resumed.Output, StringComparison.Ordinal);
     }
 
     public void Dispose() => folder.Delete(recursive: true);

@@ -94,7 +94,10 @@ public sealed class ShardCountChangeTests(RedisServerFixture redis)
         TestContext.Current.TestOutputHelper?.WriteLine($"{from} -> {to} shards in {took.Elapsed.TotalSeconds:0.0} s: {report}; {answered} queries answered during it, {misses.Count} missed; {created.Count} documents created, 10 replaced, 10 deleted during it");
 
         Assert.True(report.Finished, $"{report.Detail}\n{progress}");
-        Assert.True(report.Copied >= initial.Length - 10, $"copied {report.Copied}\n{progress}");
+        // doc-0..39 are only read, so the copy must write each; doc-40..59 reach the new layout through
+        // the fleet's own writes first when it is quicker (a loaded machine): counted as already there.
+        Assert.True(report.Copied >= 40, $"copied {report.Copied}\n{progress}");
+        Assert.True(report.Copied + report.AlreadyThere + report.MovedOn >= initial.Length, $"{report.Summary}\n{progress}");
         var layout = await IndexLayoutStore.ReadAsync(scope.Db, scope.Keys);
         Assert.Equal(new IndexLayout(1, to), layout.Current);
         Assert.Null(layout.Next);

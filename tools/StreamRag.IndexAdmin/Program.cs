@@ -17,7 +17,8 @@ using StreamRag.Redis;
 //   migrate [--timeout=T]  build a new index with the configured schema, switch the alias, drop the old one
 //                          (FT.DROPINDEX without DD: the chunk hashes stay); T defaults to 01:00:00
 //   reshard --to=M         vector-set engine: change every tenant's shard count to M online (ShardCountChange;
-//                          docs/keys.md#changing-the-shard-count); exit 1 if it stopped short (run it again)
+//                          docs/keys.md#changing-the-shard-count); exit 1 if it stopped short (run it again:
+//                          with M it resumes, with the old count it rolls back before the switch)
 //
 // Exit codes: 0 done / matches, 1 failed, 2 the running index differs from the configuration, 3 no index.
 var command = args.FirstOrDefault() ?? "";
@@ -58,6 +59,12 @@ if (command == "reshard")
     catch (ShardCountChangeException ex)
     {
         Console.Error.WriteLine(ex.Message);
+        return 1;
+    }
+    catch (OperationCanceledException) when (stop.IsCancellationRequested)
+    {
+        // Every step is recorded before it is taken: a re-run resumes (or, with the old count, rolls back).
+        Console.Error.WriteLine($"reshard: stopped during the change; run reshard --to={shards} again to resume it, or with the old shard count to roll it back (before the switch)");
         return 1;
     }
 }
