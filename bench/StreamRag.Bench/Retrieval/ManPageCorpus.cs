@@ -3,11 +3,14 @@ using System.Text;
 
 namespace StreamRag.Bench.Retrieval;
 
-/// <summary>One document of the corpus: a manual page without its NAME section.</summary>
+/// <summary>One document of a corpus (e.g. a manual page without its NAME section).</summary>
 internal sealed record CorpusDocument(string Id, string Text);
 
 /// <summary>A known-item query: its text, and the one document that answers it (an index into the documents).</summary>
 internal sealed record KnownItemQuery(string Text, int Document);
+
+/// <summary>A known-item test: the documents drawn, the queries drawn among them, how many units were usable and how many drawn documents could give a query.</summary>
+internal sealed record KnownItemCorpus(IReadOnlyList<CorpusDocument> Documents, IReadOnlyList<KnownItemQuery> Queries, int Available, int EligibleQueries);
 
 /// <summary>
 /// A known-item test built from manual pages (fetched by bench/manpages.sh). Each page's NAME line,
@@ -18,7 +21,7 @@ internal sealed record KnownItemQuery(string Text, int Document);
 /// copied out of its target. Documents and queries are drawn in a fixed pseudo-random order, so a
 /// run with the same packages and sizes uses the same test.
 /// </summary>
-internal sealed class ManPageCorpus
+internal static class ManPageCorpus
 {
     /// <summary>Pages are cut after this many words (synopsis and the start of the description), so a few huge pages (perlfunc is 60,000 words) do not dominate the passages.</summary>
     public const int MaxWords = 600;
@@ -26,25 +29,7 @@ internal sealed class ManPageCorpus
     private const int MinWords = 20;
     private const int MinQueryWords = 3;
 
-    private ManPageCorpus(IReadOnlyList<CorpusDocument> documents, IReadOnlyList<KnownItemQuery> queries, int pages, int eligibleQueries)
-    {
-        Documents = documents;
-        Queries = queries;
-        Pages = pages;
-        EligibleQueries = eligibleQueries;
-    }
-
-    public IReadOnlyList<CorpusDocument> Documents { get; }
-
-    public IReadOnlyList<KnownItemQuery> Queries { get; }
-
-    /// <summary>Pages that were read (real pages, not links or .so includes) and had a NAME summary.</summary>
-    public int Pages { get; }
-
-    /// <summary>Pages among the chosen documents whose summary passed the query rules.</summary>
-    public int EligibleQueries { get; }
-
-    public static ManPageCorpus Load(string manDirectory, int documents, int queries, int seed)
+    public static KnownItemCorpus Load(string manDirectory, int documents, int queries, int seed)
     {
         var pages = Directory.EnumerateFiles(manDirectory, "*.gz", SearchOption.AllDirectories)
             .Where(f => new FileInfo(f).LinkTarget is null)
@@ -70,7 +55,7 @@ internal sealed class ManPageCorpus
             throw new InvalidOperationException($"only {eligible.Length} of the {documents} documents have a usable summary, fewer than the {queries} queries asked for");
         }
 
-        return new ManPageCorpus(
+        return new KnownItemCorpus(
             chosen.Select(p => new CorpusDocument(p.Id, p.Body)).ToArray(),
             eligible.Take(queries).Select(i => new KnownItemQuery(chosen[i].Summary, i)).ToArray(),
             pages.Count,
