@@ -200,6 +200,30 @@ public sealed class SearchIndexAdmin
         }
     }
 
+    /// <summary>
+    /// Whether the server runs FT.HYBRID (Redis 8.4 and newer with the Query Engine), asked with one
+    /// real hybrid search on the alias that can match nothing (a tenant tag no tenant has), so a yes
+    /// means the very command the searches send works, with this user's permissions. Only the
+    /// server's "unknown command" or a refusal (e.g. NOPERM) means no; other errors (a connection
+    /// lost) propagate, so a later search asks again.
+    /// </summary>
+    public async Task<(bool Available, string Reason)> ProbeHybridAsync(IDatabase db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var probe = new float[settings.Dimensions];
+        Array.Fill(probe, 1f);
+        var args = SearchQueries.Hybrid(Alias, "@tenant:{__streamrag_probe__}", ["probe"], probe, 1, 1, 1, settings.Search.Algorithm == "HNSW", settings.Search);
+        try
+        {
+            await db.ExecuteAsync("FT.HYBRID", args);
+            return (true, "FT.HYBRID answered");
+        }
+        catch (RedisServerException ex) when (!RedisErrors.IsTransient(ex))
+        {
+            return (false, ex.Message);
+        }
+    }
+
     internal static bool IsUnknownIndex(RedisServerException ex) =>
         ex.Message.Contains("unknown index", StringComparison.OrdinalIgnoreCase)
         || ex.Message.Contains("no such index", StringComparison.OrdinalIgnoreCase)

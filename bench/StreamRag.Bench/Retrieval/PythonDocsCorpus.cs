@@ -69,7 +69,8 @@ internal static partial class PythonDocsCorpus
             yield break;
         }
 
-        var main = html[start..(end > start ? end : html.Length)];
+        // The page's own table of contents (a nav in the body) lists every question: not a passage.
+        var main = Navigation().Replace(html[start..(end > start ? end : html.Length)], "");
         var headings = Heading().Matches(main);
         for (var i = 0; i < headings.Count; i++)
         {
@@ -94,6 +95,9 @@ internal static partial class PythonDocsCorpus
 
     [GeneratedRegex("<h[1-6][^>]*>(.*?)</h[1-6]>", RegexOptions.Singleline)]
     private static partial Regex Heading();
+
+    [GeneratedRegex("<nav\\b.*?</nav>", RegexOptions.Singleline)]
+    private static partial Regex Navigation();
 
     [GeneratedRegex("class=\"headerlink\" href=\"#([^\"]+)\"")]
     private static partial Regex Anchor();
