@@ -195,8 +195,7 @@ public sealed class SearchIndexAdmin
         {
             throw new IndexEngineProbeException(
                 $"Cannot tell whether the Redis server has the Query Engine: FT._LIST was refused ({ex.Message}). "
-                + "Set Index:Engine to vectorset or search instead of auto (the roles of deploy/users.acl are granted no FT command), "
-                + "or allow FT._LIST to this host's Redis user.", ex);
+                + "Allow FT._LIST to this host's Redis user, or set Index:Engine=vectorset (the roles of deploy/users.acl are granted no FT command).", ex);
         }
     }
 
