@@ -41,11 +41,6 @@ public static class LinearFusion
             }
         }
 
-        return fused
-            .OrderByDescending(e => e.Value.Score)
-            .ThenBy(e => e.Value.VectorRank)
-            .ThenBy(e => e.Value.TextRank)
-            .Select(e => (e.Key, e.Value.Score))
-            .ToArray();
+        return ReciprocalRankFusion.Ranked(fused);
     }
 }

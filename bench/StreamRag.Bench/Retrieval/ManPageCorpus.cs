@@ -10,7 +10,30 @@ internal sealed record CorpusDocument(string Id, string Text);
 internal sealed record KnownItemQuery(string Text, int Document);
 
 /// <summary>A known-item test: the documents drawn, the queries drawn among them, how many units were usable and how many drawn documents could give a query.</summary>
-internal sealed record KnownItemCorpus(IReadOnlyList<CorpusDocument> Documents, IReadOnlyList<KnownItemQuery> Queries, int Available, int EligibleQueries);
+internal sealed record KnownItemCorpus(IReadOnlyList<CorpusDocument> Documents, IReadOnlyList<KnownItemQuery> Queries, int Available, int EligibleQueries)
+{
+    private const int MinQueryWords = 3;
+
+    /// <summary>The text, as BM25 tokens joined by spaces: the key under which repeated query texts are counted.</summary>
+    public static string QueryKey(string text) => string.Join(' ', Bm25.Tokenize(text));
+
+    /// <summary>
+    /// Whether a text may be the query of its document: at least three words, no other unit has the
+    /// same (<paramref name="counts"/> by <see cref="QueryKey"/>), and it does not appear word for
+    /// word in the document, so no query is copied out of its target.
+    /// </summary>
+    public static bool IsUsableQuery(string text, string document, Dictionary<string, int> counts)
+    {
+        var words = Bm25.Tokenize(text);
+        if (words.Count < MinQueryWords || counts[string.Join(' ', words)] > 1)
+        {
+            return false;
+        }
+
+        var body = " " + string.Join(' ', Bm25.Tokenize(document)) + " ";
+        return !body.Contains(" " + string.Join(' ', words) + " ", StringComparison.Ordinal);
+    }
+}
 
 /// <summary>
 /// A known-item test built from manual pages (fetched by bench/manpages.sh). Each page's NAME line,
@@ -27,7 +50,6 @@ internal static class ManPageCorpus
     public const int MaxWords = 600;
 
     private const int MinWords = 20;
-    private const int MinQueryWords = 3;
 
     public static KnownItemCorpus Load(string manDirectory, int documents, int queries, int seed)
     {
@@ -44,12 +66,12 @@ internal static class ManPageCorpus
         }
 
         // A summary shared by several pages does not name one right document.
-        var summaryCounts = pages.GroupBy(p => string.Join(' ', Bm25.Tokenize(p.Summary)), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var summaryCounts = pages.GroupBy(p => KnownItemCorpus.QueryKey(p.Summary), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var random = new Random(seed);
         var chosen = pages.ToArray();
         random.Shuffle(chosen);
         chosen = chosen[..documents];
-        var eligible = Enumerable.Range(0, chosen.Length).Where(i => IsQuery(chosen[i], summaryCounts)).ToArray();
+        var eligible = Enumerable.Range(0, chosen.Length).Where(i => KnownItemCorpus.IsUsableQuery(chosen[i].Summary, chosen[i].Body, summaryCounts)).ToArray();
         if (eligible.Length < queries)
         {
             throw new InvalidOperationException($"only {eligible.Length} of the {documents} documents have a usable summary, fewer than the {queries} queries asked for");
@@ -62,17 +84,6 @@ internal static class ManPageCorpus
             eligible.Length);
     }
 
-    private static bool IsQuery(Page page, Dictionary<string, int> summaryCounts)
-    {
-        var words = Bm25.Tokenize(page.Summary);
-        if (words.Count < MinQueryWords || summaryCounts[string.Join(' ', words)] > 1)
-        {
-            return false;
-        }
-
-        var body = " " + string.Join(' ', Bm25.Tokenize(page.Body)) + " ";
-        return !body.Contains(" " + string.Join(' ', words) + " ", StringComparison.Ordinal);
-    }
 
     private sealed record Page(string Id, string Summary, string Body);
 

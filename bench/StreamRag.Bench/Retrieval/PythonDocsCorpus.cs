@@ -16,7 +16,6 @@ namespace StreamRag.Bench.Retrieval;
 internal static partial class PythonDocsCorpus
 {
     private const int MinWords = 20;
-    private const int MinQueryWords = 3;
 
     public static KnownItemCorpus Load(string directory, int documents, int queries, int seed)
     {
@@ -26,7 +25,7 @@ internal static partial class PythonDocsCorpus
             .SelectMany(f => Sections(f, Path.GetRelativePath(directory, f)))
             .Where(s => Bm25.Tokenize(s.Body).Count >= MinWords)
             .ToList();
-        var headingCounts = sections.GroupBy(s => string.Join(' ', Bm25.Tokenize(s.Heading)), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var headingCounts = sections.GroupBy(s => KnownItemCorpus.QueryKey(s.Heading), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var random = new Random(seed);
         var chosen = sections.ToArray();
         random.Shuffle(chosen);
@@ -46,14 +45,7 @@ internal static partial class PythonDocsCorpus
             return false;
         }
 
-        var words = Bm25.Tokenize(section.Heading);
-        if (words.Count < MinQueryWords || headingCounts[string.Join(' ', words)] > 1)
-        {
-            return false;
-        }
-
-        var body = " " + string.Join(' ', Bm25.Tokenize(section.Body)) + " ";
-        return !body.Contains(" " + string.Join(' ', words) + " ", StringComparison.Ordinal);
+        return KnownItemCorpus.IsUsableQuery(section.Heading, section.Body, headingCounts);
     }
 
     private sealed record Section(string Id, string Heading, string Body);
