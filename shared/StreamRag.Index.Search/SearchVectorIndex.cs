@@ -228,7 +228,7 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         if (serverFusion)
         {
             var reply = await db.ExecuteAsync("FT.HYBRID", SearchQueries.Hybrid(keys.SearchIndexAlias, filter, terms, query.Vector, query.K, candidates, ef, hnsw, settings.Search));
-            return FoundChunk.FromHybrid(reply).Select(c => c.Chunk.ToHit(c.Score)).ToArray();
+            return FoundChunk.FromHybrid(reply).Select(c => c.Chunk.ToHit(Math.Min(1.0, c.Score))).ToArray();
         }
 
         var vectorSide = RunAsync(db, SearchQueries.Knn(filter, query.Vector, candidates, Math.Max(ef, candidates), exact: false, hnsw));
@@ -243,7 +243,8 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
             : ReciprocalRankFusion.Fuse(byVector.Select(c => c.Key).ToArray(), byText.Select(c => c.Key).ToArray(), settings.Search.VectorWeight, settings.Search.TextWeight, settings.Search.RrfK);
         return fused
             .Take(query.K)
-            .Select(f => chunks[f.Key].ToHit(f.Score))
+            // A linear score is a similarity plus a bonus: capped at 1, the top of the contract's scale.
+            .Select(f => chunks[f.Key].ToHit(Math.Min(1.0, f.Score)))
             .ToArray();
     }
 
