@@ -22,7 +22,7 @@ public sealed class BenchSmokeTests
     [Fact]
     public async Task Bench_RetrievalSmoke_ScoresBm25AndTheFleetOnManualPages()
     {
-        // The first run on a machine downloads eight Debian packages (about 30 MB).
+        // The first run on a machine downloads eight Debian packages.
         var text = await RunBenchAsync(TimeSpan.FromMinutes(5), "retrieval", "--smoke");
 
         Assert.Contains("| exact BM25 (k1 1.2, b 0.75), whole documents |", text, StringComparison.Ordinal);
