@@ -18,27 +18,14 @@ dir="${1:-$repo/.bench-corpus}"
 suite=trixie
 packages=(python3.13-doc)
 
-if [ -f "$dir/pydoc-packages.txt" ] && [ "$(cut -d' ' -f1 "$dir/pydoc-packages.txt" | sort | tr '\n' ' ')" = "$(printf '%s\n' "${packages[@]}" | sort | tr '\n' ' ')" ]; then
-  exit 0
-fi
-
-work="$dir/pydoc-download"
-mkdir -p "$dir"
-rm -rf "$work" "$dir/pydoc.new" "$dir/pydoc-packages.txt"
-"$repo/deploy/debian-download.sh" "$suite" "$work" "${packages[@]}"
-mkdir -p "$dir/pydoc.new"
-versions=()
-for deb in "$work"/debs/*.deb; do
-  unpacked="$work/unpack"
-  rm -rf "$unpacked" && dpkg-deb -x "$deb" "$unpacked"
+# The FAQ and HOWTO folders of the HTML documentation.
+extract() {
+  local part found
   for part in faq howto; do
-    found=$(find "$unpacked/usr/share/doc" -type d -path "*/html/$part" | head -n 1)
-    [ -n "$found" ] && cp -a "$found" "$dir/pydoc.new/$part"
+    found=$(find "$1/usr/share/doc" -type d -path "*/html/$part" | head -n 1)
+    if [ -n "$found" ]; then cp -a "$found" "$2/$part"; fi
   done
-  rm -rf "$unpacked"
-  versions+=("$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)")
-done
-rm -rf "$dir/pydoc" && mv "$dir/pydoc.new" "$dir/pydoc"
-rm -rf "$work"
-printf '%s\n' "${versions[@]}" > "$dir/pydoc-packages.txt"
-printf 'pythondocs.sh: %s pages from %s\n' "$(find "$dir/pydoc" -name '*.html' | wc -l)" "$(tr '\n' ',' < "$dir/pydoc-packages.txt" | sed 's/,$//; s/,/, /g')" >&2
+}
+
+. "$repo/bench/debian-docs.sh"
+fetch_debian_docs "$suite" "$dir" pydoc extract "${packages[@]}"

@@ -176,7 +176,7 @@ internal static class RetrievalBenchmark
     private static async Task<(string, string, string, KnownItemCorpus, string[])> LoadManPagesAsync(string root, string corpusDirectory, int documents, int queries)
     {
         await Fleet.RunAsync(Path.Combine(root, "bench", "manpages.sh"), corpusDirectory);
-        var packages = File.ReadAllLines(Path.Combine(corpusDirectory, "packages.txt")).Where(l => l.Length > 0).ToArray();
+        var packages = File.ReadAllLines(Path.Combine(corpusDirectory, "man-packages.txt")).Where(l => l.Length > 0).ToArray();
         return ("manpages", "Manual pages", $"pages cut after {ManPageCorpus.MaxWords} words; query = the NAME summary, document = the page without its NAME section",
             ManPageCorpus.Load(Path.Combine(corpusDirectory, "man"), documents, queries, Seed), packages);
     }
