@@ -204,22 +204,25 @@ internal static class RetrievalBenchmark
         return "search (version unknown)";
     }
 
+    /// <summary>The provider's settings for one engine, under the benchmark's key prefix, query cache off.</summary>
+    private static Dictionary<string, string> WorkerSettings(ProviderRun provider, KeySchema keys, string engine) => new(provider.Settings)
+    {
+        ["Redis:KeyPrefix"] = keys.Prefix,
+        ["Index:Engine"] = engine,
+        ["Query:CacheEntries"] = "0",
+        // No scrape endpoint: the hosts' default ports may be taken by another fleet on this machine.
+        ["Metrics:PrometheusPort"] = "0",
+    };
+
     private static async Task<ProviderResult> MeasureAsync(Fleet fleet, ConnectionMultiplexer redis, ProviderRun provider, KnownItemCorpus corpus, string corpusName, string repliesDirectory)
     {
         var keys = new KeySchema("retrieval", 1);
-        var settings = new Dictionary<string, string>(provider.Settings)
-        {
-            ["Redis:KeyPrefix"] = keys.Prefix,
-            // The exact search below reads the vector sets; the Query Engine engine would store them elsewhere.
-            ["Index:Engine"] = "vectorset",
-            ["Query:CacheEntries"] = "0",
-            // Every query's vector goes to the metrics stream, so the exact search uses the very vector the worker searched with.
-            ["Query:RecallSampleRate"] = "1",
-            // The first pass measures the vector order alone; the second, the worker's default ranking.
-            ["Query:Rerank"] = "None",
-            // No scrape endpoint: the hosts' default ports may be taken by another fleet on this machine.
-            ["Metrics:PrometheusPort"] = "0",
-        };
+        // The exact search below reads the vector sets; the Query Engine engine would store them elsewhere.
+        var settings = WorkerSettings(provider, keys, "vectorset");
+        // Every query's vector goes to the metrics stream, so the exact search uses the very vector the worker searched with.
+        settings["Query:RecallSampleRate"] = "1";
+        // The first pass measures the vector order alone; the second, the worker's default ranking.
+        settings["Query:Rerank"] = "None";
         fleet.StartWorker("Embedder", settings);
         fleet.StartWorker("Query", settings);
         var db = redis.GetDatabase();
@@ -266,13 +269,7 @@ internal static class RetrievalBenchmark
     private static async Task<SearchResult> MeasureSearchAsync(Fleet fleet, ConnectionMultiplexer redis, ProviderRun provider, KnownItemCorpus corpus, string corpusName, string repliesDirectory)
     {
         var keys = new KeySchema("retrieval", 1);
-        var settings = new Dictionary<string, string>(provider.Settings)
-        {
-            ["Redis:KeyPrefix"] = keys.Prefix,
-            ["Index:Engine"] = "search",
-            ["Query:CacheEntries"] = "0",
-            ["Metrics:PrometheusPort"] = "0",
-        };
+        var settings = WorkerSettings(provider, keys, "search");
         fleet.StartWorker("Embedder", settings);
         var db = redis.GetDatabase();
         var ingestSeconds = await IngestAsync(fleet, db, keys, corpus);
