@@ -17,11 +17,19 @@
 # Results: a table on stdout and in bench-results/{quick,nN,model,model-quick}.{md,json}; --smoke runs
 #   everything on a tiny load (for the tests; --cluster --smoke too: bench-results/cluster-smoke.*).
 #
-# ./bench.sh retrieval [--smoke] [--docs N] [--queries N] [--providers a,b] [--corpus]
+# ./bench.sh retrieval [--smoke] [--docs N] [--queries N] [--providers a,b] [--corpora a,b] [--corpus]
 #   retrieval quality (hit@1, hit@10, MRR@10) of each embedding provider through the fleet, beside
-#   exact BM25, on Debian manual pages (bench/manpages.sh fetches them into .bench-corpus/);
-#   default 2,000 documents, 300 queries, every provider; --smoke 50 / 20, hashing only;
-#   --corpus prints sample queries and documents and stops. Results: bench-results/retrieval.{md,json}.
+#   exact BM25, on two corpora (--corpora, default both): Debian manual pages (manpages; fetched by
+#   bench/manpages.sh) and Python FAQ questions answered by sections of python3.13-doc (pydocs;
+#   bench/pythondocs.sh), both into .bench-corpus/; each corpus up to N documents and N queries
+#   (default 2,000 / 300, every provider; --smoke 50 / 20, hashing only); --corpus prints sample
+#   queries and documents and stops. Every provider runs on the vector-set engine, and, when
+#   STREAMRAG_SEARCH_MODULE names a Query Engine module (a RediSearch .so for this Redis, e.g.
+#   redisearch-8.6.7.so for Redis 8.6), also on the Query Engine engine, on a second server started
+#   with `deploy/redis.sh start PORT DIR --loadmodule "$STREAMRAG_SEARCH_MODULE"`: hybrid (default
+#   settings), its engine order, and vector only (Index:Search:TextWeight=0), side by side with the
+#   vector-set engine and BM25. Without the variable the Query Engine columns are skipped (the table
+#   says why). Results: bench-results/retrieval.{md,json}.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 deploy/redis.sh install >/dev/null

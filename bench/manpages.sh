@@ -3,8 +3,8 @@
 #
 # Downloads the packages below from Debian 13 (trixie) with deploy/debian-download.sh (nothing is
 # installed) and unpacks only their manual pages into DIR/man (default .bench-corpus/, git-ignored).
-# DIR/packages.txt lists "name version" of what was unpacked; the benchmark records it with its
-# results. Idempotent: when packages.txt already names exactly these packages it does nothing.
+# DIR/man-packages.txt lists "name version" of what was unpacked; the benchmark records it with its
+# results. Idempotent: when man-packages.txt already names exactly these packages it does nothing.
 #
 # Why these: public documentation nobody in this project wrote, each page with a one-line summary
 # in its NAME section (the benchmark's query) that is not copied out of the rest of the page (the
@@ -17,23 +17,7 @@ dir="${1:-$repo/.bench-corpus}"
 suite=trixie
 packages=(manpages manpages-dev git-man perl-doc libssl-doc libcurl4-doc tcl8.6-doc)
 
-if [ -f "$dir/packages.txt" ] && [ "$(cut -d' ' -f1 "$dir/packages.txt" | sort | tr '\n' ' ')" = "$(printf '%s\n' "${packages[@]}" | sort | tr '\n' ' ')" ]; then
-  exit 0
-fi
+extract() { if [ -d "$1/usr/share/man" ]; then cp -a "$1/usr/share/man/." "$2/"; fi; }
 
-mkdir -p "$dir"
-rm -rf "$dir/debs" "$dir/man.new" "$dir/packages.txt"
-"$repo/deploy/debian-download.sh" "$suite" "$dir" "${packages[@]}"
-mkdir -p "$dir/man.new"
-versions=()
-for deb in "$dir"/debs/*.deb; do
-  unpacked="$dir/unpack"
-  rm -rf "$unpacked" && dpkg-deb -x "$deb" "$unpacked"
-  [ -d "$unpacked/usr/share/man" ] && cp -a "$unpacked/usr/share/man/." "$dir/man.new/"
-  rm -rf "$unpacked"
-  versions+=("$(dpkg-deb -f "$deb" Package) $(dpkg-deb -f "$deb" Version)")
-done
-rm -rf "$dir/man" && mv "$dir/man.new" "$dir/man"
-rm -rf "$dir/debs" "$dir/apt"
-printf '%s\n' "${versions[@]}" > "$dir/packages.txt"
-printf 'manpages.sh: %s pages from %s\n' "$(find "$dir/man" -type f | wc -l)" "$(tr '\n' ',' < "$dir/packages.txt" | sed 's/,$//; s/,/, /g')" >&2
+. "$repo/bench/debian-docs.sh"
+fetch_debian_docs "$suite" "$dir" man extract "${packages[@]}"

@@ -28,12 +28,13 @@ internal sealed class Fleet : IAsyncDisposable
     /// <summary>The StackExchange.Redis configuration string: one endpoint, or a cluster's seed nodes.</summary>
     public string Configuration { get; }
 
-    public static async Task<Fleet> StartRedisAsync(string root)
+    /// <param name="serverArguments">More redis-server arguments, e.g. <c>--loadmodule PATH</c>.</param>
+    public static async Task<Fleet> StartRedisAsync(string root, params string[] serverArguments)
     {
         var port = LoopbackPorts.Any();
         var dir = FreshDataDir(root, $"bench-redis-{port}");
         var fleet = new Fleet(root, port, dir, $"127.0.0.1:{port}", "stop");
-        await RunAsync(Path.Combine(root, "deploy", "redis.sh"), "start", port.ToString(CultureInfo.InvariantCulture), dir);
+        await RunAsync(Path.Combine(root, "deploy", "redis.sh"), ["start", port.ToString(CultureInfo.InvariantCulture), dir, .. serverArguments]);
         return fleet;
     }
 

@@ -11,8 +11,8 @@ public static class IndexEngineServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="IVectorIndex"/> as the engine the index manifest records, or, for a new
-    /// index, the one <c>Index:Engine</c> names — <c>vectorset</c>, <c>search</c>, or <c>auto</c> (the
-    /// Query Engine when the server has it) — chosen once, checked, logged, and, for the Query Engine,
+    /// index, the one <c>Index:Engine</c> names — <c>vectorset</c>, <c>search</c>, or <c>auto</c>
+    /// (vector sets: <see cref="IndexEngineChoice.AutoReason"/>) — chosen once, checked, logged, and, for the Query Engine,
     /// with its index created or checked at start-up.
     /// </summary>
     public static IServiceCollection AddStreamRagIndex(this IServiceCollection services)
@@ -36,16 +36,24 @@ public static class IndexEngineChoice
     public const string Auto = "auto";
 
     /// <summary>
+    /// Why <c>auto</c> picks vector sets whatever the server has (issue 19): measured through the fleet
+    /// with the default model, the Query Engine engine's hybrid search retrieves no better than vector
+    /// sets with the query worker's lexical re-ranking (docs/search-engine.md, retrieval quality), and
+    /// vector sets are on every Redis 8 and need no FT permission.
+    /// </summary>
+    public const string AutoReason = "auto: vector sets, which retrieve at least as well as the Query Engine in our measurements (docs/search-engine.md); Index:Engine=search picks the Query Engine";
+
+    /// <summary>
     /// The engine a new index gets; throws when the Query Engine is required but missing. Only for an
     /// index without a manifest: a recorded engine is adopted instead (<see cref="IndexManifestRules"/>).
+    /// <c>auto</c> is vector sets (<see cref="AutoReason"/>), so only <c>search</c> needs the probe.
     /// </summary>
     public static (string Engine, string Reason) Decide(string configured, bool queryEngineAvailable, string probe) => configured switch
     {
-        VectorSet => (VectorSet, "configured"),
         Search when queryEngineAvailable => (Search, "configured"),
         Search => throw new InvalidOperationException($"Index:Engine=search but the Redis server has no Query Engine (FT._LIST: {probe})"),
-        _ when queryEngineAvailable => (Search, "auto: the server has the Query Engine"),
-        _ => (VectorSet, $"auto: no Query Engine on the server ({probe})"),
+        VectorSet => (VectorSet, "configured"),
+        _ => (VectorSet, AutoReason),
     };
 
     /// <summary>
@@ -114,9 +122,9 @@ public sealed partial class SelectedVectorIndex(
                     candidate = manifest.Engine;
                     reason = $"adopted from {keys.IndexManifest}, {manifest.Provenance}";
                 }
-                else if (configured == IndexEngineChoice.VectorSet)
+                else if (configured != IndexEngineChoice.Search)
                 {
-                    (candidate, reason) = (IndexEngineChoice.VectorSet, "configured");
+                    (candidate, reason) = IndexEngineChoice.Decide(configured, queryEngineAvailable: false, probe: "not asked");
                 }
                 else
                 {

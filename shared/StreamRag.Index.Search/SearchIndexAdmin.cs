@@ -195,8 +195,31 @@ public sealed class SearchIndexAdmin
         {
             throw new IndexEngineProbeException(
                 $"Cannot tell whether the Redis server has the Query Engine: FT._LIST was refused ({ex.Message}). "
-                + "Set Index:Engine to vectorset or search instead of auto (the roles of deploy/users.acl are granted no FT command), "
-                + "or allow FT._LIST to this host's Redis user.", ex);
+                + "Allow FT._LIST to this host's Redis user, or set Index:Engine=vectorset (the roles of deploy/users.acl are granted no FT command).", ex);
+        }
+    }
+
+    /// <summary>
+    /// Whether the server runs FT.HYBRID (Redis 8.4 and newer with the Query Engine), asked with one
+    /// real hybrid search on the alias that can match nothing (a tenant tag no tenant has), so a yes
+    /// means the very command the searches send works, with this user's permissions. Only the
+    /// server's "unknown command" or a refusal (e.g. NOPERM) means no; other errors (a connection
+    /// lost) propagate, so a later search asks again.
+    /// </summary>
+    public async Task<(bool Available, string Reason)> ProbeHybridAsync(IDatabase db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var probe = new float[settings.Dimensions];
+        Array.Fill(probe, 1f);
+        var args = SearchQueries.Hybrid(Alias, "@tenant:{__streamrag_probe__}", ["probe"], probe, 1, 1, 1, settings.Search.Algorithm == "HNSW", settings.Search);
+        try
+        {
+            await db.ExecuteAsync("FT.HYBRID", args);
+            return (true, "FT.HYBRID answered");
+        }
+        catch (RedisServerException ex) when (!RedisErrors.IsTransient(ex))
+        {
+            return (false, ex.Message);
         }
     }
 

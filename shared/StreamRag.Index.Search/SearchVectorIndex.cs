@@ -41,6 +41,7 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
     private readonly TimeProvider time;
     private readonly SemaphoreSlim ensureLock = new(1, 1);
     private volatile SearchIndexStatus? ensured;
+    private volatile bool serverFusion;
     private volatile StatusSnapshot? last;
     private int refreshing;
 
@@ -68,6 +69,12 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
     }
 
     public override int Dimensions => settings.Dimensions;
+
+    /// <summary>
+    /// Where a hybrid search fuses its text and vector rankings, known once the index is ensured:
+    /// <c>server</c> (one FT.HYBRID) or <c>client</c> (two FT.SEARCH, fused here).
+    /// </summary>
+    public string? HybridFusion { get; private set; }
 
     /// <summary>The last FT.INFO figures read (at start-up, by <see cref="GetStatsAsync"/> or for the metrics).</summary>
     public SearchIndexStatus? LastStatus => last?.Status;
@@ -126,6 +133,9 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
                 Log.SchemaMismatch(logger, status.PhysicalName, string.Join("; ", status.Differences));
             }
 
+            var (server, reason) = await ChooseFusionAsync(await DatabaseAsync());
+            (serverFusion, HybridFusion) = (server, server ? "server" : "client");
+            Log.Fusion(logger, HybridFusion, reason);
             last = new StatusSnapshot(status, this.time.GetUtcNow());
             ensured = status;
             return status;
@@ -134,6 +144,25 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         {
             ensureLock.Release();
         }
+    }
+
+    /// <summary>FT.HYBRID when <c>Index:Search:Fusion=auto</c> and the server runs it; else the client fuses.</summary>
+    private async Task<(bool Server, string Reason)> ChooseFusionAsync(IDatabase db)
+    {
+        if (settings.Search.Fusion == "client")
+        {
+            return (false, "Index:Search:Fusion=client");
+        }
+
+        if (settings.Search.Combine == "rrf" && settings.Search.VectorWeight != settings.Search.TextWeight)
+        {
+            return (false, "Index:Search:Combine=rrf with unequal weights, which FT.HYBRID's RRF does not take");
+        }
+
+        var (available, probe) = await admin.ProbeHybridAsync(db);
+        return available
+            ? (true, "Index:Search:Fusion=auto and the server runs FT.HYBRID")
+            : (false, $"Index:Search:Fusion=auto and the server has no usable FT.HYBRID ({probe})");
     }
 
     public override async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)
@@ -188,23 +217,34 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         var hnsw = settings.Search.Algorithm == "HNSW";
         var ef = query.Ef ?? settings.DefaultEf;
         // Exact searches measure recall of the vector index, so they never mix in full text.
-        var text = query.Exact || settings.Search.TextWeight <= 0 ? null : SearchQueries.FullText(filter, query.Text, Math.Max(query.K, settings.Search.HybridCandidates));
-        if (text is null)
+        var terms = query.Exact || settings.Search.TextWeight <= 0 ? [] : SearchQueries.Terms(query.Text);
+        if (terms.Count == 0)
         {
             var found = await RunAsync(db, SearchQueries.Knn(filter, query.Vector, query.K, ef, query.Exact, hnsw));
             return found.Select(c => c.ToHit(SearchQueries.Similarity(settings.Search.DistanceMetric, c.Distance))).ToArray();
         }
 
         var candidates = Math.Max(query.K, settings.Search.HybridCandidates);
+        if (serverFusion)
+        {
+            var reply = await db.ExecuteAsync("FT.HYBRID", SearchQueries.Hybrid(keys.SearchIndexAlias, filter, terms, query.Vector, query.K, candidates, ef, hnsw, settings.Search));
+            return FoundChunk.FromHybrid(reply).Select(c => c.Chunk.ToHit(Math.Min(1.0, c.Score))).ToArray();
+        }
+
         var vectorSide = RunAsync(db, SearchQueries.Knn(filter, query.Vector, candidates, Math.Max(ef, candidates), exact: false, hnsw));
-        var textSide = RunAsync(db, text);
+        var textSide = RunAsync(db, SearchQueries.FullText(filter, terms, candidates));
         var byVector = await vectorSide;
         var byText = await textSide;
         var chunks = byVector.Concat(byText).GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.First());
-        return ReciprocalRankFusion
-            .Fuse(byVector.Select(c => c.Key).ToArray(), byText.Select(c => c.Key).ToArray(), settings.Search.VectorWeight, settings.Search.TextWeight, settings.Search.RrfK)
+        var fused = settings.Search.Combine == "linear"
+            ? LinearFusion.Fuse(
+                byVector.Select(c => (c.Key, SearchQueries.Similarity(settings.Search.DistanceMetric, c.Distance))).ToArray(),
+                byText.Select(c => (c.Key, c.TextScore)).ToArray(), settings.Search.VectorWeight, settings.Search.TextWeight)
+            : ReciprocalRankFusion.Fuse(byVector.Select(c => c.Key).ToArray(), byText.Select(c => c.Key).ToArray(), settings.Search.VectorWeight, settings.Search.TextWeight, settings.Search.RrfK);
+        return fused
             .Take(query.K)
-            .Select(f => chunks[f.Key].ToHit(f.Score))
+            // A linear score is a similarity plus a bonus: capped at 1, the top of the contract's scale.
+            .Select(f => chunks[f.Key].ToHit(Math.Min(1.0, f.Score)))
             .ToArray();
     }
 
@@ -354,6 +394,9 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         [LoggerMessage(1504, LogLevel.Information, "FT index {Index} finished indexing the stored chunks: {Documents} chunks, waited {Seconds:0.0} s")]
         public static partial void IndexBuilt(ILogger logger, string index, long documents, double seconds);
 
+        [LoggerMessage(1505, LogLevel.Information, "Hybrid search fuses text and vector rankings in the {Fusion} ({Reason})")]
+        public static partial void Fusion(ILogger logger, string fusion, string reason);
+
         [LoggerMessage(1502, LogLevel.Debug, "FT.INFO for the index metrics failed: {Reason}")]
         public static partial void StatsUnavailable(ILogger logger, string reason);
 
@@ -366,7 +409,9 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
 }
 
 /// <summary>One chunk as FT.SEARCH returned it.</summary>
-internal sealed record FoundChunk(string Key, string DocumentId, int Chunk, string Content, string Source, DateTimeOffset Timestamp, IReadOnlyList<string> Tags, double Distance)
+/// <param name="Distance">The KNN distance (vector side), NaN otherwise.</param>
+/// <param name="TextScore">The full-text score (text side, FT.SEARCH WITHSCORES), NaN otherwise.</param>
+internal sealed record FoundChunk(string Key, string DocumentId, int Chunk, string Content, string Source, DateTimeOffset Timestamp, IReadOnlyList<string> Tags, double Distance, double TextScore = double.NaN)
 {
     public static FoundChunk From(Document document)
     {
@@ -382,8 +427,36 @@ internal sealed record FoundChunk(string Key, string DocumentId, int Chunk, stri
             (string?)document[ChunkFields.Source] ?? "",
             DateTimeOffset.FromUnixTimeMilliseconds((long)document[ChunkFields.Timestamp]),
             string.IsNullOrEmpty(tags) ? [] : tags.Split(','),
-            distance.IsNull ? double.NaN : double.Parse((string)distance!, NumberStyles.Float, CultureInfo.InvariantCulture));
+            distance.IsNull ? double.NaN : double.Parse((string)distance!, NumberStyles.Float, CultureInfo.InvariantCulture),
+            document.Score);
     }
+
+    /// <summary>The chunks of an FT.HYBRID reply, best first, each with its fused score.</summary>
+    public static IReadOnlyList<(FoundChunk Chunk, double Score)> FromHybrid(RedisResult reply)
+    {
+        var top = Pairs((RedisResult[])reply!);
+        var results = (RedisResult[])top["results"]!;
+        return results.Select(r =>
+        {
+            var fields = Pairs((RedisResult[])r!);
+            string? Text(string name) => fields.TryGetValue(name, out var v) && !v.IsNull ? (string?)v : null;
+            double Number(string name) => Text(name) is { } v ? double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture) : double.NaN;
+            var tags = Text(ChunkFields.Tags);
+            var chunk = new FoundChunk(
+                Text("__key") ?? "",
+                Text(ChunkFields.Document) ?? "",
+                int.Parse(Text(ChunkFields.Chunk) ?? "0", CultureInfo.InvariantCulture),
+                Text(ChunkFields.Text) ?? Text(ChunkFields.Content) ?? "",
+                Text(ChunkFields.Source) ?? "",
+                DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(Text(ChunkFields.Timestamp) ?? "0", CultureInfo.InvariantCulture)),
+                string.IsNullOrEmpty(tags) ? [] : tags.Split(','),
+                double.NaN);
+            return (chunk, Number(SearchQueries.HybridScore));
+        }).ToArray();
+    }
+
+    private static Dictionary<string, RedisResult> Pairs(RedisResult[] flat) =>
+        Enumerable.Range(0, flat.Length / 2).ToDictionary(i => (string)flat[2 * i]!, i => flat[(2 * i) + 1], StringComparer.Ordinal);
 
     public SearchHit ToHit(double score) => new(DocumentId, Chunk, score, Content, Source, Timestamp, Tags);
 }

@@ -17,7 +17,7 @@ public sealed class IndexOptions
 
     /// <summary>
     /// Engine of a new index: <c>vectorset</c> (Redis 8 vector sets), <c>search</c> (Redis Query
-    /// Engine, FT.*), or <c>auto</c> (the Query Engine when the server has it, else vector sets). An
+    /// Engine, FT.*), or <c>auto</c> (vector sets: they retrieve at least as well, docs/search-engine.md). An
     /// index whose manifest records an engine keeps it; a host configured with another refuses to start.
     /// </summary>
     [RegularExpression("^(auto|vectorset|search)$")]

@@ -43,11 +43,16 @@ public static class ReciprocalRankFusion
             fused[key] = (score + (textWeight / (k + i + 1)), vectorRank, i + 1);
         }
 
-        return fused
+        return Ranked(fused);
+    }
+
+    /// <summary>Fused items best first; ties go to the better vector rank, then text rank (both fusions order alike).</summary>
+    internal static (TKey Key, double Score)[] Ranked<TKey>(Dictionary<TKey, (double Score, int VectorRank, int TextRank)> fused)
+        where TKey : notnull =>
+        fused
             .OrderByDescending(e => e.Value.Score)
             .ThenBy(e => e.Value.VectorRank)
             .ThenBy(e => e.Value.TextRank)
             .Select(e => (e.Key, e.Value.Score))
             .ToArray();
-    }
 }

@@ -32,15 +32,31 @@ public sealed class SearchIndexOptions
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan BuildTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>Weight of the vector ranking in hybrid (text + vector) reciprocal rank fusion.</summary>
+    /// <summary>
+    /// Where a hybrid search fuses its text and vector rankings: <c>auto</c> on the server with one
+    /// FT.HYBRID when the server runs it (Redis 8.4 and newer), else in the client from two FT.SEARCH;
+    /// <c>client</c> always in the client.
+    /// </summary>
+    [RegularExpression("^(auto|client)$")]
+    public string Fusion { get; set; } = "auto";
+
+    /// <summary>
+    /// How a hybrid search fuses its two rankings: <c>linear</c> (vector similarity × <see cref="VectorWeight"/>
+    /// plus the full-text score, divided by the query's best, × <see cref="TextWeight"/>: a similarity with a
+    /// bonus for the question's words) or <c>rrf</c> (reciprocal rank fusion: Σ weight / (<see cref="RrfK"/> + rank)).
+    /// </summary>
+    [RegularExpression("^(linear|rrf)$")]
+    public string Combine { get; set; } = "linear";
+
+    /// <summary>Weight of the vector side in hybrid fusion.</summary>
     [Range(0.0, 100.0)]
     public double VectorWeight { get; set; } = 1.0;
 
-    /// <summary>Weight of the full-text ranking in hybrid fusion; 0 turns hybrid search off.</summary>
+    /// <summary>Weight of the full-text side in hybrid fusion; 0 turns hybrid search off.</summary>
     [Range(0.0, 100.0)]
-    public double TextWeight { get; set; } = 0.5;
+    public double TextWeight { get; set; } = 0.02;
 
-    /// <summary>The constant k of reciprocal rank fusion (score = Σ weight / (k + rank)); larger flattens the ranks.</summary>
+    /// <summary>The constant k of reciprocal rank fusion (<c>Combine=rrf</c>; score = Σ weight / (k + rank)); larger flattens the ranks.</summary>
     [Range(1, 10_000)]
     public int RrfK { get; set; } = 60;
 

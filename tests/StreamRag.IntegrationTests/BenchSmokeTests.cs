@@ -18,11 +18,11 @@ public sealed class BenchSmokeTests
         }
     }
 
-    /// <summary>Fetches the manual pages (once per machine: they are cached in .bench-corpus/) and runs the quality benchmark on 50 of them.</summary>
+    /// <summary>Fetches the manual pages and Python's documentation (once per machine: they are cached in .bench-corpus/) and runs the quality benchmark on 50 documents of each.</summary>
     [Fact]
     public async Task Bench_RetrievalSmoke_ScoresBm25AndTheFleetOnManualPages()
     {
-        // The first run on a machine downloads seven Debian packages (about 20 MB).
+        // The first run on a machine downloads eight Debian packages.
         var text = await RunBenchAsync(TimeSpan.FromMinutes(5), "retrieval", "--smoke");
 
         Assert.Contains("| exact BM25 (k1 1.2, b 0.75), whole documents |", text, StringComparison.Ordinal);
@@ -30,6 +30,10 @@ public sealed class BenchSmokeTests
         Assert.Contains("| hashing, fleet, vector order (HNSW, Query:Rerank=None) |", text, StringComparison.Ordinal);
         Assert.Contains("| hashing, exact cosine on the fleet's vectors |", text, StringComparison.Ordinal);
         Assert.Contains("manpages-dev ", text, StringComparison.Ordinal);
+        // The second corpus, and the Query Engine engine beside vector sets, or why it did not run.
+        Assert.Contains("| pydocs | hashing | ", text, StringComparison.Ordinal);
+        Assert.Contains("python3.13-doc ", text, StringComparison.Ordinal);
+        Assert.Contains(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("STREAMRAG_SEARCH_MODULE")) ? "Query Engine columns skipped: STREAMRAG_SEARCH_MODULE is not set" : "| hashing, Query Engine engine, hybrid", text, StringComparison.Ordinal);
     }
 
     /// <summary>One standalone Redis and a cluster of 3 masters + 3 replicas (started on free ports and stopped by the bench), a tiny load through both.</summary>

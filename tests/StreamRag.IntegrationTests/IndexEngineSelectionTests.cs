@@ -1,29 +1,43 @@
 using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
 using StreamRag.Hosting;
 using StreamRag.Index;
 using StreamRag.Index.Search;
 
 namespace StreamRag.IntegrationTests;
 
-/// <summary>Engine choice at host start-up, against the shared Redis 8 (which, locally, has no Query Engine).</summary>
-public sealed class IndexEngineSelectionTests(RedisServerFixture redis)
+/// <summary>Engine choice at host start-up, against the shared Redis 8 (which, locally, has no Query Engine) and, where there is one, a server with the Query Engine.</summary>
+public sealed class IndexEngineSelectionTests(RedisServerFixture redis, SearchServerFixture search)
 {
     [Fact]
-    public async Task Auto_PicksWhatTheServerHas_AtStartUp()
+    public async Task Auto_PicksVectorSets_AtStartUp()
     {
         await using var scope = new TestScope(redis);
-        var (available, _) = await SearchIndexAdmin.ProbeAsync(scope.Db);
-        if (available)
-        {
-            scope.Defer(() => SearchServerFixture.DropIndexAsync(scope));
-        }
 
         var host = await scope.StartAsync(b => b.AddStreamRagCore(), ("Index:Engine", "auto"));
 
         var selected = host.Services.GetRequiredService<SelectedVectorIndex>();
-        Assert.Equal(available ? IndexEngineChoice.Search : IndexEngineChoice.VectorSet, selected.EngineName);
+        Assert.Equal(IndexEngineChoice.VectorSet, selected.EngineName);
         Assert.Equal(selected.EngineName, (await IndexManifestStore.ReadAsync(scope.Db, scope.Keys))?.Engine);
         Assert.Same(selected, host.Services.GetRequiredService<IVectorIndex>());
+    }
+
+    /// <summary>Issue 19: the Query Engine retrieves no better, so auto does not pick it even where the server has it; search still does.</summary>
+    [Fact]
+    public async Task Auto_OnAServerWithTheQueryEngine_PicksVectorSets_SearchPicksTheQueryEngine()
+    {
+        await using var scope = new TestScope(search.Require());
+        await using var other = new TestScope(search.Require());
+        other.Defer(() => SearchServerFixture.DropIndexAsync(other));
+
+        var auto = await scope.StartAsync(b => b.AddStreamRagCore(), ("Index:Engine", "auto"));
+        var configured = await other.StartAsync(b => b.AddStreamRagCore(), ("Index:Engine", "search"));
+
+        Assert.Equal(IndexEngineChoice.VectorSet, auto.Services.GetRequiredService<SelectedVectorIndex>().EngineName);
+        Assert.Equal(IndexEngineChoice.Search, configured.Services.GetRequiredService<SelectedVectorIndex>().EngineName);
+        var indexes = ((RedisResult[])(await scope.Db.ExecuteAsync("FT._LIST"))!).Select(r => (string)r!).ToArray();
+        Assert.DoesNotContain(indexes, n => n.StartsWith(scope.Keys.SearchIndexAlias, StringComparison.Ordinal));
+        Assert.Contains(indexes, n => n.StartsWith(other.Keys.SearchIndexAlias, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
+using StackExchange.Redis;
 using StreamRag.Contracts;
 using StreamRag.Index;
 using StreamRag.Index.Search;
@@ -58,11 +59,29 @@ public sealed class SearchIndexTests(SearchServerFixture search)
         Assert.DoesNotContain(hits, h => h.DocumentId == "secret");
     }
 
-    [Fact]
-    public async Task Hybrid_FusesBothRankings_AndScoresAreFused()
+    [Theory]
+    [InlineData("auto")]
+    [InlineData("client")]
+    public async Task Hybrid_Linear_ScoreIsTheSimilarityPlusTheTextWeightForTheBestTextMatch(string fusion)
     {
         await using var scope = Scope();
-        var index = await search.CreateIndexAsync(scope, Options());
+        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.Fusion = fusion));
+        await SeedAsync(index);
+
+        var hits = await index.SearchAsync(Query("honeybees hive queen", "queen hive", k: 3), Ct);
+
+        Assert.Equal("bees", hits[0].DocumentId);
+        // The best text match gains the whole text weight (0.02) over its similarity, (1 + cosine) / 2.
+        var similarity = (1 + System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(TestScope.Embedder.Embed("honeybees hive queen"), TestScope.Embedder.Embed("honeybees live in a hive ruled by a queen"))) / 2;
+        Assert.Equal(similarity + 0.02, hits[0].Score, 5);
+        Assert.True(hits.Zip(hits.Skip(1)).All(p => p.First.Score >= p.Second.Score));
+    }
+
+    [Fact]
+    public async Task Hybrid_Rrf_ScoresAreWeightedReciprocalRanks()
+    {
+        await using var scope = Scope();
+        var index = await search.CreateIndexAsync(scope, Options(o => (o.Search.Combine, o.Search.TextWeight) = ("rrf", 0.5)));
         await SeedAsync(index);
 
         var hits = await index.SearchAsync(Query("honeybees hive queen", "queen hive", k: 3), Ct);
@@ -70,7 +89,80 @@ public sealed class SearchIndexTests(SearchServerFixture search)
         Assert.Equal("bees", hits[0].DocumentId);
         // First in both rankings: (1 + 0.5) / (60 + 1).
         Assert.Equal(1.5 / 61, hits[0].Score, 9);
-        Assert.True(hits.Zip(hits.Skip(1)).All(p => p.First.Score >= p.Second.Score));
+    }
+
+    /// <summary>Whether the server runs FT.HYBRID, asked differently from the engine's probe (COMMAND INFO).</summary>
+    private async Task<bool> ServerHasHybridAsync()
+    {
+        var info = (RedisResult[])(await search.Connection.GetDatabase().ExecuteAsync("COMMAND", "INFO", "FT.HYBRID"))!;
+        return info.Length == 1 && !info[0].IsNull;
+    }
+
+    [Fact]
+    public async Task Hybrid_FusesOnTheServer_ExactlyWhereTheServerRunsFtHybrid()
+    {
+        await using var scope = Scope();
+        var auto = await search.CreateIndexAsync(scope, Options());
+
+        Assert.Equal(await ServerHasHybridAsync() ? "server" : "client", auto.HybridFusion);
+    }
+
+    [Fact]
+    public async Task Hybrid_ClientSetting_OrRrfWithUnequalWeights_FuseInTheClient()
+    {
+        await using var scope = Scope();
+        var client = await search.CreateIndexAsync(scope, Options(o => o.Search.Fusion = "client"));
+        var weighted = new SearchVectorIndex(scope.Connections(), scope.Keys, Microsoft.Extensions.Options.Options.Create(Options(o => (o.Search.Combine, o.Search.TextWeight) = ("rrf", 0.5))), NullLogger<SearchVectorIndex>.Instance);
+        await weighted.EnsureIndexAsync(Ct);
+
+        Assert.Equal(("client", "client"), (client.HybridFusion, weighted.HybridFusion));
+        weighted.Dispose();
+    }
+
+    [Theory]
+    [InlineData("linear", 0.02)]
+    [InlineData("rrf", 1.0)]
+    public async Task Hybrid_ServerFusion_RanksAndScoresAsTheClientFusion_WithEveryField(string combine, double textWeight)
+    {
+        if (!await ServerHasHybridAsync())
+        {
+            Assert.Skip("the server has no FT.HYBRID (Redis 8.4 or newer): the client fusion is what runs here");
+        }
+
+        await using var scope = Scope();
+        var server = await search.CreateIndexAsync(scope, Options(o => (o.Search.Combine, o.Search.TextWeight) = (combine, textWeight)));
+        var client = search.CreateIndex(scope, Options(o => (o.Search.Combine, o.Search.TextWeight, o.Search.Fusion) = (combine, textWeight, "client")));
+        await SeedAsync(server);
+        await server.UpsertAsync(Doc("hive-notes", "notes on\nhive queen bees", tags: ["bees", "notes"]), Ct);
+
+        var query = Query("volcanoes magma crust", "queen hive xylophone", k: 4);
+        var fused = await server.SearchAsync(query, Ct);
+        var expected = await client.SearchAsync(query, Ct);
+
+        Assert.Equal("server", server.HybridFusion);
+        Assert.Equal(expected.Select(h => (h.DocumentId, h.Chunk)), fused.Select(h => (h.DocumentId, h.Chunk)));
+        Assert.Equal(expected.Select(h => Math.Round(h.Score, 5)), fused.Select(h => Math.Round(h.Score, 5)));
+        var notes = Assert.Single(fused, h => h.DocumentId == "hive-notes");
+        Assert.Equal(("notes on\nhive queen bees", "wiki", T0, "bees,notes"), (notes.Content, notes.Source, notes.Timestamp, string.Join(',', notes.Tags)));
+        Assert.DoesNotContain(fused, h => h.DocumentId == "secret");
+    }
+
+    [Fact]
+    public async Task Hybrid_ServerFusion_WordsAreVerbatim_AndQuerySyntaxIsInert()
+    {
+        await using var scope = Scope();
+        var index = await search.CreateIndexAsync(scope, Options(o => (o.Search.TextWeight, o.Search.HybridCandidates) = (1, 2)));
+        await index.UpsertAsync(Doc("runs", "the queen runs the colony"), Ct);
+        await index.UpsertAsync(Doc("running", "running a marathon in the rain"), Ct);
+        await index.UpsertAsync(Doc("far1", "volcanoes erupt"), Ct);
+        await index.UpsertAsync(Doc("far2", "magma rises"), Ct);
+        await index.UpsertAsync(Doc("secret", "running secret", tenant: "other"), Ct);
+
+        // K 1 on each side: the vector side brings one volcano page, the text side the one page with "running".
+        var hits = await index.SearchAsync(Query("volcanoes erupt", "running\" @tenant:{other} | *", k: 4) with { K = 2 }, Ct);
+
+        Assert.Contains(hits, h => h.DocumentId == "running");
+        Assert.DoesNotContain(hits, h => h.DocumentId is "runs" or "secret");
     }
 
     [Fact]

@@ -3,11 +3,37 @@ using System.Text;
 
 namespace StreamRag.Bench.Retrieval;
 
-/// <summary>One document of the corpus: a manual page without its NAME section.</summary>
+/// <summary>One document of a corpus (e.g. a manual page without its NAME section).</summary>
 internal sealed record CorpusDocument(string Id, string Text);
 
 /// <summary>A known-item query: its text, and the one document that answers it (an index into the documents).</summary>
 internal sealed record KnownItemQuery(string Text, int Document);
+
+/// <summary>A known-item test: the documents drawn, the queries drawn among them, how many units were usable and how many drawn documents could give a query.</summary>
+internal sealed record KnownItemCorpus(IReadOnlyList<CorpusDocument> Documents, IReadOnlyList<KnownItemQuery> Queries, int Available, int EligibleQueries)
+{
+    private const int MinQueryWords = 3;
+
+    /// <summary>The text, as BM25 tokens joined by spaces: the key under which repeated query texts are counted.</summary>
+    public static string QueryKey(string text) => string.Join(' ', Bm25.Tokenize(text));
+
+    /// <summary>
+    /// Whether a text may be the query of its document: at least three words, no other unit has the
+    /// same (<paramref name="counts"/> by <see cref="QueryKey"/>), and it does not appear word for
+    /// word in the document, so no query is copied out of its target.
+    /// </summary>
+    public static bool IsUsableQuery(string text, string document, Dictionary<string, int> counts)
+    {
+        var words = Bm25.Tokenize(text);
+        if (words.Count < MinQueryWords || counts[string.Join(' ', words)] > 1)
+        {
+            return false;
+        }
+
+        var body = " " + string.Join(' ', Bm25.Tokenize(document)) + " ";
+        return !body.Contains(" " + string.Join(' ', words) + " ", StringComparison.Ordinal);
+    }
+}
 
 /// <summary>
 /// A known-item test built from manual pages (fetched by bench/manpages.sh). Each page's NAME line,
@@ -18,33 +44,14 @@ internal sealed record KnownItemQuery(string Text, int Document);
 /// copied out of its target. Documents and queries are drawn in a fixed pseudo-random order, so a
 /// run with the same packages and sizes uses the same test.
 /// </summary>
-internal sealed class ManPageCorpus
+internal static class ManPageCorpus
 {
     /// <summary>Pages are cut after this many words (synopsis and the start of the description), so a few huge pages (perlfunc is 60,000 words) do not dominate the passages.</summary>
     public const int MaxWords = 600;
 
     private const int MinWords = 20;
-    private const int MinQueryWords = 3;
 
-    private ManPageCorpus(IReadOnlyList<CorpusDocument> documents, IReadOnlyList<KnownItemQuery> queries, int pages, int eligibleQueries)
-    {
-        Documents = documents;
-        Queries = queries;
-        Pages = pages;
-        EligibleQueries = eligibleQueries;
-    }
-
-    public IReadOnlyList<CorpusDocument> Documents { get; }
-
-    public IReadOnlyList<KnownItemQuery> Queries { get; }
-
-    /// <summary>Pages that were read (real pages, not links or .so includes) and had a NAME summary.</summary>
-    public int Pages { get; }
-
-    /// <summary>Pages among the chosen documents whose summary passed the query rules.</summary>
-    public int EligibleQueries { get; }
-
-    public static ManPageCorpus Load(string manDirectory, int documents, int queries, int seed)
+    public static KnownItemCorpus Load(string manDirectory, int documents, int queries, int seed)
     {
         var pages = Directory.EnumerateFiles(manDirectory, "*.gz", SearchOption.AllDirectories)
             .Where(f => new FileInfo(f).LinkTarget is null)
@@ -59,35 +66,24 @@ internal sealed class ManPageCorpus
         }
 
         // A summary shared by several pages does not name one right document.
-        var summaryCounts = pages.GroupBy(p => string.Join(' ', Bm25.Tokenize(p.Summary)), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var summaryCounts = pages.GroupBy(p => KnownItemCorpus.QueryKey(p.Summary), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var random = new Random(seed);
         var chosen = pages.ToArray();
         random.Shuffle(chosen);
         chosen = chosen[..documents];
-        var eligible = Enumerable.Range(0, chosen.Length).Where(i => IsQuery(chosen[i], summaryCounts)).ToArray();
+        var eligible = Enumerable.Range(0, chosen.Length).Where(i => KnownItemCorpus.IsUsableQuery(chosen[i].Summary, chosen[i].Body, summaryCounts)).ToArray();
         if (eligible.Length < queries)
         {
             throw new InvalidOperationException($"only {eligible.Length} of the {documents} documents have a usable summary, fewer than the {queries} queries asked for");
         }
 
-        return new ManPageCorpus(
+        return new KnownItemCorpus(
             chosen.Select(p => new CorpusDocument(p.Id, p.Body)).ToArray(),
             eligible.Take(queries).Select(i => new KnownItemQuery(chosen[i].Summary, i)).ToArray(),
             pages.Count,
             eligible.Length);
     }
 
-    private static bool IsQuery(Page page, Dictionary<string, int> summaryCounts)
-    {
-        var words = Bm25.Tokenize(page.Summary);
-        if (words.Count < MinQueryWords || summaryCounts[string.Join(' ', words)] > 1)
-        {
-            return false;
-        }
-
-        var body = " " + string.Join(' ', Bm25.Tokenize(page.Body)) + " ";
-        return !body.Contains(" " + string.Join(' ', words) + " ", StringComparison.Ordinal);
-    }
 
     private sealed record Page(string Id, string Summary, string Body);
 

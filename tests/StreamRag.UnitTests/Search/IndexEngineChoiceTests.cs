@@ -6,7 +6,7 @@ namespace StreamRag.UnitTests.Search;
 public sealed class IndexEngineChoiceTests
 {
     [Theory]
-    [InlineData("auto", true, "search")]
+    [InlineData("auto", true, "vectorset")]
     [InlineData("auto", false, "vectorset")]
     [InlineData("vectorset", true, "vectorset")]
     [InlineData("vectorset", false, "vectorset")]
@@ -17,11 +17,12 @@ public sealed class IndexEngineChoiceTests
     }
 
     [Fact]
-    public void Decide_AutoWithoutQueryEngine_SaysWhy()
+    public void Decide_Auto_SaysWhyVectorSets_AndHowToPickTheQueryEngine()
     {
-        var (_, reason) = IndexEngineChoice.Decide("auto", false, "ERR unknown command 'FT._LIST'");
+        var (_, reason) = IndexEngineChoice.Decide("auto", true, "FT._LIST answered");
 
-        Assert.Contains("unknown command", reason, StringComparison.Ordinal);
+        Assert.Contains("docs/search-engine.md", reason, StringComparison.Ordinal);
+        Assert.Contains("Index:Engine=search", reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using NRedisStack;
 using StreamRag.Contracts;
+using StreamRag.Index;
 using StreamRag.Index.Search;
 
 namespace StreamRag.UnitTests.Search;
@@ -91,11 +92,11 @@ public sealed class SearchQueriesTests
     [Fact]
     public void FullText_SearchesTheContentFieldWithinTheFilter_Bm25StdVerbatim()
     {
-        var query = SearchQueries.FullText("@tenant:{acme}", "What does the Queen bee do?", 50)!;
+        var query = SearchQueries.FullText("@tenant:{acme}", SearchQueries.Terms("What does the Queen bee do?"), 50);
 
         Assert.Equal(
             [
-                "rag:idx", "(@content:(what|does|queen|bee|do)) (@tenant:{acme})", "VERBATIM", "SCORER", "BM25STD",
+                "rag:idx", "(@content:(queen|bee)) (@tenant:{acme})", "VERBATIM", "WITHSCORES", "SCORER", "BM25STD",
                 "LIMIT", "0", "50", "RETURN", "7", "doc", "chunk", "content", "text", "source", "ts", "tags", "DIALECT", "2",
             ],
             Wire(query));
@@ -123,9 +124,48 @@ public sealed class SearchQueriesTests
     [InlineData(null)]
     [InlineData("   ")]
     [InlineData("the and of -- !!")]
-    public void FullText_NoSearchableTerm_IsNull(string? text)
+    public void Terms_NoSearchableTerm_IsEmpty(string? text)
     {
-        Assert.Null(SearchQueries.FullText("@tenant:{acme}", text, 10));
+        Assert.Empty(SearchQueries.Terms(text));
+    }
+
+    private static string[] HybridWire(SearchIndexOptions fusion, bool hnsw = true, int ef = 100) =>
+        SearchQueries.Hybrid("rag:idx", "@tenant:{acme}", SearchQueries.Terms("What does the Queen bee do?"), UnitVector, 10, 50, ef, hnsw, fusion)
+            .Select(a => a is byte[] b ? $"<{b.Length} bytes>" : Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture)!).ToArray();
+
+    [Fact]
+    public void Hybrid_Linear_OneFtHybrid_QuotedWords_NormalizedBm25_FilterOnBothSides()
+    {
+        var wire = HybridWire(new SearchIndexOptions());
+
+        Assert.Equal(
+            [
+                "rag:idx",
+                "SEARCH", "(@content:(\"queen\"|\"bee\")) (@tenant:{acme})", "SCORER", "BM25STD.NORM",
+                "VSIM", "@vec", "$BLOB", "KNN", "4", "K", "50", "EF_RUNTIME", "100", "FILTER", "@tenant:{acme}",
+                "COMBINE", "LINEAR", "8", "ALPHA", "0.02", "BETA", "1", "WINDOW", "50", "YIELD_SCORE_AS", "hybrid_score",
+                "LIMIT", "0", "10",
+                "LOAD", "8", "@doc", "@chunk", "@content", "@text", "@source", "@ts", "@tags", "@__key",
+                "PARAMS", "2", "BLOB", "<8 bytes>",
+            ],
+            wire);
+    }
+
+    [Fact]
+    public void Hybrid_Rrf_PlainBm25Std_ConstantAndWindow()
+    {
+        var wire = HybridWire(new SearchIndexOptions { Combine = "rrf", RrfK = 20 });
+
+        Assert.Equal("BM25STD", wire[Array.IndexOf(wire, "SCORER") + 1]);
+        Assert.Equal(["COMBINE", "RRF", "6", "CONSTANT", "20", "WINDOW", "50", "YIELD_SCORE_AS", "hybrid_score"], wire[Array.IndexOf(wire, "COMBINE")..(Array.IndexOf(wire, "LIMIT"))]);
+    }
+
+    [Fact]
+    public void Hybrid_FlatIndex_NoEfRuntime_EfAtLeastTheCandidates()
+    {
+        Assert.DoesNotContain("EF_RUNTIME", HybridWire(new SearchIndexOptions(), hnsw: false));
+        var hnsw = HybridWire(new SearchIndexOptions(), ef: 20);
+        Assert.Equal("50", hnsw[Array.IndexOf(hnsw, "EF_RUNTIME") + 1]);
     }
 
     [Fact]
@@ -133,7 +173,7 @@ public sealed class SearchQueriesTests
     {
         var terms = SearchQueries.Terms("\"queen\" -hive @tenant:{other} | (drones)* ~bee's $param 2024 HIVE");
 
-        Assert.Equal(["queen", "hive", "tenant", "other", "drones", "bee", "s", "param", "2024"], terms);
+        Assert.Equal(["queen", "hive", "tenant", "drones", "bee", "param", "2024"], terms);
         Assert.All(terms, t => Assert.True(t.All(char.IsLetterOrDigit), t));
     }
 
