@@ -107,16 +107,7 @@ public sealed class DeadLetterStore(IDatabase db, KeySchema keys)
         return added.IsNull ? null : (string?)added;
     }
 
-    // The check, the re-post and the delete in one step: two operators replaying the same dead
-    // letter post it once.
-    private const string ReplayScript = """
-        if #redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1]) == 0 then return false end
-        local args = {'XADD', KEYS[2], '*'}
-        for i = 2, #ARGV do args[#args + 1] = ARGV[i] end
-        local id = redis.call(unpack(args))
-        redis.call('XDEL', KEYS[1], ARGV[1])
-        return id
-        """;
+    private static readonly string ReplayScript = LuaScripts.Read(typeof(DeadLetterStore), "replay.lua");
 
     /// <summary>Deletes every entry of the stream (XTRIM MAXLEN 0: the key and its entries-added counter stay, so the monitor's growth figures stay right); returns how many.</summary>
     public Task<long> PurgeAsync(DeadLetterStream stream) => db.StreamTrimAsync(KeyOf(stream), 0);

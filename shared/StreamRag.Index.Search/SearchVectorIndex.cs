@@ -24,9 +24,9 @@ namespace StreamRag.Index.Search;
 public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposable
 {
     // The engine-independent metadata functions first, then what this engine does per chunk hash.
-    private static readonly string UpsertScript = PartitionScripts.Metadata + ReadScript("upsert.lua");
-    private static readonly string DeleteScript = PartitionScripts.Metadata + ReadScript("delete.lua");
-    private static readonly string ExpireScript = PartitionScripts.Metadata + ReadScript("expire.lua");
+    private static readonly string UpsertScript = PartitionScripts.Metadata + LuaScripts.Read(typeof(SearchVectorIndex), "upsert.lua");
+    private static readonly string DeleteScript = PartitionScripts.Metadata + LuaScripts.Read(typeof(SearchVectorIndex), "delete.lua");
+    private static readonly string ExpireScript = PartitionScripts.Metadata + LuaScripts.Read(typeof(SearchVectorIndex), "expire.lua");
 
     private static readonly TimeSpan BuildLogInterval = TimeSpan.FromSeconds(10);
 
@@ -377,14 +377,6 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
     private sealed record StatusSnapshot(SearchIndexStatus Status, DateTimeOffset At);
 
     private async Task<IDatabase> DatabaseAsync() => (await connections.GetSharedAsync()).GetDatabase();
-
-    private static string ReadScript(string name)
-    {
-        using var stream = typeof(SearchVectorIndex).Assembly.GetManifestResourceStream($"StreamRag.Index.Search.Scripts.{name}")
-            ?? throw new InvalidOperationException($"embedded script {name} is missing");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
 
     private static partial class Log
     {

@@ -116,11 +116,5 @@ public static class PartitionScripts
         ];
     }
 
-    internal static string Read(string name)
-    {
-        using var stream = typeof(PartitionScripts).Assembly.GetManifestResourceStream($"StreamRag.Index.Scripts.{name}")
-            ?? throw new InvalidOperationException($"embedded script {name} is missing");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    internal static string Read(string name) => LuaScripts.Read(typeof(PartitionScripts), name);
 }

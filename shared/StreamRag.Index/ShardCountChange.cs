@@ -70,7 +70,7 @@ internal enum CopyStep
 /// </summary>
 public sealed class ShardCountChange(RedisConnections connections, KeySchema keys, IndexOptions settings, TimeProvider time, TextWriter progress)
 {
-    private const string FenceScript = "if tonumber(redis.call('GET', KEYS[1]) or '0') < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end return 0";
+    private static readonly string FenceScript = PartitionScripts.Read("raise_fence.lua");
 
     // A document read again this many times because the fleet changed it meanwhile is left to the
     // fleet's own writes, which reach the new layout too (it is written after the old one).

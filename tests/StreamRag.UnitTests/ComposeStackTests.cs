@@ -147,7 +147,7 @@ public sealed partial class ComposeStackTests
             var dockerfile = Scalar(((YamlMappingNode)node["build"])["dockerfile"]);
             var program = File.ReadAllText(Path.Combine(Path.GetDirectoryName(RepoPath(dockerfile))!, "Program.cs"));
             var defaultPort = DefaultMetricsPort().Match(program);
-            Assert.True(defaultPort.Success, $"{dockerfile}: Program.cs sets no default Metrics:PrometheusPort");
+            Assert.True(defaultPort.Success, $"{dockerfile}: Program.cs passes StreamRagHost.RunAsync no default scrape port");
 
             var port = Environment(node, "Metrics__PrometheusPort");
             Assert.Equal(defaultPort.Groups[1].Value, port);
@@ -283,7 +283,8 @@ public sealed partial class ComposeStackTests
                 .SelectMany(c => ((YamlSequenceNode)c["targets"]).Children.Select(Scalar)).ToArray(),
             StringComparer.Ordinal);
 
-    [GeneratedRegex(@"""Metrics:PrometheusPort""\D+(\d+)")]
+    // Program.cs: StreamRagHost.RunAsync(args, <default scrape port>, ...).
+    [GeneratedRegex(@"StreamRagHost\.RunAsync\(args, (\d+),")]
     private static partial Regex DefaultMetricsPort();
 
     [GeneratedRegex(@"^(.+)_(?:bucket|sum|count)$")]

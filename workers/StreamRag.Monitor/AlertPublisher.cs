@@ -30,7 +30,7 @@ internal sealed partial class AlertPublisher(
     MonitorMetrics metrics,
     ILogger<AlertPublisher> logger)
 {
-    private static readonly string Script = ReadScript("alert.lua");
+    private static readonly string Script = LuaScripts.Read(typeof(AlertPublisher), "alert.lua");
 
     /// <summary>Keys of the alerts firing after the latest evaluation.</summary>
     public IReadOnlyCollection<string> Firing { get; private set; } = [];
@@ -183,14 +183,6 @@ internal sealed partial class AlertPublisher(
         }
 
         return Encoding.UTF8.GetString(stream.ToArray());
-    }
-
-    private static string ReadScript(string name)
-    {
-        using var stream = typeof(AlertPublisher).Assembly.GetManifestResourceStream($"StreamRag.Monitor.Scripts.{name}")
-            ?? throw new InvalidOperationException($"embedded script {name} is missing");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 
     private static partial class Log
