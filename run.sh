@@ -9,7 +9,7 @@
 #              STREAMRAG_REDIS (e.g. host:port,password=…) — use that Redis instead of a local one
 #                (none is started or stopped; the folder is still named by STREAMRAG_REDIS_PORT). A
 #                Redis Cluster's seed nodes work too; the settings are passed through as they are, so
-#                set Redis__Shards (and Streams__Partitions) to spread over its masters (README.md);
+#                set Redis__Shards (and Streams__Partitions) to spread over its masters (docs/running.md);
 #              STREAMRAG_METRICS_PORT_BASE (default 9464) — scrape ports: embedder base, query worker
 #                base+1, sweeper base+2, monitor base+3; 0 turns the endpoints off. An explicit
 #                Metrics__PrometheusPort applies to every worker instead;

@@ -74,7 +74,7 @@ public static class StreamRagHost
             }
 
             var key = section.AsEnumerable(makePathsRelative: false).Where(p => p.Value is not null).Select(p => p.Key).Order(StringComparer.Ordinal).FirstOrDefault() ?? section.Key;
-            return $"unknown configuration section '{section.Key}' ({key}); the sections are {string.Join(", ", SettingsSections.All.Order(StringComparer.Ordinal))} (README.md lists every setting)";
+            return $"unknown configuration section '{section.Key}' ({key}); the sections are {string.Join(", ", SettingsSections.All.Order(StringComparer.Ordinal))} (docs/configuration.md lists every setting)";
         }
 
         return null;

@@ -47,7 +47,7 @@ public static partial class SettingsBinding
     {
         var unknown = UnknownKeys().Match(binderMessage);
         return unknown.Success
-            ? $"unknown setting {unknown.Groups["keys"].Value} under '{path}' ({unknown.Groups["type"].Value} has no such setting; every setting is listed in README.md and docs/)"
+            ? $"unknown setting {unknown.Groups["keys"].Value} under '{path}' ({unknown.Groups["type"].Value} has no such setting; every setting is listed in docs/configuration.md)"
             : $"settings under '{path}' cannot be read: {binderMessage}";
     }
 

@@ -8,7 +8,7 @@ namespace StreamRag.FaultTests;
 
 /// <summary>
 /// <c>STREAMRAG_REDIS=&lt;seed nodes&gt; Redis__Shards=3 Streams__Partitions=3 ./run.sh demo</c>, as
-/// the README shows it (issue 14's acceptance), on a Redis Cluster of the test's own with the
+/// docs/running.md shows it (issue 14's acceptance), on a Redis Cluster of the test's own with the
 /// default (local model) embedder: every bundled question is answered with its document, the
 /// index and the input streams are spread over the masters, no local Redis is started, and nothing
 /// the run started is left running.

@@ -22,7 +22,7 @@ public sealed class SettingsBindingTests
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ChunkingOptions>>().Value);
 
         Assert.Equal(
-            "unknown setting 'MaxEmbeddingBatch' under 'Chunking' (StreamRag.Embedding.ChunkingOptions has no such setting; every setting is listed in README.md and docs/)",
+            "unknown setting 'MaxEmbeddingBatch' under 'Chunking' (StreamRag.Embedding.ChunkingOptions has no such setting; every setting is listed in docs/configuration.md)",
             error.Message);
     }
 
