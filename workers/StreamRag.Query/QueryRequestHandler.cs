@@ -71,12 +71,10 @@ internal sealed partial class QueryRequestHandler(
             return EntryOutcome.DeadLetter($"{ErrorCodes.MissingField}: no usable reply_to, so no reply can be sent ({parsed.Error?.Message ?? "missing"})");
         }
 
+        QueryReply reply;
+        var answered = new AnsweredQuery(parsed.Request, 0, null, null);
         try
         {
-            QueryReply reply;
-            ReadOnlyMemory<float>? vector = null;
-            IReadOnlyList<string>? vectorCandidates = null;
-            var ef = 0;
             if (parsed.Request is not { } request)
             {
                 reply = QueryReply.Failure(parsed.RequestId ?? "", parsed.Error!.Code, parsed.Error.Message, Timings(queueMs, 0, 0, started));
@@ -89,49 +87,10 @@ internal sealed partial class QueryRequestHandler(
             }
             else
             {
-                ef = request.Ef ?? live.SearchEf ?? indexOptions.Value.DefaultEf;
-                (reply, vector, vectorCandidates) = await AnswerAsync(request, ef, queueMs, started, cancellationToken);
+                var ef = request.Ef ?? live.SearchEf ?? indexOptions.Value.DefaultEf;
+                (reply, var vector, var vectorCandidates) = await AnswerAsync(request, ef, queueMs, started, cancellationToken);
+                answered = new AnsweredQuery(request, ef, vector, vectorCandidates);
             }
-
-            try
-            {
-                await PublishAsync(parsed.ReplyTo, reply, traceId);
-            }
-            catch (RedisServerException ex) when (!RedisErrors.IsTransient(ex))
-            {
-                return Undeliverable(parsed.ReplyTo, ex);
-            }
-
-            if (span is not null)
-            {
-                span.SetTag(SpanAttributes.Tenant, parsed.Request?.Tenant);
-                span.SetTag(SpanAttributes.Cache, reply.Cache);
-                if (reply.Error is { } error)
-                {
-                    span.SetStatus(ActivityStatusCode.Error, error.Code);
-                }
-            }
-
-            metrics.Record(reply, parsed.Request, ef, vector, vectorCandidates);
-            Log.Answered(logger, reply.Id, reply.Status, reply.Results.Count, reply.Timings.TotalMs);
-            return EntryOutcome.Ack;
-        }
-        catch (DimensionMismatchException ex)
-        {
-            var reply = QueryReply.Failure(parsed.RequestId ?? "", ErrorCodes.InvalidField, $"vector: {ex.Message}", Timings(queueMs, 0, 0, started));
-            span?.SetStatus(ActivityStatusCode.Error, reply.Error!.Code);
-            await PublishAsync(parsed.ReplyTo, reply, traceId);
-            metrics.Record(reply, null, 0, null);
-            return EntryOutcome.Ack;
-        }
-        catch (EmbeddingInputTooLongException ex)
-        {
-            // Never truncated: a cut question would be answered as if it were whole.
-            var reply = QueryReply.Failure(parsed.RequestId ?? "", ErrorCodes.TooLarge, $"query: {ex.Message}", Timings(queueMs, 0, 0, started));
-            span?.SetStatus(ActivityStatusCode.Error, reply.Error!.Code);
-            await PublishAsync(parsed.ReplyTo, reply, traceId);
-            metrics.Record(reply, null, 0, null);
-            return EntryOutcome.Ack;
         }
         catch (Exception ex) when (RedisErrors.IsTransient(ex))
         {
@@ -143,27 +102,69 @@ internal sealed partial class QueryRequestHandler(
         {
             // Anything else would fail again (or, for a provider outage, fail until the caller's
             // deadline): tell the caller now, with a code it can act on, rather than retry.
-            Log.Failed(logger, ex, parsed.RequestId);
-            var (code, message) = ex is EmbeddingProviderUnavailableException or EmbeddingProviderMisconfiguredException
-                ? (ErrorCodes.Unavailable, $"the embedding provider is unavailable; retry later ({ex.Message})")
-                : (ErrorCodes.Internal, $"the query failed: {ex.Message}");
-            var reply = QueryReply.Failure(parsed.RequestId ?? "", code, message, Timings(queueMs, 0, 0, started));
-            span?.SetStatus(ActivityStatusCode.Error, code);
-            try
+            var (code, message) = FailureOf(ex, parsed.RequestId);
+            reply = QueryReply.Failure(parsed.RequestId ?? "", code, message, Timings(queueMs, 0, 0, started));
+            answered = default;
+        }
+
+        return await ReplyAsync(parsed, reply, answered, span, traceId);
+    }
+
+    /// <summary>What an answered request's metrics need beyond its reply.</summary>
+    private readonly record struct AnsweredQuery(QueryRequest? Request, int Ef, ReadOnlyMemory<float>? Vector, IReadOnlyList<string>? VectorCandidates);
+
+    /// <summary>The error code and message a caller gets for a request that failed with <paramref name="ex"/>.</summary>
+    private (string Code, string Message) FailureOf(Exception ex, string? requestId)
+    {
+        switch (ex)
+        {
+            case DimensionMismatchException:
+                return (ErrorCodes.InvalidField, $"vector: {ex.Message}");
+            case EmbeddingInputTooLongException:
+                // Never truncated: a cut question would be answered as if it were whole.
+                return (ErrorCodes.TooLarge, $"query: {ex.Message}");
+            case EmbeddingProviderUnavailableException or EmbeddingProviderMisconfiguredException:
+                Log.Failed(logger, ex, requestId);
+                return (ErrorCodes.Unavailable, $"the embedding provider is unavailable; retry later ({ex.Message})");
+            default:
+                Log.Failed(logger, ex, requestId);
+                return (ErrorCodes.Internal, $"the query failed: {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The one way every reply (answer or error) leaves: published, then traced, counted and acknowledged; a
+    /// transient publish failure keeps the entry for a retry, a refused channel dead-letters it.
+    /// </summary>
+    private async Task<EntryOutcome> ReplyAsync(ParsedQueryRequest parsed, QueryReply reply, AnsweredQuery answered, Activity? span, string? traceId)
+    {
+        try
+        {
+            await PublishAsync(parsed.ReplyTo!, reply, traceId);
+        }
+        catch (Exception ex) when (RedisErrors.IsTransient(ex))
+        {
+            span?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            return EntryOutcome.Retry(ex.Message);
+        }
+        catch (RedisServerException ex)
+        {
+            return Undeliverable(parsed.ReplyTo!, ex);
+        }
+
+        if (span is not null)
+        {
+            span.SetTag(SpanAttributes.Tenant, parsed.Request?.Tenant);
+            span.SetTag(SpanAttributes.Cache, reply.Cache);
+            if (reply.Error is { } error)
             {
-                await PublishAsync(parsed.ReplyTo, reply, traceId);
-                metrics.Record(reply, null, 0, null);
-                return EntryOutcome.Ack;
-            }
-            catch (Exception publishError) when (RedisErrors.IsTransient(publishError))
-            {
-                return EntryOutcome.Retry(publishError.Message);
-            }
-            catch (RedisServerException publishError)
-            {
-                return Undeliverable(parsed.ReplyTo, publishError);
+                span.SetStatus(ActivityStatusCode.Error, error.Code);
             }
         }
+
+        metrics.Record(reply, answered.Request, answered.Ef, answered.Vector, answered.VectorCandidates);
+        Log.Answered(logger, reply.Id, reply.Status, reply.Results.Count, reply.Timings.TotalMs);
+        return EntryOutcome.Ack;
     }
 
     /// <summary>
