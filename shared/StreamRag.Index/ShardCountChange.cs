@@ -4,56 +4,6 @@ using StreamRag.Redis;
 
 namespace StreamRag.Index;
 
-/// <summary>What a run of <see cref="ShardCountChange"/> did with the layout it found recorded.</summary>
-public enum ShardCountChangeAction
-{
-    /// <summary>The index already had that shard count and no change was in progress.</summary>
-    NothingToDo,
-
-    /// <summary>A new change began.</summary>
-    Started,
-
-    /// <summary>An interrupted change to the same count went on from the step it had recorded.</summary>
-    Resumed,
-
-    /// <summary>An interrupted change was abandoned: the index stays at (or went back to) the count asked for.</summary>
-    RolledBack,
-}
-
-/// <summary>What a change of shard count did (or, when <see cref="Finished"/> is false, has done so far).</summary>
-/// <param name="Copied">Documents (live or tombstones) written into the new layout by the copy.</param>
-/// <param name="AlreadyThere">Documents the new layout already held at the same or a newer version (written there by the fleet itself).</param>
-/// <param name="RemovedKeys">Keys of the old (or abandoned) layout removed at the end.</param>
-/// <param name="MovedOn">Documents the fleet kept changing while they were copied: each time read again, then left to the fleet's writes, which go to both layouts.</param>
-public sealed record ShardCountChangeReport(int From, int To, long Copied, long AlreadyThere, long Tombstones, long RemovedKeys, long PassagesBefore, long PassagesAfter, bool Finished, string Detail,
-    ShardCountChangeAction Action = ShardCountChangeAction.Started, long MovedOn = 0)
-{
-    /// <summary>The one-line summary the admin tools print.</summary>
-    public string Summary => string.Create(CultureInfo.InvariantCulture,
-        $"{ActionText}: {From} -> {To} shards: {Copied} document(s) copied ({Tombstones} tombstone(s)), {AlreadyThere} already there, {MovedOn} changed while copied, {RemovedKeys} old key(s) removed; {PassagesBefore} passage(s) linked before, {PassagesAfter} after; {Detail}");
-
-    private string ActionText => Action switch
-    {
-        ShardCountChangeAction.NothingToDo => "nothing done",
-        ShardCountChangeAction.Resumed => "resumed",
-        ShardCountChangeAction.RolledBack => "rolled back",
-        _ => "started",
-    };
-}
-
-/// <summary>Where a document's copy stands when <see cref="ShardCountChange.OnCopyStep"/> is called.</summary>
-internal enum CopyStep
-{
-    /// <summary>The scan found the document's key; nothing of it read yet.</summary>
-    Found,
-
-    /// <summary>The document was read (one snapshot of its hash and vectors); not yet written to the new layout.</summary>
-    Read,
-
-    /// <summary>The snapshot was written to the new layout; the old layout not yet read again.</summary>
-    Written,
-}
-
 /// <summary>
 /// Takes the vector-set index from N to M shards while the fleet runs (docs/keys.md#changing-the-shard-count):
 /// <list type="number">
@@ -68,15 +18,9 @@ internal enum CopyStep
 /// again after an interruption goes on from where it stopped (<see cref="ShardCountChangeAction.Resumed"/>);
 /// running it with the old count before the switch abandons the change (<see cref="ShardCountChangeAction.RolledBack"/>).
 /// </summary>
-public sealed class ShardCountChange(RedisConnections connections, KeySchema keys, IndexOptions settings, TimeProvider time, TextWriter progress)
+public sealed partial class ShardCountChange(RedisConnections connections, KeySchema keys, IndexOptions settings, TimeProvider time, TextWriter progress)
 {
     private static readonly string FenceScript = PartitionScripts.Read("raise_fence.lua");
-
-    // A document read again this many times because the fleet changed it meanwhile is left to the
-    // fleet's own writes, which reach the new layout too (it is written after the old one).
-    private const int CopyTries = 3;
-
-    private static readonly string SnapshotScript = PartitionScripts.Read("snapshot.lua");
 
     private readonly VectorSetScripts scripts = new(settings);
 
@@ -85,12 +29,6 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
 
     /// <summary>How long the last step waits for the sweepers to empty the old layout's deletion outboxes.</summary>
     public TimeSpan OutboxDrainTimeout { get; init; } = TimeSpan.FromSeconds(60);
-
-    /// <summary>
-    /// Test seam: awaited at each step of each document's copy (tenant, document id), where a write of the
-    /// fleet can come between; the race tests write there, and cancel there to interrupt a change.
-    /// </summary>
-    internal Func<CopyStep, string, string, CancellationToken, Task>? OnCopyStep { get; init; }
 
     public async Task<ShardCountChangeReport> RunAsync(int shards, CancellationToken cancellationToken)
     {
@@ -255,133 +193,6 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
     private static async Task FenceAsync(IDatabase db, IEnumerable<IndexPartition> partitions, long number) =>
         await Task.WhenAll(partitions.Select(p => db.ScriptEvaluateAsync(FenceScript, [p.Fence], [number])));
 
-    /// <summary>Copies one tenant's documents, each one partition at a time, from every old partition into the next layout.</summary>
-    private async Task<CopyCounts> CopyTenantAsync(IConnectionMultiplexer connection, IDatabase db, IndexLayoutState state, string tenant, IndexLayout next, CancellationToken cancellationToken)
-    {
-        var counts = new CopyCounts();
-        foreach (var partition in state.Current.PartitionsOf(keys, tenant))
-        {
-            await foreach (var key in DocumentKeysAsync(connection, partition, cancellationToken))
-            {
-                var id = ((string)key!)[((string)partition.Document("")!).Length..];
-                await StepAsync(CopyStep.Found, tenant, id, cancellationToken);
-                await CopyDocumentAsync(db, state, partition, next.PartitionOf(keys, tenant, id), tenant, id, counts, cancellationToken);
-            }
-        }
-
-        return counts;
-    }
-
-    /// <summary>
-    /// Copies one document from a snapshot, then reads the old layout again: if the document moved on
-    /// meanwhile, copies it again. A new version or a delete the fleet writes to both layouts (the version
-    /// check keeps the newer); an expiry changes no version, and its second copy may have come before this
-    /// one, so it is what the second read is for.
-    /// </summary>
-    private async Task CopyDocumentAsync(IDatabase db, IndexLayoutState state, IndexPartition source, IndexPartition target, string tenant, string id, CopyCounts counts, CancellationToken cancellationToken)
-    {
-        var applied = false;
-        for (var attempt = 1; attempt <= CopyTries; attempt++)
-        {
-            var snapshot = await SnapshotAsync(db, source, tenant, id);
-            if (snapshot is null)
-            {
-                // Gone (a tombstone timed out) since the scan found it: nothing to copy.
-                return;
-            }
-
-            await StepAsync(CopyStep.Read, tenant, id, cancellationToken);
-            applied |= await WriteAsync(db, state, target, tenant, snapshot);
-            await StepAsync(CopyStep.Written, tenant, id, cancellationToken);
-            var now = await db.HashGetAsync(source.Document(id), ["version", "deleted"]);
-            if (now[0].IsNull || ((string?)now[0] == snapshot.VersionText && (now[1] == "1") == snapshot.Deleted))
-            {
-                if (!applied)
-                {
-                    counts.There++;
-                    return;
-                }
-
-                counts.Copied++;
-                counts.Tombstones += snapshot.Deleted ? 1 : 0;
-                return;
-            }
-        }
-
-        counts.MovedOn++;
-    }
-
-    /// <summary>Writes a snapshot into its new partition, version-checked like any write; true when it was applied.</summary>
-    private async Task<bool> WriteAsync(IDatabase db, IndexLayoutState state, IndexPartition target, string tenant, DocumentSnapshot snapshot)
-    {
-        if (!snapshot.Deleted)
-        {
-            var (code, _) = await scripts.UpsertAsync(db, target, state.Number, snapshot.Document, snapshot.Document.Chunks);
-            return code == 1;
-        }
-
-        if (await scripts.DeleteAsync(db, target, state.Number, snapshot.Document.Id, snapshot.Document.Version) == 1)
-        {
-            return true;
-        }
-
-        // The same version live in the new layout beside a tombstone in the old: the retention sweeper
-        // expired it in the old layout and found it not (yet) due in the new one, before this copy put it
-        // there. Expired there the same way, without a second deletion record.
-        var held = await PartitionReads.DocumentStateAsync(db, target, snapshot.Document.Id);
-        var due = await db.SortedSetScoreAsync(target.ExpiryIndex, snapshot.Document.Id);
-        if (held is { Deleted: false } && held.Version == snapshot.Document.Version && due is { } at)
-        {
-            var expired = await scripts.ExpireAsync(db, tenant, target, state.Number, [new ExpiringDocument(snapshot.Document.Id, DateTimeOffset.FromUnixTimeMilliseconds((long)at))], null, record: false);
-            return expired.Count == 1;
-        }
-
-        return false;
-    }
-
-    /// <summary>One document as it stands in one instant (snapshot.lua), or null when its hash is gone or holds no version.</summary>
-    private static async Task<DocumentSnapshot?> SnapshotAsync(IDatabase db, IndexPartition partition, string tenant, string id)
-    {
-        var reply = (RedisResult[])(await db.ScriptEvaluateAsync(SnapshotScript, [partition.Document(id), partition.VectorSet], [id]))!;
-        var flat = (RedisResult[])reply[0]!;
-        var fields = new Dictionary<string, string?>(flat.Length / 2, StringComparer.Ordinal);
-        for (var i = 0; i + 1 < flat.Length; i += 2)
-        {
-            fields[(string)flat[i]!] = (string?)flat[i + 1];
-        }
-
-        if (!fields.TryGetValue("version", out var versionText) || !long.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
-        {
-            return null;
-        }
-
-        var deleted = fields.GetValueOrDefault("deleted") == "1";
-        // The script answers one entry per passage the hash names; an empty one is a passage left out of the graph.
-        var chunks = Enumerable.Range(0, reply.Length - 1).Select(i =>
-        {
-            var vector = reply[i + 1].Length > 0 ? ((RedisResult[])reply[i + 1]!).Select(v => (float)(double)v).ToArray() : [];
-            return new IndexedChunk(i, fields.GetValueOrDefault($"c:{i}") ?? "", vector);
-        }).ToArray();
-        var expires = fields.GetValueOrDefault("expires_at");
-        var tags = fields.GetValueOrDefault("tags");
-        return new DocumentSnapshot(versionText!, deleted, new IndexedDocument(
-            tenant,
-            id,
-            version,
-            fields.GetValueOrDefault("hash") ?? "",
-            fields.GetValueOrDefault("source") ?? "",
-            DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(fields.GetValueOrDefault("ts") ?? "0", CultureInfo.InvariantCulture)),
-            string.IsNullOrEmpty(tags) ? [] : tags.Split(','),
-            string.IsNullOrEmpty(expires) ? null : DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(expires, CultureInfo.InvariantCulture)),
-            chunks));
-    }
-
-    private Task StepAsync(CopyStep step, string tenant, string id, CancellationToken cancellationToken)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return OnCopyStep?.Invoke(step, tenant, id, cancellationToken) ?? Task.CompletedTask;
-    }
-
     /// <summary>The partition's document hashes, scanned on the master that holds its hash slot.</summary>
     private static async IAsyncEnumerable<RedisKey> DocumentKeysAsync(IConnectionMultiplexer connection, IndexPartition partition, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -437,26 +248,3 @@ public sealed class ShardCountChange(RedisConnections connections, KeySchema key
         return removed;
     }
 }
-
-/// <summary>A document read in one step: its version as stored, whether it is a tombstone, and what to write.</summary>
-internal sealed record DocumentSnapshot(string VersionText, bool Deleted, IndexedDocument Document);
-
-/// <summary>Running totals of a copy (one tenant's, or the whole change's).</summary>
-internal sealed class CopyCounts
-{
-    public long Copied;
-    public long There;
-    public long Tombstones;
-    public long MovedOn;
-
-    public void Add(CopyCounts other)
-    {
-        Copied += other.Copied;
-        There += other.There;
-        Tombstones += other.Tombstones;
-        MovedOn += other.MovedOn;
-    }
-}
-
-/// <summary>A change of shard count cannot start or go on; the message says why and what to do.</summary>
-public sealed class ShardCountChangeException(string message) : Exception(message);
