@@ -1,10 +1,7 @@
 using System.Diagnostics.Metrics;
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NRedisStack;
-using NRedisStack.RedisStackCommands;
-using NRedisStack.Search;
 using StackExchange.Redis;
 using StreamRag.Redis;
 using StreamRag.Telemetry;
@@ -19,7 +16,7 @@ namespace StreamRag.Index.Search;
 /// vector-set engine writes, so the sweeper and every other reader work unchanged. Writes run as Lua
 /// scripts over the partition's keys (chunk hashes share the partition's hash tag), so a document's
 /// chunks and metadata change together. Searches run FT.SEARCH: KNN with the filters as pre-filter,
-/// optionally fused with a full-text search of the question (reciprocal rank fusion).
+/// optionally fused with a full-text search of the question (SearchVectorIndex.Search.cs).
 /// </summary>
 public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposable
 {
@@ -74,7 +71,7 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
     /// Where a hybrid search fuses its text and vector rankings, known once the index is ensured:
     /// <c>server</c> (one FT.HYBRID) or <c>client</c> (two FT.SEARCH, fused here).
     /// </summary>
-    public string? HybridFusion { get; private set; }
+    public string? HybridFusion => ensured is null ? null : serverFusion ? "server" : "client";
 
     /// <summary>The last FT.INFO figures read (at start-up, by <see cref="GetStatsAsync"/> or for the metrics).</summary>
     public SearchIndexStatus? LastStatus => last?.Status;
@@ -133,9 +130,8 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
                 Log.SchemaMismatch(logger, status.PhysicalName, string.Join("; ", status.Differences));
             }
 
-            var (server, reason) = await ChooseFusionAsync(await DatabaseAsync());
-            (serverFusion, HybridFusion) = (server, server ? "server" : "client");
-            Log.Fusion(logger, HybridFusion, reason);
+            (serverFusion, var reason) = await ChooseFusionAsync(await DatabaseAsync());
+            Log.Fusion(logger, serverFusion ? "server" : "client", reason);
             last = new StatusSnapshot(status, this.time.GetUtcNow());
             ensured = status;
             return status;
@@ -144,25 +140,6 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         {
             ensureLock.Release();
         }
-    }
-
-    /// <summary>FT.HYBRID when <c>Index:Search:Fusion=auto</c> and the server runs it; else the client fuses.</summary>
-    private async Task<(bool Server, string Reason)> ChooseFusionAsync(IDatabase db)
-    {
-        if (settings.Search.Fusion == "client")
-        {
-            return (false, "Index:Search:Fusion=client");
-        }
-
-        if (settings.Search.Combine == "rrf" && settings.Search.VectorWeight != settings.Search.TextWeight)
-        {
-            return (false, "Index:Search:Combine=rrf with unequal weights, which FT.HYBRID's RRF does not take");
-        }
-
-        var (available, probe) = await admin.ProbeHybridAsync(db);
-        return available
-            ? (true, "Index:Search:Fusion=auto and the server runs FT.HYBRID")
-            : (false, $"Index:Search:Fusion=auto and the server has no usable FT.HYBRID ({probe})");
     }
 
     public override async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)
@@ -201,51 +178,6 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         var result = await RunWithChunkKeysAsync(db, DeleteScript, keys.PartitionOf(tenant, documentId), documentId, 0,
             [documentId, version, (long)settings.TombstoneRetention.TotalMilliseconds]);
         return result == 1 ? IndexWriteResult.Applied : IndexWriteResult.Stale;
-    }
-
-    public override async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        if (query.Vector.Length != settings.Dimensions)
-        {
-            throw new DimensionMismatchException(settings.Dimensions, query.Vector.Length);
-        }
-
-        await EnsureIndexAsync(cancellationToken);
-        var db = await DatabaseAsync();
-        var filter = SearchQueries.Filter(query.Tenant, query.Filters);
-        var hnsw = settings.Search.Algorithm == "HNSW";
-        var ef = query.Ef ?? settings.DefaultEf;
-        // Exact searches measure recall of the vector index, so they never mix in full text.
-        var terms = query.Exact || settings.Search.TextWeight <= 0 ? [] : SearchQueries.Terms(query.Text);
-        if (terms.Count == 0)
-        {
-            var found = await RunAsync(db, SearchQueries.Knn(filter, query.Vector, query.K, ef, query.Exact, hnsw));
-            return found.Select(c => c.ToHit(SearchQueries.Similarity(settings.Search.DistanceMetric, c.Distance))).ToArray();
-        }
-
-        var candidates = Math.Max(query.K, settings.Search.HybridCandidates);
-        if (serverFusion)
-        {
-            var reply = await db.ExecuteAsync("FT.HYBRID", SearchQueries.Hybrid(keys.SearchIndexAlias, filter, terms, query.Vector, query.K, candidates, ef, hnsw, settings.Search));
-            return FoundChunk.FromHybrid(reply).Select(c => c.Chunk.ToHit(Math.Min(1.0, c.Score))).ToArray();
-        }
-
-        var vectorSide = RunAsync(db, SearchQueries.Knn(filter, query.Vector, candidates, Math.Max(ef, candidates), exact: false, hnsw));
-        var textSide = RunAsync(db, SearchQueries.FullText(filter, terms, candidates));
-        var byVector = await vectorSide;
-        var byText = await textSide;
-        var chunks = byVector.Concat(byText).GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.First());
-        var fused = settings.Search.Combine == "linear"
-            ? LinearFusion.Fuse(
-                byVector.Select(c => (c.Key, SearchQueries.Similarity(settings.Search.DistanceMetric, c.Distance))).ToArray(),
-                byText.Select(c => (c.Key, c.TextScore)).ToArray(), settings.Search.VectorWeight, settings.Search.TextWeight)
-            : ReciprocalRankFusion.Fuse(byVector.Select(c => c.Key).ToArray(), byText.Select(c => c.Key).ToArray(), settings.Search.VectorWeight, settings.Search.TextWeight, settings.Search.RrfK);
-        return fused
-            .Take(query.K)
-            // A linear score is a similarity plus a bonus: capped at 1, the top of the contract's scale.
-            .Select(f => chunks[f.Key].ToHit(Math.Min(1.0, f.Score)))
-            .ToArray();
     }
 
     public override async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
@@ -334,12 +266,6 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         }
     }
 
-    private async Task<IReadOnlyList<FoundChunk>> RunAsync(IDatabase db, Query query)
-    {
-        var result = await db.FT().SearchAsync(keys.SearchIndexAlias, query);
-        return result.Documents.Select(FoundChunk.From).ToArray();
-    }
-
     public void Dispose() => ensureLock.Dispose();
 
     /// <summary>The snapshot for a gauge; a stale one triggers one background refresh at a time.</summary>
@@ -398,57 +324,4 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         [LoggerMessage(1501, LogLevel.Error, "The running FT index {Index} differs from the configured schema and is used as it is (Index:Search:OnSchemaMismatch=warn): {Differences}. Migrate it: dotnet run --project tools/StreamRag.IndexAdmin -- migrate")]
         public static partial void SchemaMismatch(ILogger logger, string index, string differences);
     }
-}
-
-/// <summary>One chunk as FT.SEARCH returned it.</summary>
-/// <param name="Distance">The KNN distance (vector side), NaN otherwise.</param>
-/// <param name="TextScore">The full-text score (text side, FT.SEARCH WITHSCORES), NaN otherwise.</param>
-internal sealed record FoundChunk(string Key, string DocumentId, int Chunk, string Content, string Source, DateTimeOffset Timestamp, IReadOnlyList<string> Tags, double Distance, double TextScore = double.NaN)
-{
-    public static FoundChunk From(Document document)
-    {
-        ArgumentNullException.ThrowIfNull(document);
-        var tags = (string?)document[ChunkFields.Tags];
-        var distance = document[ChunkFields.Score];
-        return new FoundChunk(
-            document.Id,
-            (string?)document[ChunkFields.Document] ?? "",
-            (int)document[ChunkFields.Chunk],
-            // The text as written; chunks without line breaks (and chunks written before issue 11) only have the indexed copy.
-            (string?)document[ChunkFields.Text] ?? (string?)document[ChunkFields.Content] ?? "",
-            (string?)document[ChunkFields.Source] ?? "",
-            DateTimeOffset.FromUnixTimeMilliseconds((long)document[ChunkFields.Timestamp]),
-            string.IsNullOrEmpty(tags) ? [] : tags.Split(','),
-            distance.IsNull ? double.NaN : double.Parse((string)distance!, NumberStyles.Float, CultureInfo.InvariantCulture),
-            document.Score);
-    }
-
-    /// <summary>The chunks of an FT.HYBRID reply, best first, each with its fused score.</summary>
-    public static IReadOnlyList<(FoundChunk Chunk, double Score)> FromHybrid(RedisResult reply)
-    {
-        var top = Pairs((RedisResult[])reply!);
-        var results = (RedisResult[])top["results"]!;
-        return results.Select(r =>
-        {
-            var fields = Pairs((RedisResult[])r!);
-            string? Text(string name) => fields.TryGetValue(name, out var v) && !v.IsNull ? (string?)v : null;
-            double Number(string name) => Text(name) is { } v ? double.Parse(v, NumberStyles.Float, CultureInfo.InvariantCulture) : double.NaN;
-            var tags = Text(ChunkFields.Tags);
-            var chunk = new FoundChunk(
-                Text("__key") ?? "",
-                Text(ChunkFields.Document) ?? "",
-                int.Parse(Text(ChunkFields.Chunk) ?? "0", CultureInfo.InvariantCulture),
-                Text(ChunkFields.Text) ?? Text(ChunkFields.Content) ?? "",
-                Text(ChunkFields.Source) ?? "",
-                DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(Text(ChunkFields.Timestamp) ?? "0", CultureInfo.InvariantCulture)),
-                string.IsNullOrEmpty(tags) ? [] : tags.Split(','),
-                double.NaN);
-            return (chunk, Number(SearchQueries.HybridScore));
-        }).ToArray();
-    }
-
-    private static Dictionary<string, RedisResult> Pairs(RedisResult[] flat) =>
-        Enumerable.Range(0, flat.Length / 2).ToDictionary(i => (string)flat[2 * i]!, i => flat[(2 * i) + 1], StringComparer.Ordinal);
-
-    public SearchHit ToHit(double score) => new(DocumentId, Chunk, score, Content, Source, Timestamp, Tags);
 }
