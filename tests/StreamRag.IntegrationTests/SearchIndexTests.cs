@@ -94,7 +94,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     /// <summary>Whether the server runs FT.HYBRID, asked differently from the engine's probe (COMMAND INFO).</summary>
     private async Task<bool> ServerHasHybridAsync()
     {
-        var info = (RedisResult[])(await search.Connection.GetDatabase().ExecuteAsync("COMMAND", "INFO", "FT.HYBRID"))!;
+        var info = (RedisResult[])(await search.Require().Connection.GetDatabase().ExecuteAsync("COMMAND", "INFO", "FT.HYBRID"))!;
         return info.Length == 1 && !info[0].IsNull;
     }
 
