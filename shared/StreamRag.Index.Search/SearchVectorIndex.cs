@@ -198,7 +198,7 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         var document = partition.Document(due.Id);
         for (var attempt = 0; ; attempt++)
         {
-            var chunks = (int?)await db.HashGetAsync(document, "chunks") ?? 0;
+            var chunks = (int?)await db.HashGetAsync(document, DocumentFields.Chunks) ?? 0;
             var scriptKeys = new RedisKey[4 + chunks];
             (scriptKeys[0], scriptKeys[1], scriptKeys[2], scriptKeys[3]) = (document, partition.ExpiryIndex, partition.Epoch, partition.DeletionOutbox);
             for (var i = 0; i < chunks; i++)
@@ -245,7 +245,7 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         var document = partition.Document(documentId);
         for (var attempt = 0; ; attempt++)
         {
-            var stored = (int?)await db.HashGetAsync(document, "chunks") ?? 0;
+            var stored = (int?)await db.HashGetAsync(document, DocumentFields.Chunks) ?? 0;
             var count = Math.Max(stored, newChunks);
             var scriptKeys = new RedisKey[3 + count];
             scriptKeys[0] = document;

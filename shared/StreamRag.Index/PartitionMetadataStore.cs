@@ -95,7 +95,7 @@ public abstract class PartitionedVectorIndex(PartitionMetadataStore metadata) : 
 public static class PartitionScripts
 {
     /// <summary>metadata.lua: version checks, document metadata, tombstones, expiry index, epoch, deletion records.</summary>
-    public static string Metadata { get; } = Read("metadata.lua");
+    public static string Metadata { get; } = DocumentFields.Lua + Read("metadata.lua");
 
     /// <summary>
     /// The document fields every engine's upsert script takes first (ARGV 1–7, for metadata.lua's

@@ -13,7 +13,7 @@ public static class PartitionReads
     public static async Task<DocumentState?> DocumentStateAsync(IDatabaseAsync db, IndexPartition partition, string documentId)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var values = await db.HashGetAsync(partition.Document(documentId), ["version", "hash", "chunks", "deleted"]);
+        var values = await db.HashGetAsync(partition.Document(documentId), [DocumentFields.Version, DocumentFields.ContentHash, DocumentFields.Chunks, DocumentFields.Deleted]);
         if (values[0].IsNull)
         {
             return null;

@@ -24,7 +24,7 @@ public sealed partial class ShardCountChange
     // fleet's own writes, which reach the new layout too (it is written after the old one).
     private const int CopyTries = 3;
 
-    private static readonly string SnapshotScript = PartitionScripts.Read("snapshot.lua");
+    private static readonly string SnapshotScript = DocumentFields.Lua + PartitionScripts.Read("snapshot.lua");
 
     /// <summary>
     /// Test seam: awaited at each step of each document's copy (tenant, document id), where a write of the
@@ -71,7 +71,7 @@ public sealed partial class ShardCountChange
             await StepAsync(CopyStep.Read, tenant, id, cancellationToken);
             applied |= await WriteAsync(db, state, target, tenant, snapshot);
             await StepAsync(CopyStep.Written, tenant, id, cancellationToken);
-            var now = await db.HashGetAsync(source.Document(id), ["version", "deleted"]);
+            var now = await db.HashGetAsync(source.Document(id), [DocumentFields.Version, DocumentFields.Deleted]);
             if (now[0].IsNull || ((string?)now[0] == snapshot.VersionText && (now[1] == "1") == snapshot.Deleted))
             {
                 if (!applied)
@@ -128,27 +128,27 @@ public sealed partial class ShardCountChange
             fields[(string)flat[i]!] = (string?)flat[i + 1];
         }
 
-        if (!fields.TryGetValue("version", out var versionText) || !long.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+        if (!fields.TryGetValue(DocumentFields.Version, out var versionText) || !long.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out var version))
         {
             return null;
         }
 
-        var deleted = fields.GetValueOrDefault("deleted") == "1";
+        var deleted = fields.GetValueOrDefault(DocumentFields.Deleted) == "1";
         // The script answers one entry per passage the hash names; an empty one is a passage left out of the graph.
         var chunks = Enumerable.Range(0, reply.Length - 1).Select(i =>
         {
             var vector = reply[i + 1].Length > 0 ? ((RedisResult[])reply[i + 1]!).Select(v => (float)(double)v).ToArray() : [];
-            return new IndexedChunk(i, fields.GetValueOrDefault($"c:{i}") ?? "", vector);
+            return new IndexedChunk(i, fields.GetValueOrDefault(DocumentFields.Passage(i)) ?? "", vector);
         }).ToArray();
         var expires = fields.GetValueOrDefault("expires_at");
-        var tags = fields.GetValueOrDefault("tags");
+        var tags = fields.GetValueOrDefault(DocumentFields.Tags);
         return new DocumentSnapshot(versionText!, deleted, new IndexedDocument(
             tenant,
             id,
             version,
-            fields.GetValueOrDefault("hash") ?? "",
-            fields.GetValueOrDefault("source") ?? "",
-            DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(fields.GetValueOrDefault("ts") ?? "0", CultureInfo.InvariantCulture)),
+            fields.GetValueOrDefault(DocumentFields.ContentHash) ?? "",
+            fields.GetValueOrDefault(DocumentFields.Source) ?? "",
+            DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(fields.GetValueOrDefault(DocumentFields.Timestamp) ?? "0", CultureInfo.InvariantCulture)),
             string.IsNullOrEmpty(tags) ? [] : tags.Split(','),
             string.IsNullOrEmpty(expires) ? null : DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(expires, CultureInfo.InvariantCulture)),
             chunks));

@@ -231,7 +231,7 @@ public sealed partial class VectorSetIndex : PartitionedVectorIndex
             var doc = member[..hash];
             var chunk = int.Parse(member.AsSpan(hash + 1), CultureInfo.InvariantCulture);
             parsed[i] = (doc, chunk);
-            reads[i] = db.HashGetAsync(layout.PartitionOf(keys, tenant, doc).Document(doc), [$"c:{chunk}", "source", "ts", "tags"]);
+            reads[i] = db.HashGetAsync(layout.PartitionOf(keys, tenant, doc).Document(doc), [DocumentFields.Passage(chunk), DocumentFields.Source, DocumentFields.Timestamp, DocumentFields.Tags]);
         }
 
         var hits = new List<SearchHit>(found.Length);

@@ -8,7 +8,7 @@
 local doc, expiry, epoch, outbox = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local id, at, deletedAt = ARGV[1], ARGV[2], ARGV[4]
 if not still_due(expiry, id, at) then return {0} end
-local meta = redis.call('HMGET', doc, 'version', 'chunks', 'source')
+local meta = redis.call('HMGET', doc, F.version, F.chunks, F.source)
 local version, old, source = meta[1] or '0', tonumber(meta[2] or '0'), meta[3] or ''
 if old > #KEYS - 4 then return {-2} end
 if deletedAt == '' then deletedAt = server_ms() end

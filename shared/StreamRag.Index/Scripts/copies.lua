@@ -3,7 +3,7 @@
 -- Takes a document's linked passages out of that count before they are replaced or removed.
 -- A document indexed before the count existed has no 'links' field and was never counted.
 local function unlink_counted(copies, doc)
-  local meta = redis.call('HMGET', doc, 'fps', 'links')
+  local meta = redis.call('HMGET', doc, F.fps, F.links)
   local links = meta[2]
   if not links then return end
   local i = 0

@@ -15,7 +15,7 @@ for i = 1, #KEYS - 5 do
   local doc = KEYS[5 + i]
   local id, at = ARGV[2 + 2 * i], ARGV[3 + 2 * i]
   if still_due(expiry, id, at) then
-    local meta = redis.call('HMGET', doc, 'version', 'chunks', 'source')
+    local meta = redis.call('HMGET', doc, F.version, F.chunks, F.source)
     local version, chunks, source = meta[1] or '0', tonumber(meta[2] or '0'), meta[3] or ''
     for c = 0, chunks - 1 do
       redis.call('VREM', vset, id .. '#' .. c)

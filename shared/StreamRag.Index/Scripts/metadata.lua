@@ -5,24 +5,24 @@
 
 -- True when the document hash already holds this or a newer version: the write is ignored.
 local function is_stale(doc, version)
-  local current = redis.call('HGET', doc, 'version')
+  local current = redis.call('HGET', doc, F.version)
   return current and tonumber(current) >= tonumber(version)
 end
 
 -- Passages the stored version has.
 local function stored_passages(doc)
-  return tonumber(redis.call('HGET', doc, 'chunks') or '0')
+  return tonumber(redis.call('HGET', doc, F.chunks) or '0')
 end
 
 -- True when the stored content hash differs: a metadata-only update must be refused.
 local function content_differs(doc, hash)
-  return redis.call('HGET', doc, 'hash') ~= hash
+  return redis.call('HGET', doc, F.hash) ~= hash
 end
 
 -- Writes a live document's metadata, schedules (or clears) its expiry and changes the epoch.
 local function write_document(doc, expiry, epoch, id, version, hash, source, ts, tags, passages, expires_at)
-  redis.call('HSET', doc, 'version', version, 'hash', hash, 'source', source, 'ts', ts, 'tags', tags,
-    'chunks', passages, 'expires_at', expires_at, 'deleted', '0')
+  redis.call('HSET', doc, F.version, version, F.hash, hash, F.source, source, F.ts, ts, F.tags, tags,
+    F.chunks, passages, F.expires_at, expires_at, F.deleted, '0')
   redis.call('PERSIST', doc)
   if expires_at ~= '' then
     redis.call('ZADD', expiry, expires_at, id)
@@ -36,9 +36,9 @@ end
 -- upsert stays stale; `expired` marks the retention path's), drops the expiry entry, changes the epoch.
 local function write_tombstone(doc, expiry, epoch, id, version, ttl, expired)
   redis.call('DEL', doc)
-  redis.call('HSET', doc, 'version', version, 'deleted', '1', 'chunks', 0)
+  redis.call('HSET', doc, F.version, version, F.deleted, '1', F.chunks, 0)
   if expired then
-    redis.call('HSET', doc, 'expired', '1')
+    redis.call('HSET', doc, F.expired, '1')
   end
   redis.call('PEXPIRE', doc, ttl)
   redis.call('ZREM', expiry, id)

@@ -12,9 +12,9 @@ local out = {fields}
 local chunks, links, deleted = 0, nil, '0'
 for i = 1, #fields, 2 do
   local name, value = fields[i], fields[i + 1]
-  if name == 'chunks' then chunks = tonumber(value) or 0
-  elseif name == 'links' then links = value
-  elseif name == 'deleted' then deleted = value end
+  if name == F.chunks then chunks = tonumber(value) or 0
+  elseif name == F.links then links = value
+  elseif name == F.deleted then deleted = value end
 end
 if deleted == '1' then chunks = 0 end
 for i = 0, chunks - 1 do

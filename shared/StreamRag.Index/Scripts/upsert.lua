@@ -40,23 +40,23 @@ if ARGV[9] == '1' then
       redis.call('HINCRBY', copies, fp, 1)
       links[i + 1] = '1'
     end
-    redis.call('HSET', doc, 'c:' .. i, ARGV[16 + 3 * i])
+    redis.call('HSET', doc, F.passage .. i, ARGV[16 + 3 * i])
   end
   for i = n, old - 1 do
     redis.call('VREM', vset, own .. i)
-    redis.call('HDEL', doc, 'c:' .. i)
+    redis.call('HDEL', doc, F.passage .. i)
   end
-  redis.call('HSET', doc, 'unlinked', unlinked, 'fps', table.concat(fps, ','), 'links', table.concat(links))
+  redis.call('HSET', doc, F.unlinked, unlinked, F.fps, table.concat(fps, ','), F.links, table.concat(links))
 else
   if content_differs(doc, ARGV[3]) then return {-1} end
   n = old
   local fps = {}
-  for fp in string.gmatch(redis.call('HGET', doc, 'fps') or '', '[^,]+') do table.insert(fps, fp) end
+  for fp in string.gmatch(redis.call('HGET', doc, F.fps) or '', '[^,]+') do table.insert(fps, fp) end
   for i = 0, n - 1 do
     -- A document indexed before fingerprints existed keeps attributes without one.
     redis.call('VSETATTR', vset, own .. i, fps[i + 1] and attributes_with(fps[i + 1]) or attributes)
   end
-  unlinked = tonumber(redis.call('HGET', doc, 'unlinked') or '0')
+  unlinked = tonumber(redis.call('HGET', doc, F.unlinked) or '0')
 end
 write_document(doc, expiry, epoch, id, version, ARGV[3], ARGV[4], ARGV[5], ARGV[6], n, ARGV[7])
 return {1, unlinked}
