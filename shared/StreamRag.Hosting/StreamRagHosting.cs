@@ -51,7 +51,7 @@ public static class StreamRagHosting
         services.AddSingleton<ITransientFailureClassifier, EmbeddingProviderFailures>();
         services.AddSingleton<MemoryPressureGate>();
         // Index:Engine picks vector sets or the Redis Query Engine (auto: whichever the server has).
-        services.AddStreamRagIndex();
+        services.AddStreamRagIndex().AddSearchIndexEngine();
         services.AddStreamRagEmbedding(config);
         services.AddSingleton<RetentionPolicy>();
 

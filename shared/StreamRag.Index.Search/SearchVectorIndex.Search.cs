@@ -27,7 +27,7 @@ public sealed partial class SearchVectorIndex
             : (false, $"Index:Search:Fusion=auto and the server has no usable FT.HYBRID ({probe})");
     }
 
-    public override async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (query.Vector.Length != settings.Dimensions)

@@ -18,7 +18,7 @@ namespace StreamRag.Index.Search;
 /// chunks and metadata change together. Searches run FT.SEARCH: KNN with the filters as pre-filter,
 /// optionally fused with a full-text search of the question (SearchVectorIndex.Search.cs).
 /// </summary>
-public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposable
+public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
 {
     // The engine-independent metadata functions first, then what this engine does per chunk hash.
     private static readonly string UpsertScript = PartitionScripts.Metadata + LuaScripts.Read(typeof(SearchVectorIndex), "upsert.lua");
@@ -36,6 +36,7 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
     private readonly ILogger<SearchVectorIndex> logger;
     private readonly SearchIndexAdmin admin;
     private readonly TimeProvider time;
+    private readonly Task<IndexLayoutState> layout;
     private readonly SemaphoreSlim ensureLock = new(1, 1);
     private volatile SearchIndexStatus? ensured;
     private volatile bool serverFusion;
@@ -50,7 +51,6 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         ILogger<SearchVectorIndex> logger,
         TimeProvider? time = null,
         IMeterFactory? meterFactory = null)
-        : base(new PartitionMetadataStore(connections, keys, PartitionMetadataStore.ConfiguredLayout(keys)))
     {
         ArgumentNullException.ThrowIfNull(options);
         this.connections = connections;
@@ -58,6 +58,7 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         this.logger = logger;
         this.time = time ?? TimeProvider.System;
         settings = options.Value;
+        layout = Task.FromResult(PartitionMetadataStore.ConfiguredLayout(keys));
         admin = new SearchIndexAdmin(keys, settings);
         if (meterFactory is not null)
         {
@@ -65,7 +66,10 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         }
     }
 
-    public override int Dimensions => settings.Dimensions;
+    public int Dimensions => settings.Dimensions;
+
+    /// <summary>The partitions <c>Redis:Shards</c> gives: this engine's index is never re-sharded.</summary>
+    public Task<IndexLayoutState> GetLayoutAsync(CancellationToken cancellationToken) => layout;
 
     /// <summary>
     /// Where a hybrid search fuses its text and vector rankings, known once the index is ensured:
@@ -142,7 +146,7 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         }
     }
 
-    public override async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)
+    public async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
         var chunks = document.Chunks?.OrderBy(c => c.Index).ToArray();
@@ -172,7 +176,7 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         };
     }
 
-    public override async Task<IndexWriteResult> DeleteAsync(string tenant, string documentId, long version, CancellationToken cancellationToken)
+    public async Task<IndexWriteResult> DeleteAsync(string tenant, string documentId, long version, CancellationToken cancellationToken)
     {
         var db = await DatabaseAsync();
         var result = await RunWithChunkKeysAsync(db, DeleteScript, keys.PartitionOf(tenant, documentId), documentId, 0,
@@ -180,10 +184,7 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
         return result == 1 ? IndexWriteResult.Applied : IndexWriteResult.Stale;
     }
 
-    public override async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
-        await ExpireOneAsync(await DatabaseAsync(), tenant, new ExpiringDocument(documentId, expiresAt), null) is not null;
-
-    public override async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(due);
         var db = await DatabaseAsync();
@@ -224,7 +225,7 @@ public sealed partial class SearchVectorIndex : PartitionedVectorIndex, IDisposa
     }
 
     /// <summary>Chunks are the FT index's documents; memory is the vector index's, as FT.INFO reports it.</summary>
-    public override async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken)
+    public async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken)
     {
         await EnsureIndexAsync(cancellationToken);
         var db = await DatabaseAsync();

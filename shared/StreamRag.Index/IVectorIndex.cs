@@ -1,21 +1,23 @@
+using StackExchange.Redis;
 using StreamRag.Contracts;
 
 namespace StreamRag.Index;
 
 /// <summary>
-/// The index the fleet talks to: what an engine stores and searches per passage
-/// (<see cref="IChunkIndex"/>), and the partition metadata every engine keeps in the same keys
-/// (<see cref="IPartitionMetadata"/>, implemented once by <see cref="PartitionMetadataStore"/>).
-/// The Redis 8 vector-set engine and the Query Engine (FT.*) engine implement it. Every write is
-/// atomic per document: a search never sees a half-written document.
+/// What the index engines differ in: how passages are stored, searched, expired and counted. The
+/// Redis 8 vector-set engine (<see cref="VectorSetIndex"/>) and the Query Engine (FT.*) engine
+/// implement it; <see cref="SelectedVectorIndex"/> is the one the fleet sees. Every write is atomic
+/// per document: a search never sees a half-written document. What the engines keep alike (document
+/// state, epochs, tenants, expiry indexes, deletion outboxes) is read through
+/// <see cref="IPartitionMetadata"/>, a service of its own.
 /// </summary>
-public interface IVectorIndex : IChunkIndex, IPartitionMetadata;
-
-/// <summary>What the engines differ in: how passages are stored, searched and removed.</summary>
-public interface IChunkIndex
+public interface IVectorIndex
 {
     /// <summary>Vector dimension the index accepts.</summary>
     int Dimensions { get; }
+
+    /// <summary>Where the engine's partitions are: the layout its searches read and the layouts its writes go to.</summary>
+    Task<IndexLayoutState> GetLayoutAsync(CancellationToken cancellationToken);
 
     /// <summary>Replaces a document and all its chunks, unless a same or newer version is indexed.</summary>
     Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken);
@@ -25,12 +27,6 @@ public interface IChunkIndex
 
     /// <summary>The K nearest chunks that satisfy the filters, best first, within one tenant.</summary>
     Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// Deletes a document atomically if it still expires at <paramref name="expiresAt"/> (it was not
-    /// updated with a later expiry since it was picked, nor deleted by another sweeper).
-    /// </summary>
-    Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken);
 
     /// <summary>
     /// Expires picked documents of one tenant: each is deleted atomically (search, metadata, expiry
@@ -46,7 +42,8 @@ public interface IChunkIndex
 
 /// <summary>
 /// Reads of the per-partition metadata (document hashes, epochs, tenant set, expiry indexes, deletion
-/// outboxes), which every engine writes with the same fields through the shared metadata.lua.
+/// outboxes), which every engine writes with the same fields through the shared metadata.lua; one
+/// implementation, <see cref="PartitionMetadataStore"/>, used directly.
 /// </summary>
 public interface IPartitionMetadata
 {
@@ -67,6 +64,13 @@ public interface IPartitionMetadata
 
     /// <summary>Removes deletion records from the outbox once they are published; returns how many were still there.</summary>
     Task<long> AcknowledgeDeletionRecordsAsync(IReadOnlyList<ExpiredDocument> records, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One key in every partition that holds these documents (in each layout written to) and the
+    /// tenant set: what a write of them touched, so a caller can wait for those keys' masters to
+    /// replicate it (WAIT) without knowing how keys are named.
+    /// </summary>
+    Task<IReadOnlyList<RedisKey>> WrittenKeysAsync(IEnumerable<(string Tenant, string DocumentId)> documents, CancellationToken cancellationToken);
 }
 
 /// <summary>A document due for deletion by the retention sweeper.</summary>

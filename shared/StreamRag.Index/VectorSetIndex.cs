@@ -14,7 +14,7 @@ namespace StreamRag.Index;
 /// Writes run as Lua scripts, so a document's chunks, metadata, expiry entry and the epoch change
 /// together or not at all. Searches run VSIM outside scripts, so Redis runs them on its threads.
 /// </summary>
-public sealed partial class VectorSetIndex : PartitionedVectorIndex
+public sealed partial class VectorSetIndex : IVectorIndex
 {
     // A write refused by a fenced partition is made again under the layout read afresh; the layout
     // changes twice per change of shard count, so a few tries always suffice.
@@ -34,7 +34,6 @@ public sealed partial class VectorSetIndex : PartitionedVectorIndex
     }
 
     private VectorSetIndex(RedisConnections connections, KeySchema keys, IndexOptions settings, ILogger<VectorSetIndex>? logger, IndexLayoutSource layouts)
-        : base(new PartitionMetadataStore(connections, keys, layouts.GetAsync))
     {
         this.connections = connections;
         this.keys = keys;
@@ -44,12 +43,12 @@ public sealed partial class VectorSetIndex : PartitionedVectorIndex
         layoutSource = layouts;
     }
 
-    public override int Dimensions => settings.Dimensions;
+    public int Dimensions => settings.Dimensions;
 
-    /// <summary>Where this host sees the index's partitions.</summary>
+    /// <summary>Where this host sees the index's partitions (<see cref="IndexLayoutSource"/>: it follows a change of shard count).</summary>
     public Task<IndexLayoutState> GetLayoutAsync(CancellationToken cancellationToken) => layoutSource.GetAsync(cancellationToken);
 
-    public override async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)
+    public async Task<IndexWriteResult> UpsertAsync(IndexedDocument document, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(document);
         document.EnsureDimensions(settings.Dimensions);
@@ -74,7 +73,7 @@ public sealed partial class VectorSetIndex : PartitionedVectorIndex
             : IndexWriteResult.Stale;
     }
 
-    public override async Task<IndexWriteResult> DeleteAsync(string tenant, string documentId, long version, CancellationToken cancellationToken)
+    public async Task<IndexWriteResult> DeleteAsync(string tenant, string documentId, long version, CancellationToken cancellationToken)
     {
         var db = await DatabaseAsync();
         var codes = await WriteAsync((layout, number) => scripts.DeleteAsync(db, layout.PartitionOf(keys, tenant, documentId), number, documentId, version), cancellationToken);
@@ -117,7 +116,7 @@ public sealed partial class VectorSetIndex : PartitionedVectorIndex
         }
     }
 
-    public override async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (query.Vector.Length != settings.Dimensions)
@@ -141,10 +140,7 @@ public sealed partial class VectorSetIndex : PartitionedVectorIndex
         return await HydrateAsync(await DatabaseAsync(), layout, query.Tenant, found);
     }
 
-    public override async Task<bool> ExpireAsync(string tenant, string documentId, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
-        (await ExpireInLayoutsAsync(tenant, [new ExpiringDocument(documentId, expiresAt)], null, cancellationToken)).Count == 1;
-
-    public override async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(due);
         return due.Count == 0 ? [] : await ExpireInLayoutsAsync(tenant, due, deletedAt, cancellationToken);
@@ -154,7 +150,7 @@ public sealed partial class VectorSetIndex : PartitionedVectorIndex
     /// Expires in the current layout, which writes the deletion records, and, while the shard count
     /// changes, the next layout's copies too (without records: one expiry, one record).
     /// </summary>
-    private async Task<IReadOnlyList<ExpiredDocument>> ExpireInLayoutsAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset? deletedAt, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ExpiredDocument>> ExpireInLayoutsAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
     {
         var db = await DatabaseAsync();
         // Kept across attempts, like a write's codes: what an attempt expired (and recorded) stays expired.
@@ -180,9 +176,9 @@ public sealed partial class VectorSetIndex : PartitionedVectorIndex
         return (await Task.WhenAll(batches)).SelectMany(x => x).ToArray();
     }
 
-    public override async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken)
+    public async Task<IndexStats> GetStatsAsync(CancellationToken cancellationToken)
     {
-        var tenants = await ListTenantsAsync(cancellationToken);
+        var tenants = await PartitionReads.TenantsAsync(await DatabaseAsync(), keys);
         var layout = (await layoutSource.GetAsync(cancellationToken)).Current;
         var db = await DatabaseAsync();
         var sets = tenants.SelectMany(t => layout.PartitionsOf(keys, t)).Select(p => p.VectorSet).ToArray();

@@ -84,7 +84,7 @@ public sealed class AccessTests(FaultReport report)
 
             // The sweeper's index operations (list tenants, find and expire due documents).
             await using var sweeperConnections = new RedisConnections(Options.Create(new RedisOptions { Configuration = As("sweeper") }));
-            var sweeperIndex = new VectorSetIndex(sweeperConnections, Keys, Options.Create(new IndexOptions()));
+            var sweeperIndex = new IndexUnderTest(new VectorSetIndex(sweeperConnections, Keys, Options.Create(new IndexOptions())), sweeperConnections, Keys);
             var tenants = await sweeperIndex.ListTenantsAsync(Ct);
             var due = await sweeperIndex.DueForExpiryAsync("default", DateTimeOffset.UtcNow, 10, Ct);
             Assert.Equal("old", Assert.Single(due).Id);
@@ -264,7 +264,7 @@ public sealed class AccessTests(FaultReport report)
             await using var client = new StreamRagClient(appConnection, scope.Keys);
             await client.UpsertDocumentAsync(new DocumentUpsert("bees", 1, "Honeybees live in a hive ruled by a queen."), Ct);
             await using var tlsConnections = new RedisConnections(Options.Create(options));
-            var index = new VectorSetIndex(tlsConnections, scope.Keys, Options.Create(new IndexOptions()));
+            var index = new IndexUnderTest(new VectorSetIndex(tlsConnections, scope.Keys, Options.Create(new IndexOptions())), tlsConnections, scope.Keys);
             await EventuallyAsync(async () => await index.GetStateAsync("default", "bees", Ct) is not null, "the document is indexed over TLS", TimeSpan.FromSeconds(30), () => embedder.Output);
             var reply = await client.QueryAsync("queen of the hive", new Client.QueryOptions { K = 1, Timeout = TimeSpan.FromSeconds(10) }, Ct);
 

@@ -107,7 +107,7 @@ internal static class Fleet
     /// sets of the tenant's partitions hold exactly the passages the hashes account for (no missing,
     /// no extra, no stale chunk).
     /// </summary>
-    public static async Task<(int Missing, long ExtraChunks)> CheckIndexedExactlyOnceAsync(IVectorIndex index, IDatabase db, KeySchema keys, int n, Func<int, long>? version = null)
+    public static async Task<(int Missing, long ExtraChunks)> CheckIndexedExactlyOnceAsync(IPartitionMetadata index, IDatabase db, KeySchema keys, int n, Func<int, long>? version = null)
     {
         var states = await Task.WhenAll(Enumerable.Range(0, n).Select(i => index.GetStateAsync("default", $"d{i}", Ct)));
         // Passages left out of the graph as the 33rd+ copy of a shared passage (Index:MaxDuplicatePassages):

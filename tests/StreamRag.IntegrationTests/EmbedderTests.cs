@@ -16,7 +16,7 @@ public sealed class EmbedderTests(RedisServerFixture redis)
     private static NameValueEntry[] Upsert(string id, long version, string content, string source = "wiki", string tags = "") =>
         [new("id", id), new("version", version), new("content", content), new("source", source), new("tags", tags)];
 
-    private static async Task WaitIndexedAsync(IVectorIndex index, string id, long version, string tenant = "default") =>
+    private static async Task WaitIndexedAsync(IPartitionMetadata index, string id, long version, string tenant = "default") =>
         await TestScope.EventuallyAsync(async () => (await index.GetStateAsync(tenant, id, Ct))?.Version >= version, $"{id} v{version} is indexed");
 
     private static async Task WaitDrainedAsync(TestScope scope, string group = "embedders") =>

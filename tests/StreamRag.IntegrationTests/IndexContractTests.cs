@@ -14,7 +14,7 @@ public abstract class IndexContractTests
     protected abstract ITestRedisServer Server { get; }
 
     /// <summary>The engine under test, bound to the scope (its keys and any index are cleaned up with it), ready as after host start-up.</summary>
-    protected abstract Task<IVectorIndex> CreateIndexAsync(TestScope scope, int dimensions = 384);
+    protected abstract Task<IndexUnderTest> CreateIndexAsync(TestScope scope, int dimensions = 384);
 
     /// <summary>Whether the engine still stores chunk <paramref name="chunk"/> of a document.</summary>
     protected abstract Task<bool> ChunkStoredAsync(TestScope scope, string tenant, string documentId, int chunk);
@@ -229,7 +229,7 @@ public sealed class VectorSetIndexContractTests(RedisServerFixture redis) : Inde
 {
     protected override ITestRedisServer Server => redis;
 
-    protected override Task<IVectorIndex> CreateIndexAsync(TestScope scope, int dimensions = 384) => Task.FromResult<IVectorIndex>(scope.Index(dimensions));
+    protected override Task<IndexUnderTest> CreateIndexAsync(TestScope scope, int dimensions = 384) => Task.FromResult(scope.Index(dimensions));
 
     protected override Task<bool> ChunkStoredAsync(TestScope scope, string tenant, string documentId, int chunk) =>
         scope.Db.HashExistsAsync(scope.Keys.PartitionOf(tenant, documentId).Document(documentId), $"c:{chunk}");
@@ -243,8 +243,8 @@ public sealed class SearchIndexContractTests(SearchServerFixture search) : Index
 {
     protected override ITestRedisServer Server => search.Require();
 
-    protected override async Task<IVectorIndex> CreateIndexAsync(TestScope scope, int dimensions = 384) =>
-        await search.CreateIndexAsync(scope, new IndexOptions { Dimensions = dimensions });
+    protected override async Task<IndexUnderTest> CreateIndexAsync(TestScope scope, int dimensions = 384) =>
+        scope.Over(await search.CreateIndexAsync(scope, new IndexOptions { Dimensions = dimensions }));
 
     protected override Task<bool> ChunkStoredAsync(TestScope scope, string tenant, string documentId, int chunk) =>
         scope.Db.KeyExistsAsync(scope.Keys.PartitionOf(tenant, documentId).Chunk(documentId, chunk));

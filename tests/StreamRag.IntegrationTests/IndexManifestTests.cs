@@ -146,7 +146,7 @@ public sealed class IndexManifestTests(RedisServerFixture redis)
         await server.ShutdownAsync(save: false);
 
         var starting = scope.StartEmbedderAsync();
-        // Still a fixed wait: the host's "Redis did not answer" log (1511) did not come twice within 20 s in one
+        // Still a fixed wait: the host's "Redis did not answer" log (1411) did not come twice within 20 s in one
         // fresh-clone run, so that condition is not yet a reliable sign that the host is waiting.
         var early = await Task.WhenAny(starting, Task.Delay(TimeSpan.FromSeconds(2), Ct));
         Assert.NotSame(starting, early);

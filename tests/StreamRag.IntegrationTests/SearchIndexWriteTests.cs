@@ -20,8 +20,8 @@ public sealed class SearchIndexWriteTests(RedisServerFixture redis)
         "default", id, version, $"hash-{string.Join('|', chunks).GetHashCode(StringComparison.Ordinal)}", "wiki", T0, ["t1", "t2"], null,
         chunks.Select((c, i) => new IndexedChunk(i, c, TestScope.Embedder.Embed(c))).ToArray());
 
-    private static SearchVectorIndex Engine(TestScope scope) =>
-        new(scope.Connections(), scope.Keys, Options.Create(new IndexOptions()), NullLogger<SearchVectorIndex>.Instance);
+    private static IndexUnderTest Engine(TestScope scope) =>
+        scope.Over(new SearchVectorIndex(scope.Connections(), scope.Keys, Options.Create(new IndexOptions()), NullLogger<SearchVectorIndex>.Instance));
 
     private static async Task<Dictionary<string, RedisValue>> ChunkAsync(TestScope scope, string id, int chunk) =>
         (await scope.Db.HashGetAllAsync(scope.Keys.PartitionOf("default", id).Chunk(id, chunk))).ToDictionary(e => (string)e.Name!, e => e.Value);

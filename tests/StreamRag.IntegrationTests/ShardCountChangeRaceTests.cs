@@ -60,7 +60,7 @@ public sealed class ShardCountChangeRaceTests(RedisServerFixture redis)
                 {
                     Race.FewerPassages => await fleet.Index.UpsertAsync(Document("raced", 2, passages: 1), cancellationToken) == IndexWriteResult.Applied,
                     Race.Deleted => await fleet.Index.DeleteAsync("default", "raced", 2, cancellationToken) == IndexWriteResult.Applied,
-                    _ => await ExpireAsSweeperAsync(fleet.Index, cancellationToken),
+                    _ => await ExpireAsSweeperAsync(fleet, cancellationToken),
                 };
                 Assert.True(written, $"the racing {race} was not applied");
             },
@@ -249,20 +249,21 @@ public sealed class ShardCountChangeRaceTests(RedisServerFixture redis)
     }
 
     /// <summary>Expires "raced" as the retention sweeper does: the deletion record written, published (here: dropped), acknowledged.</summary>
-    private static async Task<bool> ExpireAsSweeperAsync(VectorSetIndex index, CancellationToken cancellationToken)
+    private static async Task<bool> ExpireAsSweeperAsync(Writer fleet, CancellationToken cancellationToken)
     {
-        var expired = await index.ExpireBatchAsync("default", [new ExpiringDocument("raced", ExpiresAt)], DateTimeOffset.UtcNow, cancellationToken);
-        await index.AcknowledgeDeletionRecordsAsync(expired, cancellationToken);
+        var expired = await fleet.Index.ExpireBatchAsync("default", [new ExpiringDocument("raced", ExpiresAt)], DateTimeOffset.UtcNow, cancellationToken);
+        await fleet.Metadata.AcknowledgeDeletionRecordsAsync(expired, cancellationToken);
         return expired.Count == 1;
     }
 
-    private sealed record Writer(VectorSetIndex Index, IndexLayoutSource Layouts);
+    private sealed record Writer(VectorSetIndex Index, IPartitionMetadata Metadata, IndexLayoutSource Layouts);
 
     private static Writer Fleet(TestScope scope)
     {
         var connections = scope.Connections();
         var layouts = new IndexLayoutSource(connections, scope.Keys, TimeProvider.System);
-        return new Writer(new VectorSetIndex(connections, scope.Keys, Microsoft.Extensions.Options.Options.Create(Options()), layouts: layouts), layouts);
+        var index = new VectorSetIndex(connections, scope.Keys, Microsoft.Extensions.Options.Options.Create(Options()), layouts: layouts);
+        return new Writer(index, new PartitionMetadataStore(connections, scope.Keys, index), layouts);
     }
 
     /// <summary>The scope's shard count (1, or 3 on a cluster) and the count the tests change to.</summary>

@@ -96,8 +96,10 @@ public sealed class TestScope : IAsyncDisposable
     }
 
     /// <summary>An index bound to this scope, for reading what the hosts wrote.</summary>
-    public VectorSetIndex Index(int dimensions = 384) =>
-        new(Connections(), Keys, Options.Create(new IndexOptions { Dimensions = dimensions }));
+    public IndexUnderTest Index(int dimensions = 384) => Over(new VectorSetIndex(Connections(), Keys, Options.Create(new IndexOptions { Dimensions = dimensions })));
+
+    /// <summary><paramref name="engine"/> with the partition metadata over its layout, on this scope's keys.</summary>
+    public IndexUnderTest Over(IVectorIndex engine) => new(engine, Connections(), Keys);
 
     /// <summary>Connections to this scope's server, closed with the scope.</summary>
     public RedisConnections Connections()

@@ -9,7 +9,6 @@ using StreamRag.Contracts;
 using StreamRag.Embedding;
 using StreamRag.Hosting;
 using StreamRag.Index;
-using StreamRag.Index.Search;
 using StreamRag.Redis;
 
 // The demo an operator runs against a live fleet: ingest the bundled corpus through the
@@ -26,7 +25,7 @@ builder.AddStreamRagCore();
 using var host = builder.Build();
 var services = host.Services;
 var redis = await services.GetRequiredService<RedisConnections>().GetSharedAsync();
-var index = services.GetRequiredService<IVectorIndex>();
+var index = services.GetRequiredService<IPartitionMetadata>();
 await using var client = new StreamRagClient(redis, services.GetRequiredService<KeySchema>());
 var demoTimeout = TimeSpan.FromMinutes(2);
 using var timeout = new CancellationTokenSource(demoTimeout);

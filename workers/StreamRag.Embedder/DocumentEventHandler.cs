@@ -21,6 +21,7 @@ namespace StreamRag.Embedder;
 /// </summary>
 internal sealed partial class DocumentEventHandler(
     IVectorIndex index,
+    IPartitionMetadata metadata,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     ContractLimits limits,
     IChunker chunker,
@@ -29,9 +30,7 @@ internal sealed partial class DocumentEventHandler(
     RetentionPolicy retention,
     TimeProvider time,
     RedisConnections connections,
-    KeySchema keys,
     ReplicaAcknowledgement replicas,
-    IndexLayoutSource layouts,
     ILogger<DocumentEventHandler> logger) : IStreamEntryHandler
 {
     private readonly DocumentEventParser parser = new(limits);
@@ -91,8 +90,7 @@ internal sealed partial class DocumentEventHandler(
         {
             // Redis:WaitForReplicas: what is acknowledged next must survive a master's crash. Too
             // few confirmations throw a transient failure: the batch is held and written again.
-            var layout = await layouts.GetAsync(cancellationToken);
-            var written = events.SelectMany(e => layout.WriteLayouts.Select(l => l.PartitionOf(keys, e.Event.Tenant, e.Event.Id).VectorSet)).Append(keys.Tenants).Distinct();
+            var written = await metadata.WrittenKeysAsync(events.Select(e => (e.Event.Tenant, e.Event.Id)), cancellationToken);
             await replicas.WaitAsync(await connections.GetSharedAsync(), written);
         }
 
@@ -159,7 +157,7 @@ internal sealed partial class DocumentEventHandler(
     private async Task<List<WritePlan>> PlanAsync((int Slot, DocumentEvent Event, DateTimeOffset? Arrived)[] events, CancellationToken cancellationToken)
     {
         var first = events[0].Event;
-        var state = await index.GetStateAsync(first.Tenant, first.Id, cancellationToken);
+        var state = await metadata.GetStateAsync(first.Tenant, first.Id, cancellationToken);
         var plans = new List<WritePlan>();
         var indexedHash = state is { Deleted: false } ? state.ContentHash : null;
         foreach (var (slot, e, arrived) in events)

@@ -19,6 +19,7 @@ namespace StreamRag.Query;
 /// </summary>
 internal sealed partial class QueryRequestHandler(
     IVectorIndex index,
+    IPartitionMetadata metadata,
     IEmbeddingGenerator<string, Embedding<float>> embedder,
     QueryEmbedder queryEmbedder,
     RedisConnections connections,
@@ -179,7 +180,7 @@ internal sealed partial class QueryRequestHandler(
     private async Task<(QueryReply Reply, ReadOnlyMemory<float> Vector, IReadOnlyList<string>? VectorCandidates)> AnswerAsync(QueryRequest request, int ef, double? queueMs, long started, CancellationToken cancellationToken)
     {
         // The epoch read goes out first and overlaps the embedding.
-        var epoch = cache.Enabled ? index.GetEpochAsync(request.Tenant, cancellationToken) : Task.FromResult(0L);
+        var epoch = cache.Enabled ? metadata.GetEpochAsync(request.Tenant, cancellationToken) : Task.FromResult(0L);
         var embedStart = time.GetTimestamp();
         var vector = request.Vector ?? await EmbedQueryAsync(request.Query, cancellationToken);
         var embedMs = time.GetElapsedTime(embedStart).TotalMilliseconds;

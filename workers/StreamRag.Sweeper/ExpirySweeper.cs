@@ -31,6 +31,7 @@ internal sealed record SweepReport(int Picked, int Expired, int Batches, int Lar
 /// </summary>
 internal sealed partial class ExpirySweeper(
     IVectorIndex index,
+    IPartitionMetadata metadata,
     RedisConnections connections,
     KeySchema keys,
     IOptions<SweeperOptions> options,
@@ -54,7 +55,7 @@ internal sealed partial class ExpirySweeper(
     public async Task<SweepReport> SweepOnceAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var tenants = await index.ListTenantsAsync(cancellationToken);
+        var tenants = await metadata.ListTenantsAsync(cancellationToken);
         int picked = 0, expiredCount = 0, batches = 0, largest = 0;
 
         // Start at a random tenant, so sweepers that run side by side mostly work apart; then take
@@ -70,7 +71,7 @@ internal sealed partial class ExpirySweeper(
             foreach (var tenant in active)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var due = await index.DueForExpiryAsync(tenant, now, settings.BatchSize, cancellationToken);
+                var due = await metadata.DueForExpiryAsync(tenant, now, settings.BatchSize, cancellationToken);
                 if (due.Count == 0)
                 {
                     continue;
@@ -139,7 +140,7 @@ internal sealed partial class ExpirySweeper(
 
         await Task.WhenAll(adds);
         metrics.Published.Add(records.Count);
-        await index.AcknowledgeDeletionRecordsAsync(records, cancellationToken);
+        await metadata.AcknowledgeDeletionRecordsAsync(records, cancellationToken);
     }
 
     private async Task<int> RecoverOrphansAsync(IReadOnlyList<string> tenants, CancellationToken cancellationToken)
@@ -149,7 +150,7 @@ internal sealed partial class ExpirySweeper(
         {
             while (true)
             {
-                var pending = await index.PendingDeletionRecordsAsync(tenant, settings.BatchSize, cancellationToken);
+                var pending = await metadata.PendingDeletionRecordsAsync(tenant, settings.BatchSize, cancellationToken);
                 var cutoff = time.GetUtcNow() - settings.OrphanAge;
                 var orphans = pending.Where(r => r.DeletedAt <= cutoff).ToArray();
                 if (orphans.Length == 0)

@@ -1,5 +1,4 @@
 using StreamRag.Index;
-using StreamRag.Index.Search;
 
 namespace StreamRag.UnitTests.Search;
 

@@ -1,6 +1,5 @@
 using StackExchange.Redis;
 using StreamRag.Index;
-using StreamRag.Index.Search;
 using StreamRag.Redis;
 
 namespace StreamRag.UnitTests.Search;
