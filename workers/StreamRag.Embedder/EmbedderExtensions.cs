@@ -23,6 +23,10 @@ public static class EmbedderExtensions
         builder.Services.AddIndexModelCheck();
         builder.Services.AddSettings<EmbedderOptions, EmbedderOptionsValidator>(builder.Configuration, EmbedderOptions.Section);
         builder.Services.AddSingleton<EmbedderMetrics>();
+        builder.Services.AddSingleton<DocumentPlanner>();
+        builder.Services.AddSingleton<PassageEmbedder>();
+        builder.Services.AddSingleton<DocumentWriter>();
+        builder.Services.AddSingleton<ReplicaSettle>();
         builder.Services.AddSingleton<DocumentEventHandler>();
         builder.Services.AddHostedService<EmbedderWorker>();
         return builder;

@@ -1,0 +1,29 @@
+using StreamRag.Contracts;
+using StreamRag.Embedding;
+
+namespace StreamRag.Embedder;
+
+/// <summary>What the document path will do with one event: carried from planning through embedding to the write.</summary>
+internal sealed class WritePlan(int slot, DocumentEvent @event, DateTimeOffset? arrived, string contentHash, IReadOnlyList<TextChunk>? chunks)
+{
+    /// <summary>The event's position in its batch, where its outcome goes.</summary>
+    public int Slot { get; } = slot;
+
+    /// <summary>When the event entered the stream; null when its id does not say.</summary>
+    public DateTimeOffset? Arrived { get; } = arrived;
+
+    public DocumentEvent Event { get; } = @event;
+
+    public string ContentHash { get; } = contentHash;
+
+    /// <summary>Null when the indexed content is the same: only metadata changes.</summary>
+    public IReadOnlyList<TextChunk>? Chunks { get; set; } = chunks;
+
+    public ReadOnlyMemory<float>[]? Vectors { get; set; }
+
+    /// <summary>Why this document can never be indexed (it is dead-lettered): the provider refused it, or it makes too many passages.</summary>
+    public string? Refused { get; set; }
+}
+
+/// <summary>A parsed event of a batch: its slot, the event, when it entered the stream.</summary>
+internal readonly record struct ParsedEvent(int Slot, DocumentEvent Event, DateTimeOffset? Arrived);
