@@ -30,6 +30,10 @@ public static class QueryExtensions
         builder.Services.AddSingleton<QueryEmbedder>();
         builder.Services.AddSingleton<Reranker>();
         builder.Services.AddSingleton<QueryMetrics>();
+        builder.Services.AddSingleton<CandidateSearch>();
+        builder.Services.AddSingleton<QueryAnswerer>();
+        builder.Services.AddSingleton<ReplyPublisher>();
+        builder.Services.AddSingleton<QueryWarmUp>();
         builder.Services.AddSingleton<QueryRequestHandler>();
         builder.Services.AddHostedService<QueryWorker>();
         return builder;
