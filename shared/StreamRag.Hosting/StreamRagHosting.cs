@@ -20,7 +20,12 @@ using StreamRag.Telemetry;
 
 namespace StreamRag.Hosting;
 
-/// <summary>The wiring every StreamRag host shares: options, Redis, keys, index, embedder, metrics.</summary>
+/// <summary>
+/// The wiring of the hosts: what every host shares (<see cref="AddStreamRagCore"/>: options, Redis,
+/// keys, the index, metrics, logs), and what only some use, added by those that do: consuming a
+/// stream with a group (<see cref="AddStreamConsumer"/>), embedding (<see cref="AddEmbedding"/>),
+/// retention (<see cref="AddRetention"/>).
+/// </summary>
 public static class StreamRagHosting
 {
     /// <param name="serviceName">OpenTelemetry <c>service.name</c> of the host (<see cref="ServiceNames"/>).</param>
@@ -36,24 +41,15 @@ public static class StreamRagHosting
         services.AddSettings<ConsumerGroupOptions, ConsumerGroupOptionsValidator>(config, ConsumerGroupOptions.Section);
         services.AddSettings<MetricsOptions, MetricsOptionsValidator>(config, MetricsOptions.Section);
         services.AddSettings<TelemetryOptions, TelemetryOptionsValidator>(config, TelemetryOptions.Section);
-        services.AddSettings<BackPressureOptions, BackPressureOptionsValidator>(config, BackPressureOptions.Section);
         services.AddMetrics();
-        services.AddSettings<RetentionOptions, RetentionOptionsValidator>(config, RetentionOptions.Section);
-        services.AddSingleton<IValidateOptions<EmbeddingOptions>, EmbeddingMatchesIndex>();
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(ContractLimits.Default);
         services.AddSingleton<RedisConnections>();
-        services.AddSingleton(sp => new ReplicaAcknowledgement(sp.GetRequiredService<IOptions<RedisOptions>>()));
         services.AddSingleton(sp => new KeySchema(sp.GetRequiredService<IOptions<RedisOptions>>().Value, sp.GetRequiredService<IOptions<StreamOptions>>().Value));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ConsumerGroupOptions>>().Value);
-        services.AddSingleton<ConsumerGroupRunner>();
-        services.AddSingleton<ITransientFailureClassifier, EmbeddingProviderFailures>();
-        services.AddSingleton<MemoryPressureGate>();
-        // Index:Engine picks vector sets or the Redis Query Engine (auto: whichever the server has).
+        // Index:Engine picks vector sets or the Redis Query Engine (docs/search-engine.md).
         services.AddStreamRagIndex().AddSearchIndexEngine();
-        services.AddStreamRagEmbedding(config);
-        services.AddSingleton<RetentionPolicy>();
 
         var openTelemetry = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(serviceName));
         var metrics = config.GetSection(MetricsOptions.Section).GetStrictly<MetricsOptions>();
@@ -95,6 +91,49 @@ public static class StreamRagHosting
         return builder;
     }
 
+    /// <summary>
+    /// For hosts that consume a stream with a consumer group (embedder, query worker): the runner, its
+    /// memory back-pressure (<c>BackPressure</c>), and the embedding provider's passing failures known
+    /// as transient (the entry is retried, not dead-lettered).
+    /// </summary>
+    public static IHostApplicationBuilder AddStreamConsumer(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSettings<BackPressureOptions, BackPressureOptionsValidator>(builder.Configuration, BackPressureOptions.Section);
+        builder.Services.AddSingleton<MemoryPressureGate>();
+        builder.Services.AddSingleton<ITransientFailureClassifier, EmbeddingProviderFailures>();
+        builder.Services.AddSingleton<ConsumerGroupRunner>();
+        return builder;
+    }
+
+    /// <summary>
+    /// For hosts that embed (embedder, query worker): the provider of <c>Embedding</c>, whose dimension
+    /// must equal the index's, and its model, recorded in the index manifest by the first of them: a
+    /// host with another model refuses to start (docs/operations.md#one-index-one-model).
+    /// </summary>
+    public static IHostApplicationBuilder AddEmbedding(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<IValidateOptions<EmbeddingOptions>, EmbeddingMatchesIndex>();
+        builder.Services.AddStreamRagEmbedding(builder.Configuration);
+        builder.Services.TryAddSingleton(sp =>
+        {
+            var metadata = sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GetService<EmbeddingGeneratorMetadata>();
+            var dimensions = sp.GetRequiredService<IOptions<IndexOptions>>().Value.Dimensions;
+            return new IndexModel(metadata?.DefaultModelId ?? "unknown", metadata?.ProviderName ?? "", dimensions);
+        });
+        return builder;
+    }
+
+    /// <summary>For the host that writes documents (embedder): the default retention per source (<c>Retention</c>).</summary>
+    public static IHostApplicationBuilder AddRetention(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSettings<RetentionOptions, RetentionOptionsValidator>(builder.Configuration, RetentionOptions.Section);
+        builder.Services.AddSingleton<RetentionPolicy>();
+        return builder;
+    }
+
     /// <summary>The timestamp every console log line starts with (UTC, milliseconds), unless <c>Logging:Console:FormatterOptions:TimestampFormat</c> says otherwise.</summary>
     public const string LogTimestampFormat = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fff'Z'";
 
@@ -121,22 +160,6 @@ public static class StreamRagHosting
             options.TimestampFormat = format;
             options.UseUtcTimestamp = true;
         }
-    }
-
-    /// <summary>
-    /// For hosts that embed (embedder, query worker): their embedding model — the generator's model id
-    /// and provider, and the index dimension — is recorded in the index manifest by the first of them,
-    /// and a host with another model refuses to start (see docs/operations.md#one-index-one-model).
-    /// </summary>
-    public static IServiceCollection AddIndexModelCheck(this IServiceCollection services)
-    {
-        services.TryAddSingleton(sp =>
-        {
-            var metadata = sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GetService<EmbeddingGeneratorMetadata>();
-            var dimensions = sp.GetRequiredService<IOptions<IndexOptions>>().Value.Dimensions;
-            return new IndexModel(metadata?.DefaultModelId ?? "unknown", metadata?.ProviderName ?? "", dimensions);
-        });
-        return services;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using StreamRag.Embedder;
@@ -31,7 +32,7 @@ public sealed class SettingsTests(RedisServerFixture redis)
         { "query", "Answer:Modle" },
         { "query", "Redis:Prefix" },
         { "sweeper", "Sweeper:Intervall" },
-        { "sweeper", "Retention:Days" },
+        { "embedder", "Retention:Days" },
         { "sweeper", "Index:Dimension" },
         { "monitor", "Alerts:MaxLag" },
         { "monitor", "Tuning:Budget" },
@@ -53,6 +54,20 @@ public sealed class SettingsTests(RedisServerFixture redis)
         var section = key[..key.IndexOf(':', StringComparison.Ordinal)];
         Assert.Contains($"'{section}'", error.Message, StringComparison.Ordinal);
         Assert.Contains($"'{key[(key.LastIndexOf(':') + 1)..]}'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("sweeper")]
+    [InlineData("monitor")]
+    public async Task HostThatDoesNotEmbed_StartsWithoutEmbeddingSettings(string host)
+    {
+        await using var scope = new TestScope(redis);
+
+        // Embedding:Dimensions stays at its default (384), which would not match this index: only the
+        // hosts that embed read the Embedding section, so this one starts.
+        var started = await scope.StartAsync(Hosts[host], ("Index:Dimensions", "256"));
+
+        Assert.Null(started.Services.GetService<Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>>());
     }
 
     [Fact]

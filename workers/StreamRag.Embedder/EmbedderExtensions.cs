@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+using StreamRag.Redis;
 using StreamRag.Embedding.Local;
 using StreamRag.Hosting;
 using StreamRag.Telemetry;
@@ -18,9 +20,9 @@ public static class EmbedderExtensions
             ["Consumer:MaxInFlight"] = "512",
             ["Consumer:BatchFillWait"] = "00:00:00.010",
         });
-        builder.AddStreamRagCore(ServiceNames.Embedder);
+        builder.AddStreamRagCore(ServiceNames.Embedder).AddStreamConsumer().AddEmbedding().AddRetention();
         builder.Services.AddStreamRagLocalEmbedding();
-        builder.Services.AddIndexModelCheck();
+        builder.Services.AddSingleton(sp => new ReplicaAcknowledgement(sp.GetRequiredService<IOptions<RedisOptions>>()));
         builder.Services.AddSettings<EmbedderOptions, EmbedderOptionsValidator>(builder.Configuration, EmbedderOptions.Section);
         builder.Services.AddSingleton<EmbedderMetrics>();
         builder.Services.AddSingleton<DocumentPlanner>();

@@ -19,9 +19,8 @@ public static class QueryExtensions
             ["Consumer:MaxInFlight"] = "256",
             ["Consumer:BatchFillWait"] = "00:00:00",
         });
-        builder.AddStreamRagCore(ServiceNames.Query);
+        builder.AddStreamRagCore(ServiceNames.Query).AddStreamConsumer().AddEmbedding();
         builder.Services.AddStreamRagLocalEmbedding();
-        builder.Services.AddIndexModelCheck();
         builder.Services.AddSettings<QueryOptions, QueryOptionsValidator>(builder.Configuration, QueryOptions.Section);
         builder.Services.AddSingleton<LiveSettings>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LiveSettings>());
