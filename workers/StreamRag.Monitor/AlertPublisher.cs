@@ -80,23 +80,19 @@ internal sealed partial class AlertPublisher(
 
     private async Task<AlertTransition> TransitionAsync(IDatabase db, AlertCondition c, string transition, DateTimeOffset now)
     {
-        var o = options.Value;
         var state = transition == "fire" ? AlertFields.StateFiring : AlertFields.StateResolved;
-        RedisValue[] args =
+        var result = await PublishAsync(db, c.Key, transition, now,
         [
-            c.Key, transition, now.ToUnixTimeMilliseconds(), (long)o.Cooldown.TotalMilliseconds, o.StreamMaxLength, keys.AlertsChannel.ToString(),
-            AlertFields.Rule, c.Rule,
-            AlertFields.Subject, c.Subject,
-            AlertFields.State, state,
-            AlertFields.Severity, c.Severity,
-            AlertFields.Summary, transition == "fire" ? c.Summary : c.ResolvedSummary,
-            AlertFields.Value, c.Value.ToString("R", CultureInfo.InvariantCulture),
-            AlertFields.Threshold, c.Threshold.ToString("R", CultureInfo.InvariantCulture),
-            AlertFields.Figures, FiguresJson(c.Figures),
-            AlertFields.Action, c.Action,
-            AlertFields.At, now.ToUnixTimeMilliseconds(),
-        ];
-        var result = (RedisResult[])(await db.ScriptEvaluateAsync(Script, [keys.AlertStates, keys.Alerts], args))!;
+            new(AlertFields.Rule, c.Rule),
+            new(AlertFields.Subject, c.Subject),
+            new(AlertFields.State, state),
+            new(AlertFields.Severity, c.Severity),
+            new(AlertFields.Summary, transition == "fire" ? c.Summary : c.ResolvedSummary),
+            new(AlertFields.Value, c.Value.ToString("R", CultureInfo.InvariantCulture)),
+            new(AlertFields.Threshold, c.Threshold.ToString("R", CultureInfo.InvariantCulture)),
+            new(AlertFields.Figures, FiguresJson(c.Figures)),
+            new(AlertFields.Action, c.Action),
+        ]);
         switch ((int)result[0])
         {
             case 1:
@@ -135,23 +131,37 @@ internal sealed partial class AlertPublisher(
             new("recall", tuning.Measurement.Recall ?? double.NaN), new("recall_checks", tuning.Measurement.RecallSamples),
             new("search_p99_ms", tuning.Measurement.SearchP99Ms ?? double.NaN), new("latency_samples", tuning.Measurement.LatencySamples),
         ]);
-        var at = now.ToUnixTimeMilliseconds();
-        NameValueEntry[] entry =
+        var db = (await connections.GetSharedAsync()).GetDatabase();
+        await PublishAsync(db, AlertFields.RuleSearchEfChanged, "notice", now,
         [
             new(AlertFields.Rule, AlertFields.RuleSearchEfChanged), new(AlertFields.Subject, ""), new(AlertFields.State, AlertFields.StateNotice),
             new(AlertFields.Severity, AlertFields.SeverityInfo), new(AlertFields.Summary, summary), new(AlertFields.Value, tuning.Ef),
-            new(AlertFields.Threshold, from), new(AlertFields.Figures, figures), new(AlertFields.Action, action), new(AlertFields.At, at), new(AlertFields.Since, at),
-        ];
-        var message = new Dictionary<string, object>(StringComparer.Ordinal)
-        {
-            [AlertFields.Rule] = AlertFields.RuleSearchEfChanged, [AlertFields.Subject] = "", [AlertFields.State] = AlertFields.StateNotice,
-            [AlertFields.Severity] = AlertFields.SeverityInfo, [AlertFields.Summary] = summary, [AlertFields.Value] = tuning.Ef, [AlertFields.Threshold] = from,
-            [AlertFields.Figures] = JsonDocument.Parse(figures).RootElement, [AlertFields.Action] = action, [AlertFields.At] = at, [AlertFields.Since] = at,
-        };
-        var db = (await connections.GetSharedAsync()).GetDatabase();
-        await db.StreamAddAsync(keys.Alerts, entry, maxLength: (int)Math.Min(int.MaxValue, options.Value.StreamMaxLength), useApproximateMaxLength: true);
-        await db.PublishAsync(keys.AlertsChannel, JsonSerializer.Serialize(message));
+            new(AlertFields.Threshold, from), new(AlertFields.Figures, figures), new(AlertFields.Action, action),
+        ]);
         metrics.AlertTransitions.Add(1, new KeyValuePair<string, object?>("rule", AlertFields.RuleSearchEfChanged), new KeyValuePair<string, object?>("state", AlertFields.StateNotice));
+    }
+
+    /// <summary>
+    /// One run of alert.lua: the transition (or notice) and, when it happens, its stream entry and its
+    /// channel message, both made there from <paramref name="fields"/> (plus <c>at</c> and <c>since</c>), in one step.
+    /// </summary>
+    private async Task<RedisResult[]> PublishAsync(IDatabase db, string key, string transition, DateTimeOffset now, NameValueEntry[] fields)
+    {
+        var o = options.Value;
+        var at = now.ToUnixTimeMilliseconds();
+        var args = new List<RedisValue>(8 + 2 * fields.Length)
+        {
+            key, transition, at, (long)o.Cooldown.TotalMilliseconds, o.StreamMaxLength, keys.AlertsChannel.ToString(),
+        };
+        foreach (var field in fields)
+        {
+            args.Add(field.Name);
+            args.Add(field.Value);
+        }
+
+        args.Add(AlertFields.At);
+        args.Add(at);
+        return (RedisResult[])(await db.ScriptEvaluateAsync(Script, [keys.AlertStates, keys.Alerts], args.ToArray()))!;
     }
 
     internal static string FiguresJson(IReadOnlyList<KeyValuePair<string, object>> figures)

@@ -1,8 +1,9 @@
 -- One alert transition, atomically: the state change, its entry on the alerts stream and its message
 -- on the alerts channel. Several monitors may evaluate the same rule: only one wins a transition, so
--- each firing and each resolution is published once.
+-- each firing and each resolution is published once. A 'notice' (e.g. search_ef changed) has no
+-- state: it is published as it is, the same way, so the stream entry and the message are built once.
 -- KEYS: state hash, alerts stream.
--- ARGV: alert key, 'fire' or 'resolve', now ms, cooldown ms, stream max length, channel,
+-- ARGV: alert key, 'fire', 'resolve' or 'notice', now ms, cooldown ms, stream max length, channel,
 --       then the entry's field/value pairs (the payload; 'since' is added here).
 -- State per alert key: 'firing|<since ms>|0' or 'resolved|<since ms>|<quiet until ms>'.
 -- Returns {1, since} published; {0, since} nothing to do (already firing / not firing);
@@ -21,9 +22,11 @@ if transition == 'fire' then
   if now < quiet then return {-1, quiet} end
   since = now
   redis.call('HSET', states, key, 'firing|' .. string.format('%d', now) .. '|0')
-else
+elseif transition == 'resolve' then
   if state ~= 'firing' then return {0, since} end
   redis.call('HSET', states, key, 'resolved|' .. string.format('%d', since) .. '|' .. string.format('%d', now + cooldown))
+else
+  since = now
 end
 
 local fields = {}
