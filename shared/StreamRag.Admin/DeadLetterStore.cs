@@ -5,27 +5,6 @@ using StreamRag.Redis;
 
 namespace StreamRag.Admin;
 
-/// <summary>The two dead-letter streams: of document events and of query requests.</summary>
-public enum DeadLetterStream
-{
-    Documents,
-    Queries,
-}
-
-/// <summary>
-/// One dead letter. <see cref="Original"/> are the fields of the entry as it was posted (what the
-/// runner copied, in order, without its own <c>dlq_*</c> fields), raw: a query's vector stays bytes.
-/// </summary>
-public sealed record DeadLetter(
-    DeadLetterStream Stream,
-    string Id,
-    string? OriginalId,
-    string Reason,
-    long Deliveries,
-    string? Consumer,
-    DateTimeOffset? At,
-    IReadOnlyList<NameValueEntry> Original);
-
 /// <summary>Lists, shows, replays and purges dead letters (docs/contract.md#dead-letters).</summary>
 public sealed class DeadLetterStore(IDatabase db, KeySchema keys)
 {

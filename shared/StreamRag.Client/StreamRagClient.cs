@@ -9,44 +9,6 @@ using StreamRag.Redis;
 
 namespace StreamRag.Client;
 
-/// <summary>A query as an app asks it.</summary>
-public sealed record QueryOptions
-{
-    public int K { get; init; } = QueryRequestParser.DefaultK;
-
-    public QueryFilters Filters { get; init; } = QueryFilters.None;
-
-    public QueryMode Mode { get; init; } = QueryMode.Search;
-
-    public string Tenant { get; init; } = DocumentEventParser.DefaultTenant;
-
-    public int? Ef { get; init; }
-
-    /// <summary>How long to wait for the reply; also sent as the request's deadline.</summary>
-    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
-}
-
-/// <summary>A document as an upstream system sends it.</summary>
-public sealed record DocumentUpsert(string Id, long Version, string Content)
-{
-    public string Source { get; init; } = "unknown";
-
-    public IReadOnlyList<string> Tags { get; init; } = [];
-
-    public DateTimeOffset? Timestamp { get; init; }
-
-    public TimeSpan? Ttl { get; init; }
-
-    public string Tenant { get; init; } = DocumentEventParser.DefaultTenant;
-}
-
-/// <summary>The query timed out: no reply arrived in time. Safe to retry (queries have no side effects).</summary>
-public sealed class QueryTimeoutException(string requestId, TimeSpan timeout)
-    : TimeoutException($"no reply to query {requestId} within {timeout.TotalMilliseconds:0} ms")
-{
-    public string RequestId { get; } = requestId;
-}
-
 /// <summary>
 /// The .NET client of the wire contract. <c>QueryAsync</c> subscribes to this client's reply
 /// channel once (before the first request is posted, so no reply can be missed), posts the request
@@ -329,13 +291,4 @@ public sealed class StreamRagClient : IAsyncDisposable
             await redis.DisposeAsync();
         }
     }
-}
-
-internal static partial class ClientLog
-{
-    [LoggerMessage(1600, LogLevel.Warning, "Ignored a reply that is not valid contract JSON")]
-    public static partial void BadReply(ILogger logger, Exception ex);
-
-    [LoggerMessage(1601, LogLevel.Warning, "Cannot read the stream partitions recorded in {Manifest} (grant HGET on it): writing without checking them")]
-    public static partial void PartitionsUnchecked(ILogger logger, Exception ex, string manifest);
 }

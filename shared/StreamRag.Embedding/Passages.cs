@@ -110,9 +110,3 @@ public static class Passages
     private static string CollapseWhiteSpace(string text) =>
         string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 }
-
-/// <summary>The passages to embed, and how many chunks were dropped as repeats or as having nothing to search by.</summary>
-public sealed record DistinctPassages(IReadOnlyList<TextChunk> Kept, int Repeated, int Empty);
-
-/// <summary>Positions of the vectors to keep, and how many were dropped as near-duplicates or as having no direction.</summary>
-public sealed record DistinctVectors(IReadOnlyList<int> Kept, int NearDuplicates, int Degenerate);

@@ -4,19 +4,6 @@ using StreamRag.Redis;
 
 namespace StreamRag.Index;
 
-/// <summary>Where a document's copy stands when <see cref="ShardCountChange.OnCopyStep"/> is called.</summary>
-internal enum CopyStep
-{
-    /// <summary>The scan found the document's key; nothing of it read yet.</summary>
-    Found,
-
-    /// <summary>The document was read (one snapshot of its hash and vectors); not yet written to the new layout.</summary>
-    Read,
-
-    /// <summary>The snapshot was written to the new layout; the old layout not yet read again.</summary>
-    Written,
-}
-
 /// <summary>The copy of each document from the old layout into the next (one step of <see cref="ShardCountChange"/>).</summary>
 public sealed partial class ShardCountChange
 {
@@ -160,24 +147,4 @@ public sealed partial class ShardCountChange
         return OnCopyStep?.Invoke(step, tenant, id, cancellationToken) ?? Task.CompletedTask;
     }
 
-}
-
-/// <summary>A document read in one step: its version as stored, whether it is a tombstone, and what to write.</summary>
-internal sealed record DocumentSnapshot(string VersionText, bool Deleted, IndexedDocument Document);
-
-/// <summary>Running totals of a copy (one tenant's, or the whole change's).</summary>
-internal sealed class CopyCounts
-{
-    public long Copied;
-    public long There;
-    public long Tombstones;
-    public long MovedOn;
-
-    public void Add(CopyCounts other)
-    {
-        Copied += other.Copied;
-        There += other.There;
-        Tombstones += other.Tombstones;
-        MovedOn += other.MovedOn;
-    }
 }

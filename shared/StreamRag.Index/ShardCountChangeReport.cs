@@ -2,22 +2,6 @@ using System.Globalization;
 
 namespace StreamRag.Index;
 
-/// <summary>What a run of <see cref="ShardCountChange"/> did with the layout it found recorded.</summary>
-public enum ShardCountChangeAction
-{
-    /// <summary>The index already had that shard count and no change was in progress.</summary>
-    NothingToDo,
-
-    /// <summary>A new change began.</summary>
-    Started,
-
-    /// <summary>An interrupted change to the same count went on from the step it had recorded.</summary>
-    Resumed,
-
-    /// <summary>An interrupted change was abandoned: the index stays at (or went back to) the count asked for.</summary>
-    RolledBack,
-}
-
 /// <summary>What a change of shard count did (or, when <see cref="Finished"/> is false, has done so far).</summary>
 /// <param name="Copied">Documents (live or tombstones) written into the new layout by the copy.</param>
 /// <param name="AlreadyThere">Documents the new layout already held at the same or a newer version (written there by the fleet itself).</param>
@@ -38,6 +22,3 @@ public sealed record ShardCountChangeReport(int From, int To, long Copied, long 
         _ => "started",
     };
 }
-
-/// <summary>A change of shard count cannot start or go on; the message says why and what to do.</summary>
-public sealed class ShardCountChangeException(string message) : Exception(message);

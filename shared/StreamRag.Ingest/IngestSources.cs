@@ -4,22 +4,6 @@ using System.Text.Json;
 
 namespace StreamRag.Ingest;
 
-/// <summary>One file to ingest; <see cref="RelativePath"/> (with <c>/</c>) is relative to the folder it was found under.</summary>
-public sealed record IngestFile(string FullPath, string RelativePath)
-{
-    public bool IsJsonLines => FullPath.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase);
-}
-
-/// <summary>A document read from a file, before the run's defaults (source, tags, ttl) apply.</summary>
-/// <param name="Origin">Where it was read, for messages: the relative path, and the line for JSON Lines.</param>
-public sealed record SourceDocument(string Id, string Content, string? Source, IReadOnlyList<string>? Tags, long? TtlSeconds, string Origin);
-
-/// <summary>An entry read from a file: a document, or why the entry cannot be one.</summary>
-public sealed record SourceEntry(string Origin, SourceDocument? Document, string? Problem);
-
-/// <summary>A path given to ingest that cannot be read (missing, unsupported type).</summary>
-public sealed class IngestPathException(string message) : Exception(message);
-
 /// <summary>
 /// Finds and reads what <c>streamrag ingest</c> loads: Markdown and text files (one document each, id =
 /// the path relative to the folder given, or the file name for a file given), and JSON Lines files

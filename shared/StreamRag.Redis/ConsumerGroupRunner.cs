@@ -5,17 +5,6 @@ using StackExchange.Redis;
 
 namespace StreamRag.Redis;
 
-/// <summary>Which stream a runner consumes, as which group and consumer.</summary>
-/// <param name="Gate">Optional intake gate: while it is closed, no new entries are read (back-pressure).</param>
-public sealed record StreamConsumerSpec(RedisKey Stream, RedisKey DeadLetters, string Group, string Consumer, IIntakeGate? Gate = null);
-
-/// <summary>Decides whether a consumer may take new work now (e.g. not while Redis memory is nearly full).</summary>
-public interface IIntakeGate
-{
-    /// <summary>Completes when new entries may be read.</summary>
-    ValueTask WaitOpenAsync(CancellationToken cancellationToken);
-}
-
 /// <summary>
 /// Runs one consumer of a Redis stream consumer group: the loop every stream-driven worker shares.
 /// It takes entries (<see cref="StreamIntake"/>: new ones, and those dead consumers left), hands

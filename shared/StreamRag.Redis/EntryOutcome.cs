@@ -1,18 +1,5 @@
-using StackExchange.Redis;
 
 namespace StreamRag.Redis;
-
-public enum EntryOutcomeKind
-{
-    /// <summary>Done and durable: acknowledge.</summary>
-    Ack,
-
-    /// <summary>Failed in a way that may pass next time: retry (counted against MaxAttempts).</summary>
-    Retry,
-
-    /// <summary>Can never succeed: move to the dead-letter stream with the reason.</summary>
-    DeadLetter,
-}
 
 /// <summary>What became of one stream entry.</summary>
 public readonly record struct EntryOutcome(EntryOutcomeKind Kind, string? Reason)
@@ -22,17 +9,4 @@ public readonly record struct EntryOutcome(EntryOutcomeKind Kind, string? Reason
     public static EntryOutcome Retry(string reason) => new(EntryOutcomeKind.Retry, reason);
 
     public static EntryOutcome DeadLetter(string reason) => new(EntryOutcomeKind.DeadLetter, reason);
-}
-
-/// <summary>
-/// Processes a batch of stream entries and says what became of each (same order).
-/// Throwing fails the whole batch; nothing is acknowledged or lost. A transient exception (Redis
-/// unreachable or LOADING, or one a registered <see cref="ITransientFailureClassifier"/> knows,
-/// such as the embedding provider unavailable) makes the runner hold the entries, back off and call
-/// again, without counting an attempt. Any other exception counts an attempt of every entry; after
-/// MaxAttempts the runner splits the batch until the entry at fault is alone and dead-letters it.
-/// </summary>
-public interface IStreamEntryHandler
-{
-    Task<EntryOutcome[]> HandleAsync(IReadOnlyList<StreamEntry> entries, CancellationToken cancellationToken);
 }

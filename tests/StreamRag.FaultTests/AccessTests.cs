@@ -6,10 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using StreamRag.Client;
+using StreamRag.Contracts;
 using StreamRag.Index;
 using StreamRag.Redis;
 using static StreamRag.FaultTests.Fleet;
-using StreamRag.Contracts;
 
 namespace StreamRag.FaultTests;
 

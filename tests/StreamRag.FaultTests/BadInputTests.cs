@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using StackExchange.Redis;
-using static StreamRag.FaultTests.Fleet;
 using StreamRag.Contracts;
+using static StreamRag.FaultTests.Fleet;
 
 namespace StreamRag.FaultTests;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using StreamRag.Contracts;
 using StreamRag.Embedding;
 using static StreamRag.FaultTests.Fleet;
-using StreamRag.Contracts;
 
 namespace StreamRag.FaultTests;
 

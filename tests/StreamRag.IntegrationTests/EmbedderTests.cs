@@ -1,10 +1,10 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using StreamRag.Contracts;
 using StreamRag.Embedding;
 using StreamRag.Index;
 using StreamRag.Redis;
-using StreamRag.Contracts;
 
 namespace StreamRag.IntegrationTests;
 

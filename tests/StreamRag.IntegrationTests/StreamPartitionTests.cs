@@ -1,5 +1,5 @@
-using StreamRag.Contracts;
 using StreamRag.Client;
+using StreamRag.Contracts;
 using StreamRag.Index;
 using StreamRag.Redis;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using StreamRag.Hosting;
 using System.Text.RegularExpressions;
+using StreamRag.Hosting;
 using YamlDotNet.RepresentationModel;
 
 namespace StreamRag.UnitTests;

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Options;
-using StreamRag.Redis;
 using StreamRag.Embedding.Local;
 using StreamRag.Hosting;
-using StreamRag.Telemetry;
+using StreamRag.Redis;
 using StreamRag.Settings;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Embedder;
 

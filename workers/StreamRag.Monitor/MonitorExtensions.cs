@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Options;
 using StreamRag.Hosting;
-using StreamRag.Telemetry;
 using StreamRag.Monitor.Dashboard;
 using StreamRag.Settings;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Monitor;
 

@@ -1,5 +1,5 @@
-using StreamRag.Hosting;
 using Microsoft.Extensions.Options;
+using StreamRag.Hosting;
 
 namespace StreamRag.Monitor;
 

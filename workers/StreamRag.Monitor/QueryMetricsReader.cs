@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using StackExchange.Redis;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using StreamRag.Contracts;
 using StreamRag.Hosting;
 using StreamRag.Redis;

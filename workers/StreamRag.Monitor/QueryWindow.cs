@@ -1,54 +1,5 @@
 namespace StreamRag.Monitor;
 
-/// <summary>One answered query, as the query worker reported it on the query-metrics stream.</summary>
-/// <param name="QueueMs">Null when the worker did not know it (the request id's time past year 9999).</param>
-internal readonly record struct QueryObservation(
-    DateTimeOffset At,
-    bool Ok,
-    double? QueueMs,
-    double EmbedMs,
-    double SearchMs,
-    double TotalMs,
-    bool CacheHit,
-    int? Ef);
-
-/// <summary>Mean and percentiles of one timing over the window.</summary>
-internal readonly record struct Distribution(double Avg, double P50, double P95, double P99, double Max)
-{
-    public static Distribution Empty { get; } = new(0, 0, 0, 0, 0);
-
-    public static Distribution Of(double[] values)
-    {
-        if (values.Length == 0)
-        {
-            return Empty;
-        }
-
-        Array.Sort(values);
-        return new Distribution(values.Average(), Percentile(values, 0.50), Percentile(values, 0.95), Percentile(values, 0.99), values[^1]);
-    }
-
-    /// <summary>Nearest-rank percentile of sorted values.</summary>
-    public static double Percentile(double[] sorted, double p) =>
-        sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
-}
-
-/// <summary>The window's figures at one instant.</summary>
-internal sealed record WindowSnapshot(
-    TimeSpan Length,
-    int Queries,
-    int Errors,
-    double QueriesPerSecond,
-    Distribution Total,
-    Distribution Search,
-    Distribution Embed,
-    Distribution Queue,
-    double CacheHitRate)
-{
-    public static WindowSnapshot Empty(TimeSpan length) =>
-        new(length, 0, 0, 0, Distribution.Empty, Distribution.Empty, Distribution.Empty, Distribution.Empty, 0);
-}
-
 /// <summary>
 /// Rolling window of query observations, ordered by when the query was answered (the stream entry's
 /// time), so a monitor that catches up on a backlog after a restart files old queries where they belong.

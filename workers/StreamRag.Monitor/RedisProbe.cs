@@ -6,65 +6,6 @@ using StreamRag.Redis;
 
 namespace StreamRag.Monitor;
 
-/// <summary>A worker group the monitor watches.</summary>
-internal sealed record WatchedGroup(RedisKey Stream, string Group, string Role, bool NeedsLiveConsumer);
-
-/// <summary>State of one consumer group; <see cref="Exists"/> is false when the stream exists but the group does not.</summary>
-/// <param name="Idle">How long its pending entries have gone without progress; null when nothing is pending.</param>
-/// <param name="ObservedSince">
-/// Since when the monitor has seen the group in its current form: the evaluation that first saw it, or
-/// first saw it exist after it was missing (set by <see cref="GroupObservations"/>; unset, the epoch).
-/// </param>
-internal sealed record GroupState(string Stream, string Group, string Role, bool NeedsLiveConsumer, bool Exists, long? Lag, long Pending, int Consumers, int LiveConsumers, PendingIdle? Idle = null, DateTimeOffset ObservedSince = default)
-{
-    public string Subject => $"{Stream}/{Group}";
-}
-
-/// <summary>
-/// When the monitor first saw each watched group, and when a missing group first appeared: the start
-/// of the <c>no_live_consumer</c> grace (<see cref="AlertOptions.NoConsumerGrace"/>).
-/// </summary>
-internal sealed class GroupObservations
-{
-    private readonly Dictionary<string, (bool Exists, DateTimeOffset Since)> seen = new(StringComparer.Ordinal);
-
-    public IReadOnlyList<GroupState> Stamp(IReadOnlyList<GroupState> groups, DateTimeOffset now) =>
-        groups.Select(g =>
-        {
-            if (!seen.TryGetValue(g.Subject, out var before) || (g.Exists && !before.Exists))
-            {
-                before = (g.Exists, now);
-            }
-
-            seen[g.Subject] = (g.Exists, before.Since);
-            return g with { ObservedSince = before.Since };
-        }).ToArray();
-}
-
-/// <summary>
-/// Idle times of a group's pending entries (XPENDING's idle: time since the entry was last delivered,
-/// reclaimed or kept alive by its consumer), over the <see cref="Examined"/> oldest of them.
-/// </summary>
-/// <param name="Stuck">Entries idle longer than <c>Alerts:MaxPendingIdle</c>.</param>
-/// <param name="Longest">The entry idle longest, when any is pending.</param>
-internal sealed record PendingIdle(long MaxIdleMs, int Examined, int Stuck, PendingEntry? Longest);
-
-/// <summary>One pending entry as XPENDING reports it; <see cref="AgeMs"/> is the time since it was added (from its id), null when the id's time is not plausible.</summary>
-internal sealed record PendingEntry(string Id, string Consumer, long IdleMs, long Deliveries, long? AgeMs);
-
-/// <summary>What the monitor read from Redis in one evaluation.</summary>
-internal sealed record RedisSnapshot(
-    long UsedMemory,
-    long MaxMemory,
-    long ConnectedClients,
-    long BlockedClients,
-    double OpsPerSecond,
-    long EvictedKeys,
-    IndexStats Index,
-    IReadOnlyDictionary<string, long> StreamLengths,
-    IReadOnlyDictionary<string, long> DeadLetterLengths,
-    IReadOnlyList<GroupState> Groups);
-
 /// <summary>
 /// Reads Redis for the monitor: INFO memory/clients/stats, index size and memory, stream lengths,
 /// consumer-group lag and pending, live consumers, dead-letter lengths. About a dozen commands per

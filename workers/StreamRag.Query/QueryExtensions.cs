@@ -1,8 +1,8 @@
 using StreamRag.Embedding.Local;
 using StreamRag.Generation;
 using StreamRag.Hosting;
-using StreamRag.Telemetry;
 using StreamRag.Settings;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Query;
 

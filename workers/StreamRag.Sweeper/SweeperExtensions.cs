@@ -1,6 +1,6 @@
 using StreamRag.Hosting;
-using StreamRag.Telemetry;
 using StreamRag.Settings;
+using StreamRag.Telemetry;
 
 namespace StreamRag.Sweeper;
 

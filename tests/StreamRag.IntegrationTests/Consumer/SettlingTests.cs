@@ -1,6 +1,6 @@
 using StackExchange.Redis;
-using StreamRag.Redis;
 using StreamRag.Contracts;
+using StreamRag.Redis;
 
 namespace StreamRag.IntegrationTests.Consumer;
 

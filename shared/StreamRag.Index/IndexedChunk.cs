@@ -1,0 +1,5 @@
+
+namespace StreamRag.Index;
+
+/// <summary>One passage with its embedding.</summary>
+public sealed record IndexedChunk(int Index, string Text, ReadOnlyMemory<float> Vector);

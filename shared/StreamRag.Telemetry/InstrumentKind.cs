@@ -1,0 +1,10 @@
+
+namespace StreamRag.Telemetry;
+
+public enum InstrumentKind
+{
+    Counter,
+    ObservableCounter,
+    Histogram,
+    ObservableGauge,
+}

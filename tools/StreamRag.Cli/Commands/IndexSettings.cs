@@ -1,0 +1,51 @@
+using System.Collections;
+using System.ComponentModel;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+using Spectre.Console.Cli;
+using StreamRag.Index;
+using StreamRag.Settings;
+
+namespace StreamRag.Cli.Commands;
+
+public class IndexSettings : GlobalSettings
+{
+    [CommandOption("--index <KEY=VALUE>")]
+    [Description("an Index setting of the configured schema, e.g. --index M=32 (repeatable; Index__* environment variables apply too)")]
+    public string[] Index { get; init; } = [];
+
+    /// <summary>The Index section as the hosts would read it: <c>Index__*</c> variables, then the <c>--index</c> pairs.</summary>
+    public IndexOptions IndexOptions()
+    {
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (DictionaryEntry variable in System.Environment.GetEnvironmentVariables())
+        {
+            if (variable.Key is string name && name.StartsWith("Index__", StringComparison.OrdinalIgnoreCase))
+            {
+                values[name.Replace("__", ":", StringComparison.Ordinal)] = variable.Value as string;
+            }
+        }
+
+        foreach (var pair in Index)
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0)
+            {
+                throw CliException.Usage($"--index: '{pair}' is not KEY=VALUE (e.g. M=32, Search:Algorithm=FLAT)");
+            }
+
+            values[$"Index:{pair[..equals]}"] = pair[(equals + 1)..];
+        }
+
+        try
+        {
+            var options = new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(StreamRag.Index.IndexOptions.Section).GetStrictly<IndexOptions>();
+            var validation = new IndexOptionsValidator().Validate(null, options);
+            return validation.Failed ? throw CliException.Usage($"--index: {validation.FailureMessage}") : options;
+        }
+        catch (OptionsValidationException ex)
+        {
+            throw CliException.Usage($"--index: {ex.Message}");
+        }
+    }
+}
