@@ -1,0 +1,10 @@
+using System.Diagnostics;
+
+namespace StreamRag.Contracts;
+
+/// <summary>
+/// The outcome of parsing a query request. Even an invalid request keeps what could be read of its
+/// id and reply channel, so the worker can still send the caller a structured error, and its trace
+/// context (null when absent or not a valid traceparent), so that error is traced too.
+/// </summary>
+public sealed record ParsedQueryRequest(QueryRequest? Request, ContractViolation? Error, string? RequestId, string? ReplyTo, ActivityContext? TraceParent = null);
