@@ -125,16 +125,18 @@ public static class StreamRagHosting
 
     /// <summary>
     /// For hosts that embed (embedder, query worker): their embedding model — the generator's model id
-    /// and provider, and the index dimension — is recorded in the index manifest by the first of them,
+    /// and provider, the index dimension and the weights' precision — is recorded in the index manifest by the first of them,
     /// and a host with another model refuses to start (see docs/operations.md#one-index-one-model).
     /// </summary>
     public static IServiceCollection AddIndexModelCheck(this IServiceCollection services)
     {
         services.TryAddSingleton(sp =>
         {
-            var metadata = sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GetService<EmbeddingGeneratorMetadata>();
+            var generator = sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+            var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
             var dimensions = sp.GetRequiredService<IOptions<IndexOptions>>().Value.Dimensions;
-            return new IndexModel(metadata?.DefaultModelId ?? "unknown", metadata?.ProviderName ?? "", dimensions);
+            var precision = generator.GetService<EmbeddingPrecision>() ?? EmbeddingPrecision.Default;
+            return new IndexModel(metadata?.DefaultModelId ?? "unknown", metadata?.ProviderName ?? "", dimensions, precision.Value);
         });
         return services;
     }

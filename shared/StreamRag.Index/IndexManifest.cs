@@ -40,7 +40,9 @@ public sealed record IndexManifest(
             model = new IndexModel(
                 id,
                 fields.GetValueOrDefault(IndexManifestFields.ModelProvider) ?? "",
-                int.TryParse(fields.GetValueOrDefault(IndexManifestFields.Dimensions), NumberStyles.None, CultureInfo.InvariantCulture, out var d) ? d : 0);
+                int.TryParse(fields.GetValueOrDefault(IndexManifestFields.Dimensions), NumberStyles.None, CultureInfo.InvariantCulture, out var d) ? d : 0,
+                // A manifest written before precisions were recorded holds float32 vectors: there was no other.
+                fields.GetValueOrDefault(IndexManifestFields.ModelPrecision) is { Length: > 0 } precision ? precision : IndexModel.DefaultPrecision);
         }
 
         return new IndexManifest(
@@ -66,14 +68,23 @@ public sealed record IndexManifest(
         DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : null;
 }
 
-/// <summary>The embedding model of an index's vectors: the generator's model id and provider, and the dimension.</summary>
-public sealed record IndexModel(string Id, string Provider, int Dimensions)
+/// <summary>
+/// The embedding model of an index's vectors: the generator's model id and provider, the dimension,
+/// and the precision of the weights that made them (<c>float32</c>, or <c>int8</c> for a local model
+/// quantized to 8 bits: its vectors differ slightly from float32's, so the two are not mixed).
+/// </summary>
+public sealed record IndexModel(string Id, string Provider, int Dimensions, string Precision = IndexModel.DefaultPrecision)
 {
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Id} (provider {(Provider.Length == 0 ? "unknown" : Provider)}, {Dimensions} dimensions)");
+    /// <summary>The precision of every provider's vectors except a quantized local model's.</summary>
+    public const string DefaultPrecision = "float32";
 
-    /// <summary>Vectors of the two are interchangeable: same model id and dimension (the provider that serves it may differ).</summary>
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Id} (provider {(Provider.Length == 0 ? "unknown" : Provider)}, {Dimensions} dimensions, {Precision})");
+
+    /// <summary>Vectors of the two are interchangeable: same model id, dimension and precision (the provider that serves it may differ).</summary>
     public bool SameVectorsAs(IndexModel other) =>
-        other is not null && string.Equals(Id, other.Id, StringComparison.Ordinal) && Dimensions == other.Dimensions;
+        other is not null && string.Equals(Id, other.Id, StringComparison.Ordinal) && Dimensions == other.Dimensions
+        && string.Equals(Precision, other.Precision, StringComparison.Ordinal);
 }
 
 /// <summary>Field names of the manifest hash (docs/keys.md).</summary>
@@ -86,6 +97,7 @@ public static class IndexManifestFields
     public const string Model = "model";
     public const string ModelProvider = "model_provider";
     public const string Dimensions = "dimensions";
+    public const string ModelPrecision = "model_precision";
     public const string ModelRecordedAt = "model_recorded_at";
     public const string ModelRecordedBy = "model_recorded_by";
     public const string StreamPartitions = KeySchema.StreamPartitionsManifestField;
@@ -106,7 +118,10 @@ public static class IndexManifestStore
     /// recorded, and returns the manifest as it then stands, in one MULTI/EXEC of HSETNX and HGETALL:
     /// of two hosts racing, both see the winner's record. The engine and the model are separate
     /// parts: a host that does not embed records only the engine, and the first host that embeds adds
-    /// its model later.
+    /// its model later. The model's fields are written together or not at all (the transaction is
+    /// conditional on no model being recorded, and runs again without them if one is), so the
+    /// precision of a host never joins a model recorded by another (an older manifest's model has
+    /// none, and stays float32).
     /// </summary>
     public static async Task<IndexManifest> RecordAsync(IDatabase db, KeySchema keys, string engine, IndexModel? model, DateTimeOffset now, string host)
     {
@@ -115,6 +130,11 @@ public static class IndexManifestStore
         var key = keys.IndexManifest;
         var at = IndexManifest.FormatTime(now);
         var transaction = db.CreateTransaction();
+        if (model is not null)
+        {
+            transaction.AddCondition(Condition.HashNotExists(key, IndexManifestFields.Model));
+        }
+
         var writes = new List<Task>
         {
             transaction.HashSetAsync(key, IndexManifestFields.Format, IndexManifest.FormatVersion, When.NotExists),
@@ -131,6 +151,7 @@ public static class IndexManifestStore
             writes.Add(transaction.HashSetAsync(key, IndexManifestFields.Model, model.Id, When.NotExists));
             writes.Add(transaction.HashSetAsync(key, IndexManifestFields.ModelProvider, model.Provider, When.NotExists));
             writes.Add(transaction.HashSetAsync(key, IndexManifestFields.Dimensions, model.Dimensions, When.NotExists));
+            writes.Add(transaction.HashSetAsync(key, IndexManifestFields.ModelPrecision, model.Precision, When.NotExists));
             writes.Add(transaction.HashSetAsync(key, IndexManifestFields.ModelRecordedAt, at, When.NotExists));
             writes.Add(transaction.HashSetAsync(key, IndexManifestFields.ModelRecordedBy, host, When.NotExists));
         }
@@ -138,6 +159,12 @@ public static class IndexManifestStore
         var all = transaction.HashGetAllAsync(key);
         if (!await transaction.ExecuteAsync())
         {
+            if (model is not null)
+            {
+                // A model is recorded already: record the rest, and the caller checks its model against that one.
+                return await RecordAsync(db, keys, engine, model: null, now, host);
+            }
+
             throw new InvalidOperationException($"recording the index manifest {key} was not executed");
         }
 
@@ -170,8 +197,8 @@ public static class IndexManifestRules
             + "or use another Redis:KeyPrefix for an index of the other engine (docs/operations.md#one-index-one-model).");
     }
 
-    /// <summary>A host that embeds must embed with the model the index was built with.</summary>
-    /// <exception cref="IndexManifestConflictException">Another model or dimension is recorded.</exception>
+    /// <summary>A host that embeds must embed with the model the index was built with, at its precision.</summary>
+    /// <exception cref="IndexManifestConflictException">Another model, dimension or precision is recorded.</exception>
     public static void CheckModel(IndexModel configured, IndexManifest manifest, KeySchema keys)
     {
         ArgumentNullException.ThrowIfNull(configured);
@@ -182,10 +209,13 @@ public static class IndexManifestRules
             return;
         }
 
+        var what = configured with { Precision = recorded.Precision, Provider = recorded.Provider } == recorded
+            ? $"Vectors of {recorded.Precision} and {configured.Precision} weights differ and cannot be searched together: set Embedding:Local:Precision={recorded.Precision}"
+            : "Vectors of two models cannot be searched together: configure the recorded model";
         throw new IndexManifestConflictException(
             $"This host embeds with {configured}, but the index under prefix '{keys.Prefix}' was built with {recorded} "
-            + $"({keys.IndexManifest}: {manifest.ModelProvenance}). Vectors of two models cannot be searched together: "
-            + "configure the recorded model, or re-embed into a new index under another Redis:KeyPrefix and switch to it "
+            + $"({keys.IndexManifest}: {manifest.ModelProvenance}). {what}, "
+            + "or re-embed into a new index under another Redis:KeyPrefix and switch to it "
             + "(docs/operations.md#re-embedding-into-a-new-model).");
     }
 
