@@ -50,7 +50,8 @@ public static class Int8ModelCache
     public static string PathOf(LocalModelSpec spec, byte[] float32Model, string directory)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return Path.Combine(directory, $"{spec.Name}.int8.{Key(float32Model)[..16]}.onnx");
+        ArgumentNullException.ThrowIfNull(float32Model);
+        return FileOf(spec, Key(float32Model), directory);
     }
 
     /// <summary>
@@ -63,7 +64,7 @@ public static class Int8ModelCache
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(float32Model);
         var key = Key(float32Model);
-        var path = Path.Combine(directory, $"{spec.Name}.int8.{key[..16]}.onnx");
+        var path = FileOf(spec, key, directory);
         var source = $"{spec.Name} float32 sha256:{key}";
         var outcome = Outcome.Built;
         if (File.Exists(path))
@@ -93,6 +94,8 @@ public static class Int8ModelCache
 
         return (model, path, outcome);
     }
+
+    private static string FileOf(LocalModelSpec spec, string key, string directory) => Path.Combine(directory, $"{spec.Name}.int8.{key[..16]}.onnx");
 
     /// <summary>The SHA-256 (hex) of the source model and the quantizer's version.</summary>
     private static string Key(byte[] float32Model)
