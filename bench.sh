@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ./bench.sh [--quick] [--n N]   every headline figure of the fleet beside raw Redis, same data, same run.
 # ./bench.sh --model [--quick]   the local embedding model's speed figures (2,000 passages; quick 400): raw
-#                                 inference vs fleet ingestion, 1 vs 2 embedders, query latency vs its parts.
+#                                 inference and query embedding of int8 vs float32 weights, raw inference vs
+#                                 fleet ingestion, 1 vs 2 embedders, query latency vs its parts.
 # ./bench.sh --reachability      the HNSW reachability experiment behind the spam guards (docs/faults.md)
 # ./bench.sh --cli [--n N]       ingestion through the `streamrag ingest` code path vs the bench's own producer,
 #                                 same fleet, same run, hashing embedder (default 10,000 documents); bench-results/cli.md

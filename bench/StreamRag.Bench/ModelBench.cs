@@ -12,22 +12,30 @@ namespace StreamRag.Bench;
 /// <summary>
 /// The local model's speed figures, each against a baseline measured in the same run on the same
 /// passages: the raw model (inference in this process, same model and threads) for ingestion and
-/// query embedding, raw VSIM for search, one embedder process for two.
+/// query embedding, raw VSIM for search, one embedder process for two, float32 weights for int8.
+/// The fleet runs at the default precision (<see cref="LocalEmbeddingOptions.Precision"/>), and so
+/// does the raw model it is measured against.
 /// </summary>
 internal sealed class ModelBench(Fleet fleet, string root, int passages, int queries, int threads)
 {
     private const int K = 10;
     private const int Ef = 100;
     private static readonly LocalModelSpec Spec = LocalModelSpec.Default;
+    private static readonly string DefaultPrecision = new LocalEmbeddingOptions().Precision;
 
     public async Task<List<Figure>> RunAsync()
     {
         var figures = new List<Figure>();
         var texts = Passages(root, passages);
         using var models = new LocalEmbeddingModels();
-        var model = models.Get(Spec, new LocalEmbeddingOptions { IntraOpThreads = threads });
-        var generator = new LocalEmbeddingGenerator(model);
-        Console.WriteLine($"Model: {Spec.Name}, {threads} intra-op threads, {texts.Length} passages of {texts.Average(model.CountTokens):0} tokens on average");
+        var float32 = new LocalEmbeddingGenerator(models.Get(Spec, Options(threads, LocalEmbeddingOptions.Float32Precision)));
+        var int8 = new LocalEmbeddingGenerator(models.Get(Spec, Options(threads, LocalEmbeddingOptions.Int8Precision)));
+        var generator = DefaultPrecision == LocalEmbeddingOptions.Int8Precision ? int8 : float32;
+        var model = generator.GetService<LocalEmbeddingModel>()!;
+        Console.WriteLine($"Model: {Spec.Name} ({DefaultPrecision} by default), {threads} intra-op threads, {texts.Length} passages of {texts.Average(model.CountTokens):0} tokens on average");
+
+        // ---- int8 beside float32: same passages, same threads, taken in turns so load elsewhere hits both alike ----
+        figures.AddRange(await PrecisionsAsync(float32, int8, texts));
 
         // ---- Raw inference: batching must be a win ----
         await generator.GenerateAsync(texts.Take(8));
@@ -40,7 +48,7 @@ internal sealed class ModelBench(Fleet fleet, string root, int passages, int que
         Console.WriteLine("Ingestion through the embedder…");
         var one = await IngestAsync("bm1", texts, embedders: 1, threads);
         figures.Add(new Figure("model ingestion, 1 embedder", "chunks/s", one, raw, "≥ 0.9 × raw",
-            $"baseline: raw inference of the same passages in batches of 256, {threads} threads"));
+            $"baseline: raw {DefaultPrecision} inference of the same passages in batches of 256, {threads} threads"));
 
         // ---- Two embedders sharing the group vs one: one thread each, so two use both cores ----
         Console.WriteLine("One vs two embedders…");
@@ -54,6 +62,51 @@ internal sealed class ModelBench(Fleet fleet, string root, int passages, int que
         figures.AddRange(await QueryLatencyAsync("bm1", generator, texts));
         return figures;
     }
+
+    private static LocalEmbeddingOptions Options(int threads, string precision) => new() { IntraOpThreads = threads, Precision = precision };
+
+    /// <summary>
+    /// Raw inference (passages/s, batches of 256) and query embedding p50 of the int8 model against
+    /// float32's. Each figure is taken in turns, float32 then int8, three rounds for inference and
+    /// one query each per turn, and the best round of each is kept, so a burst of load elsewhere
+    /// does not fall on one precision only.
+    /// </summary>
+    private async Task<Figure[]> PrecisionsAsync(LocalEmbeddingGenerator float32, LocalEmbeddingGenerator int8, string[] texts)
+    {
+        Console.WriteLine("int8 vs float32…");
+        await float32.GenerateAsync(texts.Take(8));
+        await int8.GenerateAsync(texts.Take(8));
+        var (f, i) = (0.0, 0.0);
+        for (var round = 0; round < 3; round++)
+        {
+            f = Math.Max(f, await RawPassagesPerSecondAsync(float32, texts, 256));
+            i = Math.Max(i, await RawPassagesPerSecondAsync(int8, texts, 256));
+        }
+
+        var (embedF, embedI) = (new List<double>(), new List<double>());
+        foreach (var question in Questions(texts))
+        {
+            foreach (var (generator, times) in new[] { (float32, embedF), (int8, embedI) })
+            {
+                var clock = Stopwatch.StartNew();
+                await generator.GenerateVectorAsync(question, EmbeddingInput.ForQuery());
+                times.Add(clock.Elapsed.TotalMilliseconds);
+            }
+        }
+
+        var (pf, pi) = (Stats.Percentile(embedF, 50), Stats.Percentile(embedI, 50));
+        return
+        [
+            new Figure("raw model inference, int8 vs float32", "passages/s", i, f, "≥ 2 × float32",
+                $"best of 3 rounds each, batches of 256, {threads} threads; int8: MatMul weights per column, dynamic uint8 activations"),
+            new Figure("raw query embedding p50, int8 vs float32", "ms", pi, pf, "≤ 0.6 × float32",
+                string.Create(CultureInfo.InvariantCulture, $"{embedI.Count} distinct questions, each embedded by both in turn; p99 int8 {Stats.Percentile(embedI, 99):0.00} ms, float32 {Stats.Percentile(embedF, 99):0.00} ms")),
+        ];
+    }
+
+    /// <summary>Distinct questions (no cache can answer them), eight words each, from the passages.</summary>
+    private string[] Questions(string[] texts) =>
+        Enumerable.Range(0, queries).Select(i => string.Join(' ', texts[i % texts.Length].Split(' ').Skip(10 + (i / texts.Length)).Take(8))).ToArray();
 
     /// <summary>English passages of 60 to 99 words, from the repository's own documentation (the same every run).</summary>
     public static string[] Passages(string root, int count)
@@ -120,8 +173,7 @@ internal sealed class ModelBench(Fleet fleet, string root, int passages, int que
         var vset = keys.PartitionOf("default", "d0").VectorSet;
         await using var client = new StreamRagClient(redis, keys);
 
-        // Distinct questions (no cache can answer them), eight words each, from the passages.
-        var questions = Enumerable.Range(0, queries).Select(i => string.Join(' ', texts[i % texts.Length].Split(' ').Skip(10 + (i / texts.Length)).Take(8))).ToArray();
+        var questions = Questions(texts);
         await WaitForAsync(async () =>
         {
             try
@@ -183,6 +235,7 @@ internal sealed class ModelBench(Fleet fleet, string root, int passages, int que
         ["Embedding:Provider"] = "local",
         ["Embedding:Model"] = Spec.Name,
         ["Embedding:Local:IntraOpThreads"] = intraOpThreads.ToString(CultureInfo.InvariantCulture),
+        ["Embedding:Local:Precision"] = DefaultPrecision,
         // One passage, one chunk: the fleet embeds exactly the texts the raw baseline does.
         ["Chunking:Size"] = "510",
         ["Index:DefaultEf"] = Ef.ToString(CultureInfo.InvariantCulture),

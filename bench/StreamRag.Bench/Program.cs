@@ -339,7 +339,8 @@ async Task<List<double>> FreshnessAsync(int perSecond, int seconds)
 
 void WriteResults(string redisVersion, string name)
 {
-    var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, Redis {redisVersion}";
+    var load = File.Exists("/proc/loadavg") ? $", load average {string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3))} at the end" : "";
+    var machine = $"{Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, Redis {redisVersion}{load}";
     var table = new StringBuilder();
     var title = modelOnly
         ? $"StreamRag benchmark, local embedding model ({StreamRag.Embedding.LocalModelSpec.Default.Name}) — {machine}; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC"

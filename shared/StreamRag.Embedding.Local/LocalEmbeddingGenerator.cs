@@ -14,6 +14,7 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
 
     private readonly LocalEmbeddingModel model;
     private readonly EmbeddingGeneratorMetadata metadata;
+    private readonly EmbeddingPrecision precision;
 
     /// <param name="model">Shared, loaded once per process; not disposed by this generator.</param>
     public LocalEmbeddingGenerator(LocalEmbeddingModel model)
@@ -21,6 +22,7 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         ArgumentNullException.ThrowIfNull(model);
         this.model = model;
         metadata = new EmbeddingGeneratorMetadata(ProviderName, providerUri: null, model.Spec.Name, model.Spec.Dimensions);
+        precision = new EmbeddingPrecision(model.Precision);
     }
 
     public LocalModelSpec Spec => model.Spec;
@@ -49,6 +51,7 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         ArgumentNullException.ThrowIfNull(serviceType);
         return serviceKey is not null ? null
             : serviceType == typeof(EmbeddingGeneratorMetadata) ? metadata
+            : serviceType == typeof(EmbeddingPrecision) ? precision
             : serviceType == typeof(LocalEmbeddingModel) ? model
             : serviceType.IsInstanceOfType(this) ? this
             : null;

@@ -25,6 +25,11 @@ public sealed class LocalEmbeddingModel : IDisposable
     private readonly int maxBatchTokens;
 
     public LocalEmbeddingModel(LocalModelSpec spec, LocalEmbeddingOptions options)
+        : this(spec, options, ReadModel(spec, options))
+    {
+    }
+
+    private LocalEmbeddingModel(LocalModelSpec spec, LocalEmbeddingOptions options, (byte[] Model, string? CachePath, Int8ModelCache.Outcome? Outcome) file)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(options);
@@ -32,16 +37,19 @@ public sealed class LocalEmbeddingModel : IDisposable
         maxBatchTokens = options.MaxBatchTokens;
         IntraOpThreads = options.IntraOpThreads > 0 ? options.IntraOpThreads : Environment.ProcessorCount;
         ExecutionProvider = options.ExecutionProvider;
+        Precision = options.Precision;
+        CachePath = file.CachePath;
+        CacheOutcome = file.Outcome;
         Tokenizer = WordPieceTokenizer.Create(spec);
         sessionOptions = CreateSessionOptions(spec, options, IntraOpThreads);
         try
         {
-            session = new InferenceSession(LocalModelFiles.ReadModel(spec), sessionOptions);
+            session = new InferenceSession(file.Model, sessionOptions);
         }
         catch (OnnxRuntimeException ex)
         {
             sessionOptions.Dispose();
-            throw new InvalidOperationException($"ONNX Runtime could not load the local model {spec.Name} ({options.ExecutionProvider}): {ex.Message}", ex);
+            throw new InvalidOperationException($"ONNX Runtime could not load the local model {spec.Name} ({options.ExecutionProvider}, {Precision}): {ex.Message}", ex);
         }
 
         if (!session.OutputMetadata.TryGetValue(HiddenStateOutput, out var hidden) || hidden.Dimensions[^1] != spec.Dimensions)
@@ -60,6 +68,15 @@ public sealed class LocalEmbeddingModel : IDisposable
     public int IntraOpThreads { get; }
 
     public string ExecutionProvider { get; }
+
+    /// <summary><see cref="LocalEmbeddingOptions.Float32Precision"/> or <see cref="LocalEmbeddingOptions.Int8Precision"/>.</summary>
+    public string Precision { get; }
+
+    /// <summary>The int8 model's cache file; null for float32.</summary>
+    public string? CachePath { get; }
+
+    /// <summary>Whether the int8 model was read from its cache file or made; null for float32.</summary>
+    public Int8ModelCache.Outcome? CacheOutcome { get; }
 
     /// <summary>Tokens of <paramref name="text"/> as the model sees it, <c>[CLS]</c> and <c>[SEP]</c> included.</summary>
     public int CountTokens(string text) => Tokenizer.EncodeToIds(text, addSpecialTokens: true, considerPreTokenization: true, considerNormalization: true).Count;
@@ -223,6 +240,21 @@ public sealed class LocalEmbeddingModel : IDisposable
 
             vectors[rows[r]] = vector;
         }
+    }
+
+    /// <summary>The float32 model as packaged, or its int8 variant from the cache (made there the first time).</summary>
+    private static (byte[] Model, string? CachePath, Int8ModelCache.Outcome? Outcome) ReadModel(LocalModelSpec spec, LocalEmbeddingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(options);
+        var float32 = LocalModelFiles.ReadModel(spec);
+        if (options.Precision != LocalEmbeddingOptions.Int8Precision)
+        {
+            return (float32, null, null);
+        }
+
+        var (model, path, outcome) = Int8ModelCache.Load(spec, float32, Int8ModelCache.DirectoryOf(options.CacheDirectory));
+        return (model, path, outcome);
     }
 
     private static SessionOptions CreateSessionOptions(LocalModelSpec spec, LocalEmbeddingOptions options, int intraOpThreads)

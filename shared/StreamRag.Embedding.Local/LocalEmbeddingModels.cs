@@ -25,7 +25,7 @@ public sealed partial class LocalEmbeddingModels(ILogger<LocalEmbeddingModels>? 
         ArgumentNullException.ThrowIfNull(options);
         var key = string.Join('|', spec.Name, options.ExecutionProvider, options.CudaDeviceId.ToString(CultureInfo.InvariantCulture),
             options.IntraOpThreads.ToString(CultureInfo.InvariantCulture), options.InterOpThreads.ToString(CultureInfo.InvariantCulture),
-            options.MaxBatchTokens.ToString(CultureInfo.InvariantCulture));
+            options.MaxBatchTokens.ToString(CultureInfo.InvariantCulture), options.Precision, Int8ModelCache.DirectoryOf(options.CacheDirectory));
         return models.GetOrAdd(key, _ => new Lazy<LocalEmbeddingModel>(() => Load(spec, options))).Value;
     }
 
@@ -40,7 +40,17 @@ public sealed partial class LocalEmbeddingModels(ILogger<LocalEmbeddingModels>? 
     {
         var started = Stopwatch.GetTimestamp();
         var model = new LocalEmbeddingModel(spec, options);
-        Log.Loaded(logger, spec.Name, model.ExecutionProvider, model.IntraOpThreads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        Log.Loaded(logger, spec.Name, model.Precision, model.ExecutionProvider, model.IntraOpThreads, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        if (model.CacheOutcome is { } outcome)
+        {
+            Log.Int8Model(logger, spec.Name, outcome switch
+            {
+                Int8ModelCache.Outcome.Reused => "read from",
+                Int8ModelCache.Outcome.Built => "quantized into",
+                _ => "quantized again (the file was not the model it should be) into",
+            }, model.CachePath!);
+        }
+
         return model;
     }
 
@@ -56,7 +66,10 @@ public sealed partial class LocalEmbeddingModels(ILogger<LocalEmbeddingModels>? 
 
     private static partial class Log
     {
-        [LoggerMessage(1200, LogLevel.Information, "Loaded the local embedding model {Model} ({ExecutionProvider}, {Threads} intra-op threads) in {Ms:0} ms")]
-        public static partial void Loaded(ILogger logger, string model, string executionProvider, int threads, double ms);
+        [LoggerMessage(1200, LogLevel.Information, "Loaded the local embedding model {Model} ({Precision}, {ExecutionProvider}, {Threads} intra-op threads) in {Ms:0} ms")]
+        public static partial void Loaded(ILogger logger, string model, string precision, string executionProvider, int threads, double ms);
+
+        [LoggerMessage(1201, LogLevel.Information, "The int8 model of {Model} was {How} {Path}")]
+        public static partial void Int8Model(ILogger logger, string model, string how, string path);
     }
 }

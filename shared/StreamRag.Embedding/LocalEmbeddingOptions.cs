@@ -7,6 +7,8 @@ public sealed class LocalEmbeddingOptions
 {
     public const string CpuExecutionProvider = "cpu";
     public const string CudaExecutionProvider = "cuda";
+    public const string Float32Precision = "float32";
+    public const string Int8Precision = "int8";
 
     /// <summary>
     /// Threads one inference uses (ONNX Runtime intra-op threads). 0 means one per core. Several
@@ -38,4 +40,21 @@ public sealed class LocalEmbeddingOptions
     /// <summary>GPU to run on with <c>cuda</c>.</summary>
     [Range(0, 64)]
     public int CudaDeviceId { get; set; }
+
+    /// <summary>
+    /// The weights the model runs with: <c>float32</c>, as the package ships them, or <c>int8</c>, the
+    /// same model with its MatMul weights quantized to 8 bits and run by ONNX Runtime's integer kernels
+    /// (made from the float32 model on first load and kept in <see cref="CacheDirectory"/>). The two
+    /// give slightly different vectors, so the index records the precision with the model and a host
+    /// with the other one refuses to start.
+    /// </summary>
+    [Required]
+    [RegularExpression("^(float32|int8)$")]
+    public string Precision { get; set; } = Float32Precision;
+
+    /// <summary>
+    /// Where derived models (the int8 variant) are kept between starts. Empty means
+    /// <c>$XDG_CACHE_HOME/streamrag</c>, else <c>~/.cache/streamrag</c>, else the temporary directory.
+    /// </summary>
+    public string? CacheDirectory { get; set; }
 }

@@ -108,7 +108,7 @@ public static class StreamRagHosting
 
     /// <summary>
     /// For hosts that embed (embedder, query worker): the provider of <c>Embedding</c>, whose dimension
-    /// must equal the index's, and its model, recorded in the index manifest by the first of them: a
+    /// must equal the index's, and its model (id, provider, dimension, weights' precision), recorded in the index manifest by the first of them: a
     /// host with another model refuses to start (docs/operations.md#one-index-one-model).
     /// </summary>
     public static IHostApplicationBuilder AddEmbedding(this IHostApplicationBuilder builder)
@@ -118,9 +118,11 @@ public static class StreamRagHosting
         builder.Services.AddStreamRagEmbedding(builder.Configuration);
         builder.Services.TryAddSingleton(sp =>
         {
-            var metadata = sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GetService<EmbeddingGeneratorMetadata>();
+            var generator = sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+            var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
             var dimensions = sp.GetRequiredService<IOptions<IndexOptions>>().Value.Dimensions;
-            return new IndexModel(metadata?.DefaultModelId ?? "unknown", metadata?.ProviderName ?? "", dimensions);
+            var precision = generator.GetService<EmbeddingPrecision>() ?? EmbeddingPrecision.Default;
+            return new IndexModel(metadata?.DefaultModelId ?? "unknown", metadata?.ProviderName ?? "", dimensions, precision.Value);
         });
         return builder;
     }

@@ -40,7 +40,9 @@ public sealed record IndexManifest(
             model = new IndexModel(
                 id,
                 fields.GetValueOrDefault(IndexManifestFields.ModelProvider) ?? "",
-                int.TryParse(fields.GetValueOrDefault(IndexManifestFields.Dimensions), NumberStyles.None, CultureInfo.InvariantCulture, out var d) ? d : 0);
+                int.TryParse(fields.GetValueOrDefault(IndexManifestFields.Dimensions), NumberStyles.None, CultureInfo.InvariantCulture, out var d) ? d : 0,
+                // A manifest written before precisions were recorded holds float32 vectors: there was no other.
+                fields.GetValueOrDefault(IndexManifestFields.ModelPrecision) is { Length: > 0 } precision ? precision : IndexModel.DefaultPrecision);
         }
 
         return new IndexManifest(

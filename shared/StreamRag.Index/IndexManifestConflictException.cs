@@ -1,4 +1,3 @@
-
 namespace StreamRag.Index;
 
 /// <summary>This host's configuration contradicts the index manifest; the host must not start.</summary>

@@ -12,6 +12,7 @@ public static class IndexManifestFields
     public const string Model = "model";
     public const string ModelProvider = "model_provider";
     public const string Dimensions = "dimensions";
+    public const string ModelPrecision = "model_precision";
     public const string ModelRecordedAt = "model_recorded_at";
     public const string ModelRecordedBy = "model_recorded_by";
     public const string StreamPartitions = KeySchema.StreamPartitionsManifestField;

@@ -26,8 +26,8 @@ public static class IndexManifestRules
             + "or use another Redis:KeyPrefix for an index of the other engine (docs/operations.md#one-index-one-model).");
     }
 
-    /// <summary>A host that embeds must embed with the model the index was built with.</summary>
-    /// <exception cref="IndexManifestConflictException">Another model or dimension is recorded.</exception>
+    /// <summary>A host that embeds must embed with the model the index was built with, at its precision.</summary>
+    /// <exception cref="IndexManifestConflictException">Another model, dimension or precision is recorded.</exception>
     public static void CheckModel(IndexModel configured, IndexManifest manifest, KeySchema keys)
     {
         ArgumentNullException.ThrowIfNull(configured);
@@ -38,10 +38,13 @@ public static class IndexManifestRules
             return;
         }
 
+        var what = configured with { Precision = recorded.Precision, Provider = recorded.Provider } == recorded
+            ? $"Vectors of {recorded.Precision} and {configured.Precision} weights differ and cannot be searched together: set Embedding:Local:Precision={recorded.Precision}"
+            : "Vectors of two models cannot be searched together: configure the recorded model";
         throw new IndexManifestConflictException(
             $"This host embeds with {configured}, but the index under prefix '{keys.Prefix}' was built with {recorded} "
-            + $"({keys.IndexManifest}: {manifest.ModelProvenance}). Vectors of two models cannot be searched together: "
-            + "configure the recorded model, or re-embed into a new index under another Redis:KeyPrefix and switch to it "
+            + $"({keys.IndexManifest}: {manifest.ModelProvenance}). {what}, "
+            + "or re-embed into a new index under another Redis:KeyPrefix and switch to it "
             + "(docs/operations.md#re-embedding-into-a-new-model).");
     }
 

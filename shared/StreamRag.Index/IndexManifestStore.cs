@@ -18,7 +18,10 @@ public static class IndexManifestStore
     /// recorded, and returns the manifest as it then stands, in one MULTI/EXEC of HSETNX and HGETALL:
     /// of two hosts racing, both see the winner's record. The engine and the model are separate
     /// parts: a host that does not embed records only the engine, and the first host that embeds adds
-    /// its model later.
+    /// its model later. The model's fields are written together or not at all (the transaction is
+    /// conditional on no model being recorded, and runs again without them if one is), so the
+    /// precision of a host never joins a model recorded by another (an older manifest's model has
+    /// none, and stays float32).
     /// </summary>
     public static async Task<IndexManifest> RecordAsync(IDatabase db, KeySchema keys, string engine, IndexModel? model, DateTimeOffset now, string host)
     {
@@ -27,6 +30,11 @@ public static class IndexManifestStore
         var key = keys.IndexManifest;
         var at = IndexManifest.FormatTime(now);
         var transaction = db.CreateTransaction();
+        if (model is not null)
+        {
+            transaction.AddCondition(Condition.HashNotExists(key, IndexManifestFields.Model));
+        }
+
         var writes = new List<Task>
         {
             transaction.HashSetAsync(key, IndexManifestFields.Format, IndexManifest.FormatVersion, When.NotExists),
@@ -43,6 +51,7 @@ public static class IndexManifestStore
             writes.Add(transaction.HashSetAsync(key, IndexManifestFields.Model, model.Id, When.NotExists));
             writes.Add(transaction.HashSetAsync(key, IndexManifestFields.ModelProvider, model.Provider, When.NotExists));
             writes.Add(transaction.HashSetAsync(key, IndexManifestFields.Dimensions, model.Dimensions, When.NotExists));
+            writes.Add(transaction.HashSetAsync(key, IndexManifestFields.ModelPrecision, model.Precision, When.NotExists));
             writes.Add(transaction.HashSetAsync(key, IndexManifestFields.ModelRecordedAt, at, When.NotExists));
             writes.Add(transaction.HashSetAsync(key, IndexManifestFields.ModelRecordedBy, host, When.NotExists));
         }
@@ -50,6 +59,12 @@ public static class IndexManifestStore
         var all = transaction.HashGetAllAsync(key);
         if (!await transaction.ExecuteAsync())
         {
+            if (model is not null)
+            {
+                // A model is recorded already: record the rest, and the caller checks its model against that one.
+                return await RecordAsync(db, keys, engine, model: null, now, host);
+            }
+
             throw new InvalidOperationException($"recording the index manifest {key} was not executed");
         }
 

@@ -87,12 +87,36 @@ public sealed class IndexManifestTests(RedisServerFixture redis)
         var embedder = await Assert.ThrowsAsync<IndexManifestConflictException>(() => scope.StartEmbedderAsync());
         var query = await Assert.ThrowsAsync<IndexManifestConflictException>(() => scope.StartQueryWorkerAsync());
 
-        Assert.Contains("embeds with hashing-v1 (provider hashing, 384 dimensions)", embedder.Message, StringComparison.Ordinal);
-        Assert.Contains("built with arctic-embed-xs (provider local, 384 dimensions)", embedder.Message, StringComparison.Ordinal);
+        Assert.Contains("embeds with hashing-v1 (provider hashing, 384 dimensions, float32)", embedder.Message, StringComparison.Ordinal);
+        Assert.Contains("built with arctic-embed-xs (provider local, 384 dimensions, float32)", embedder.Message, StringComparison.Ordinal);
         Assert.Contains("recorded by the first embedder", embedder.Message, StringComparison.Ordinal);
         Assert.Equal(embedder.Message, query.Message);
         // The record is untouched by the refused hosts.
         Assert.Equal(Arctic, (await IndexManifestStore.ReadAsync(scope.Db, scope.Keys))?.Model);
+    }
+
+    [Fact]
+    public async Task ModelPrecision_IsRecordedWithTheModel_NeverAddedToAModelRecordedWithoutOne()
+    {
+        await using var fresh = new TestScope(redis);
+        await using var old = new TestScope(redis);
+        var int8 = Arctic with { Precision = "int8" };
+        // A manifest written before precisions were recorded: its vectors are float32.
+        await old.Db.HashSetAsync(old.Keys.IndexManifest,
+            [new("format", 1), new("engine", "vectorset"), new("model", Arctic.Id), new("model_provider", "local"), new("dimensions", 384)]);
+
+        var recorded = await IndexManifestStore.RecordAsync(fresh.Db, fresh.Keys, "vectorset", int8, DateTimeOffset.UtcNow, "an int8 embedder");
+        var kept = await IndexManifestStore.RecordAsync(old.Db, old.Keys, "vectorset", int8, DateTimeOffset.UtcNow, "an int8 embedder");
+
+        Assert.Equal(int8, recorded.Model);
+        Assert.Equal("int8", (string?)await fresh.Db.HashGetAsync(fresh.Keys.IndexManifest, IndexManifestFields.ModelPrecision));
+        Assert.Equal(Arctic, kept.Model);
+        Assert.False(await old.Db.HashExistsAsync(old.Keys.IndexManifest, IndexManifestFields.ModelPrecision));
+        // The rest of the record is still completed for the old manifest.
+        Assert.NotNull(kept.StreamPartitions);
+        var error = Assert.Throws<IndexManifestConflictException>(() => IndexManifestRules.CheckModel(int8, kept, old.Keys));
+        Assert.Contains("embeds with arctic-embed-xs (provider local, 384 dimensions, int8)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("built with arctic-embed-xs (provider local, 384 dimensions, float32)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -104,8 +128,8 @@ public sealed class IndexManifestTests(RedisServerFixture redis)
         var error = await Assert.ThrowsAsync<IndexManifestConflictException>(() =>
             scope.StartEmbedderAsync(("Index:Dimensions", "256"), ("Embedding:Dimensions", "256")));
 
-        Assert.Contains("hashing-v1 (provider hashing, 256 dimensions)", error.Message, StringComparison.Ordinal);
-        Assert.Contains("hashing-v1 (provider hashing, 384 dimensions)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("hashing-v1 (provider hashing, 256 dimensions, float32)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("hashing-v1 (provider hashing, 384 dimensions, float32)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

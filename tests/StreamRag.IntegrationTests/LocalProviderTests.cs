@@ -39,6 +39,21 @@ public sealed class LocalProviderTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task HostOfTheOtherPrecision_RefusesTheIndex_NamingBoth()
+    {
+        await using var scope = new TestScope(redis);
+        var cache = ("Embedding:Local:CacheDirectory", Path.Combine(Path.GetTempPath(), "streamrag-tests-model-cache"));
+        await scope.StartEmbedderAsync([.. TestScope.UseLocalModel, ("Embedding:Local:Precision", "float32")]);
+
+        var int8 = await Assert.ThrowsAsync<Index.IndexManifestConflictException>(() =>
+            scope.StartQueryWorkerAsync([.. TestScope.UseLocalModel, ("Embedding:Local:Precision", "int8"), cache]));
+
+        Assert.Contains("This host embeds with snowflake-arctic-embed-xs (provider local, 384 dimensions, int8)", int8.Message, StringComparison.Ordinal);
+        Assert.Contains("was built with snowflake-arctic-embed-xs (provider local, 384 dimensions, float32)", int8.Message, StringComparison.Ordinal);
+        Assert.Contains("set Embedding:Local:Precision=float32", int8.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task QueryLongerThanTheWindow_GetsTooLarge_AndTheWorkerKeepsServing()
     {
         await using var scope = new TestScope(redis);

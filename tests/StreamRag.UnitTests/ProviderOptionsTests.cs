@@ -91,6 +91,7 @@ public sealed class ProviderOptionsTests
     [InlineData("Embedding:Local:ExecutionProvider", "rocm", "ExecutionProvider")]
     [InlineData("Embedding:Local:IntraOpThreads", "-1", "IntraOpThreads")]
     [InlineData("Embedding:Local:MaxBatchTokens", "100", "MaxBatchTokens")]
+    [InlineData("Embedding:Local:Precision", "fp16", "Precision")]
     public void InvalidEmbeddingSettings_FailValidation(string key, string value, string message)
     {
         using var services = Services((key, value));

@@ -39,6 +39,12 @@ internal sealed class RetrievalReport(
         }
 
         table.AppendLine();
+        if (Int8VsFloat32() is { Count: > 0 } precisions)
+        {
+            table.AppendLine("int8 beside float32 (MRR@10 of the vector-set engine, default ranking; target ≥ 0.98 × float32 on both corpora): " + string.Join("; ", precisions) + ".");
+            table.AppendLine();
+        }
+
         if (runs.FirstOrDefault(r => r.SearchSkipped is not null) is { } skipped)
         {
             table.AppendLine($"Query Engine columns skipped: {skipped.SearchSkipped}.");
@@ -91,6 +97,26 @@ internal sealed class RetrievalReport(
                 }),
             }),
         });
+    }
+
+    /// <summary>Each int8 run's MRR@10 beside its float32 run's, per corpus, met or missed.</summary>
+    private List<string> Int8VsFloat32()
+    {
+        var lines = new List<string>();
+        foreach (var run in runs)
+        {
+            foreach (var int8 in run.Results.Where(r => r.Provider.Float32Name is not null && r.Ranked is not null))
+            {
+                if (run.Results.FirstOrDefault(r => r.Provider.Name == int8.Provider.Float32Name && r.Ranked is not null) is { } float32)
+                {
+                    var ratio = int8.Ranked!.MrrAt10 / float32.Ranked!.MrrAt10;
+                    lines.Add(string.Create(CultureInfo.InvariantCulture,
+                        $"{run.Name} {float32.Provider.Name} {float32.Ranked.MrrAt10:0.000} vs int8 {int8.Ranked.MrrAt10:0.000} = {ratio:0.000} × ({(ratio >= 0.98 ? "met" : "MISSED")})"));
+                }
+            }
+        }
+
+        return lines;
     }
 
     /// <summary>Each Query Engine target on the default path's figures, met or missed.</summary>

@@ -53,10 +53,40 @@ public sealed class IndexManifestRulesTests
 
         var error = Assert.Throws<IndexManifestConflictException>(() => IndexManifestRules.CheckModel(configured, Recorded("vectorset", Hashing), Keys));
 
-        Assert.Contains($"This host embeds with {model} (provider local, {dimensions} dimensions)", error.Message, StringComparison.Ordinal);
-        Assert.Contains("was built with hashing-v1 (provider hashing, 384 dimensions)", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"This host embeds with {model} (provider local, {dimensions} dimensions, float32)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("was built with hashing-v1 (provider hashing, 384 dimensions, float32)", error.Message, StringComparison.Ordinal);
         Assert.Contains("recorded by StreamRag.Query on host-2 (pid 7)", error.Message, StringComparison.Ordinal);
         Assert.Contains("docs/operations.md#re-embedding-into-a-new-model", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("int8", "float32")]
+    [InlineData("float32", "int8")]
+    public void CheckModel_AnotherPrecision_IsRefused_NamingBoth(string configured, string recorded)
+    {
+        var arctic = new IndexModel("snowflake-arctic-embed-xs", "local", 384);
+
+        var error = Assert.Throws<IndexManifestConflictException>(() =>
+            IndexManifestRules.CheckModel(arctic with { Precision = configured }, Recorded("vectorset", arctic with { Precision = recorded }), Keys));
+
+        Assert.Contains($"This host embeds with snowflake-arctic-embed-xs (provider local, 384 dimensions, {configured})", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"was built with snowflake-arctic-embed-xs (provider local, 384 dimensions, {recorded})", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"Vectors of {recorded} and {configured} weights differ", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"set Embedding:Local:Precision={recorded}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Manifest_WithoutAPrecision_IsFloat32_AndRecordsOne()
+    {
+        HashEntry[] old = [new("engine", "vectorset"), new("model", "snowflake-arctic-embed-xs"), new("model_provider", "local"), new("dimensions", "384")];
+        HashEntry[] int8 = [.. old, new("model_precision", "int8")];
+
+        Assert.Equal(new IndexModel("snowflake-arctic-embed-xs", "local", 384, "float32"), IndexManifest.FromHash(old)!.Model);
+        Assert.Equal(new IndexModel("snowflake-arctic-embed-xs", "local", 384, "int8"), IndexManifest.FromHash(int8)!.Model);
+        // An index built before precisions were recorded accepts float32 hosts and refuses int8 ones.
+        IndexManifestRules.CheckModel(new IndexModel("snowflake-arctic-embed-xs", "local", 384), IndexManifest.FromHash(old)!, Keys);
+        Assert.Throws<IndexManifestConflictException>(() =>
+            IndexManifestRules.CheckModel(new IndexModel("snowflake-arctic-embed-xs", "local", 384, "int8"), IndexManifest.FromHash(old)!, Keys));
     }
 
     [Theory]
