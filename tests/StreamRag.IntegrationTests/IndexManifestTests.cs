@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using StreamRag.Hosting;
 using StreamRag.Index;
@@ -169,11 +170,16 @@ public sealed class IndexManifestTests(RedisServerFixture redis)
         await using var scope = new TestScope(server);
         await server.ShutdownAsync(save: false);
 
-        var starting = scope.StartEmbedderAsync();
-        // Still a fixed wait: the host's "Redis did not answer" log (1411) did not come twice within 20 s in one
-        // fresh-clone run, so that condition is not yet a reliable sign that the host is waiting.
-        var early = await Task.WhenAny(starting, Task.Delay(TimeSpan.FromSeconds(2), Ct));
-        Assert.NotSame(starting, early);
+        var log = new LogCapture();
+        var starting = scope.StartAsync(b =>
+        {
+            Embedder.EmbedderExtensions.AddEmbedderWorker(b);
+            b.Logging.AddProvider(log);
+        });
+        // IndexEngineStartup's "Redis did not answer; retrying" (1411): the host tried, and waits instead of
+        // failing or starting. One attempt takes a command timeout (5 s) or more, so it is given a minute.
+        await TestScope.EventuallyAsync(() => Task.FromResult(log.Of(1411).Count >= 1), "the host retries while Redis is down", TimeSpan.FromSeconds(60));
+        Assert.False(starting.IsCompleted, "the host must not start (or fail) while Redis is down");
         await server.StartAsync();
         var host = await starting.WaitAsync(TimeSpan.FromSeconds(60), Ct);
 
