@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using StreamRag.Hosting;
 using StreamRag.Index;
 using StreamRag.Index.Search;
