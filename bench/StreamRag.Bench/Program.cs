@@ -185,6 +185,21 @@ foreach (var p in new[] { 50, 90, 99 })
 Report(new Figure("filtered query latency p50 (10% source filter)", "ms", Stats.Percentile(fleetFilteredLatency, 50), Stats.Percentile(rawFilteredLatency, 50), "< raw"));
 Report(new Figure("filtered query latency p99 (10% source filter)", "ms", Stats.Percentile(fleetFilteredLatency, 99), Stats.Percentile(rawFilteredLatency, 99), null));
 
+// ---- Redis commands per query (INFO commandstats before and after a run of queries alone) ----
+Console.WriteLine("Commands per query…");
+var countersBefore = await NodeCounters.ReadAllAsync(redis);
+for (var i = 0; i < latencySamples; i++)
+{
+    await client.QueryAsync(corpus.QueryTexts[i % recallQueries], new QueryOptions { K = K });
+}
+
+var perQuery = NodeCounters.Between(countersBefore, await NodeCounters.ReadAllAsync(redis)).Single();
+var breakdown = string.Join(", ", perQuery.TopCommands(12).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Command} {c.Calls / (double)latencySamples:0.##}")));
+Console.WriteLine($"    {breakdown}");
+// The raw baseline is one VSIM; the fleet adds the request's trip (XADD, XREADGROUP, XACK), the reply's
+// PUBLISH, the sampled metrics and whatever the workers do in the background meanwhile.
+Report(new Figure("Redis commands per query", "commands", perQuery.Commands / (double)latencySamples, 1, null, breakdown));
+
 // ---- Recall@10 against exact search ----
 Console.WriteLine("Recall…");
 var truth = corpus.QueryVectors.Select(v => corpus.ExactTopK(v, K)).ToArray();
