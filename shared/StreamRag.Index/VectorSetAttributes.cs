@@ -11,7 +11,7 @@ namespace StreamRag.Index;
 /// </summary>
 internal static class VectorSetAttributes
 {
-    /// <summary>The hit these attributes describe, or null when they carry no text (an element written before they did).</summary>
+    /// <summary>The hit these attributes describe, or null when they carry no text (an element written before they did) or cannot be read.</summary>
     public static SearchHit? ToHit(string documentId, int chunk, double score, string json)
     {
         var length = Encoding.UTF8.GetMaxByteCount(json.Length);
@@ -20,6 +20,11 @@ internal static class VectorSetAttributes
         {
             var written = Encoding.UTF8.GetBytes(json, rented);
             return Read(documentId, chunk, score, rented.AsSpan(0, written));
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            // Attributes this engine did not write (or not in this shape): the hash holds the hit.
+            return null;
         }
         finally
         {

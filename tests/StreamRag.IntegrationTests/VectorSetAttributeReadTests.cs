@@ -75,20 +75,24 @@ public sealed class VectorSetAttributeReadTests(RedisServerFixture redis)
     }
 
     [Fact]
-    public async Task Search_ElementWrittenBeforeTheAttributesCarriedText_IsReadFromItsHash()
+    public async Task Search_ElementWhoseAttributesCarryNoReadableText_IsReadFromItsHash()
     {
         await using var scope = new TestScope(redis);
         var index = scope.Index();
         await index.UpsertAsync(Doc("old", "wiki", ["t1"], 1, "an old passage about bees"), Ct);
         await index.UpsertAsync(Doc("new", "wiki", ["t1"], 1, "a new passage about bees"), Ct);
+        await index.UpsertAsync(Doc("odd", "wiki", ["t1"], 1, "an odd passage about bees"), Ct);
         var vset = scope.Keys.PartitionOf("default", "old").VectorSet;
-        // The attributes as the engine wrote them before they carried the text.
+        // The attributes as the engine wrote them before they carried the text; and ones it never wrote.
         await scope.Db.ExecuteAsync("VSETATTR", vset, "old#0", """{"source":"wiki","ts":1700086400000,"tags":["t1"],"fp":"0"}""");
+        await scope.Db.ExecuteAsync("VSETATTR", vset, "odd#0", """{"source":"wiki","ts":"not a number","text":7}""");
 
         var hits = await index.SearchAsync(Query("passage about bees"), Ct);
 
         Assert.Equal(Shape(await HashReadsOnly(scope).SearchAsync(Query("passage about bees"), Ct)), Shape(hits));
         Assert.Equal("an old passage about bees", Assert.Single(hits, h => h.DocumentId == "old").Content);
+        var odd = Assert.Single(hits, h => h.DocumentId == "odd");
+        Assert.Equal(("an odd passage about bees", "wiki"), (odd.Content, odd.Source));
     }
 
     [Fact]
