@@ -164,11 +164,14 @@ var rawLatency = new List<double>();
 var fleetLatency = new List<double>();
 var rawFilteredLatency = new List<double>();
 var fleetFilteredLatency = new List<double>();
+var timings = new List<QueryTimings>();
+var workerSearchLatency = new List<double>();
 for (var i = 0; i < latencySamples; i++)
 {
     var q = i % recallQueries;
     rawLatency.Add(await TimeAsync(() => RawSearchAsync(db, corpus.QueryVectors[q], null)));
-    fleetLatency.Add(await TimeAsync(() => client.QueryAsync(corpus.QueryTexts[q], new QueryOptions { K = K })));
+    fleetLatency.Add(await TimeAsync(async () => timings.Add((await client.QueryAsync(corpus.QueryTexts[q], new QueryOptions { K = K })).Timings)));
+    workerSearchLatency.Add(await TimeAsync(() => WorkerSearchAsync(db, fleetVset, corpus.QueryVectors[q])));
     if (i < latencySamples / 3)
     {
         rawFilteredLatency.Add(await TimeAsync(() => RawSearchAsync(db, corpus.QueryVectors[q], "s3")));
@@ -182,8 +185,31 @@ foreach (var p in new[] { 50, 90, 99 })
         p == 50 ? "≤ 1.3 × raw" : p == 99 ? "≤ 3 ms" : null));
 }
 
+// Where a query's time goes: the worker's own timings (from the replies) beside the round trip the
+// client sees; the rest is the request's and the reply's trips through Redis and the wake-ups.
+var inWorker = string.Create(CultureInfo.InvariantCulture,
+    $"p50s: queued {Stats.Percentile(timings.Select(t => t.QueueMs ?? 0).ToList(), 50):0.###}, embed {Stats.Percentile(timings.Select(t => t.EmbedMs).ToList(), 50):0.###}, search {Stats.Percentile(timings.Select(t => t.SearchMs).ToList(), 50):0.###}, worker total {Stats.Percentile(timings.Select(t => t.TotalMs).ToList(), 50):0.###} ms");
+Console.WriteLine($"    {inWorker}");
+Report(new Figure("query search step p50 (in the worker)", "ms", Stats.Percentile(timings.Select(t => t.SearchMs).ToList(), 50), Stats.Percentile(rawLatency, 50), null, inWorker));
+Report(new Figure("raw VSIM of the worker's search p50 (30 candidates, WITHATTRIBS, the fleet's set)", "ms", Stats.Percentile(workerSearchLatency, 50), Stats.Percentile(rawLatency, 50), null,
+    "the one command a query's search now is, sent directly: what the re-rank's 30 candidates and their texts cost over raw's 10"));
 Report(new Figure("filtered query latency p50 (10% source filter)", "ms", Stats.Percentile(fleetFilteredLatency, 50), Stats.Percentile(rawFilteredLatency, 50), "< raw"));
 Report(new Figure("filtered query latency p99 (10% source filter)", "ms", Stats.Percentile(fleetFilteredLatency, 99), Stats.Percentile(rawFilteredLatency, 99), null));
+
+// ---- Redis commands per query (INFO commandstats before and after a run of queries alone) ----
+Console.WriteLine("Commands per query…");
+var countersBefore = await NodeCounters.ReadAllAsync(redis);
+for (var i = 0; i < latencySamples; i++)
+{
+    await client.QueryAsync(corpus.QueryTexts[i % recallQueries], new QueryOptions { K = K });
+}
+
+var perQuery = NodeCounters.Between(countersBefore, await NodeCounters.ReadAllAsync(redis)).Single();
+var breakdown = string.Join(", ", perQuery.TopCommands(12).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Command} {c.Calls / (double)latencySamples:0.##}")));
+Console.WriteLine($"    {breakdown}");
+// The raw baseline is one VSIM; the fleet adds the request's trip (XADD, XREADGROUP, XACK), the reply's
+// PUBLISH, the sampled metrics and whatever the workers do in the background meanwhile.
+Report(new Figure("Redis commands per query", "commands", perQuery.Commands / (double)latencySamples, 1, null, breakdown));
 
 // ---- Recall@10 against exact search ----
 Console.WriteLine("Recall…");
@@ -270,6 +296,18 @@ static async Task<int[]> RawSearchAsync(IDatabase db, float[] vector, string? so
     }
 
     return ids;
+}
+
+// The worker's search as one direct command: 30 candidates (Query:LexicalCandidates, for the
+// re-rank) with their attributes, on the fleet's own set, so it costs what the worker's VSIM costs.
+static async Task WorkerSearchAsync(IDatabase db, RedisKey set, float[] vector)
+{
+    var request = VectorSetSimilaritySearchRequest.ByVector(vector);
+    request.Count = 30;
+    request.SearchExplorationFactor = Ef;
+    request.WithScores = true;
+    request.WithAttributes = true;
+    using var lease = await db.VectorSetSimilaritySearchAsync(set, request);
 }
 
 static int[] Ids(QueryReply reply) => reply.Results.Select(r => int.Parse(r.Id.AsSpan(1), CultureInfo.InvariantCulture)).ToArray();

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -9,7 +8,8 @@ namespace StreamRag.Index;
 
 /// <summary>
 /// The index engine over Redis 8 vector sets. Per partition (tenant, shard): one vector set whose
-/// elements are chunks named <c>docId#chunk</c> with JSON attributes for filtering, one hash per
+/// elements are chunks named <c>docId#chunk</c> with JSON attributes (the document's metadata for
+/// filtering, and the passage text, so one VSIM returns whole hits: VectorSetIndex.Search.cs), one hash per
 /// document (version, content hash, metadata, chunk texts), an expiry index and an epoch counter.
 /// Writes run as Lua scripts, so a document's chunks, metadata, expiry entry and the epoch change
 /// together or not at all. Searches run VSIM outside scripts, so Redis runs them on its threads.
@@ -41,6 +41,7 @@ public sealed partial class VectorSetIndex : IVectorIndex
         this.settings = settings;
         scripts = new VectorSetScripts(settings);
         layoutSource = layouts;
+        attributeReads = new Lazy<Task<bool>>(DetectAttributeReadsAsync);
     }
 
     public int Dimensions => settings.Dimensions;
@@ -116,30 +117,6 @@ public sealed partial class VectorSetIndex : IVectorIndex
         }
     }
 
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorQuery query, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(query);
-        if (query.Vector.Length != settings.Dimensions)
-        {
-            throw new DimensionMismatchException(settings.Dimensions, query.Vector.Length);
-        }
-
-        var filter = VectorSetFilter.Build(query.Filters);
-        var layout = (await layoutSource.GetAsync(cancellationToken)).Current;
-        var partitions = layout.PartitionsOf(keys, query.Tenant).ToArray();
-        var searches = new Task<(string Member, double Score)[]>[partitions.Length];
-        for (var i = 0; i < partitions.Length; i++)
-        {
-            searches[i] = SearchPartitionAsync(await connections.GetSearchDatabaseAsync(), partitions[i], query, filter);
-        }
-
-        var found = (await Task.WhenAll(searches)).SelectMany(x => x)
-            .OrderByDescending(h => h.Score)
-            .Take(query.K)
-            .ToArray();
-        return await HydrateAsync(await DatabaseAsync(), layout, query.Tenant, found);
-    }
-
     public async Task<IReadOnlyList<ExpiredDocument>> ExpireBatchAsync(string tenant, IReadOnlyList<ExpiringDocument> due, DateTimeOffset deletedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(due);
@@ -187,73 +164,6 @@ public sealed partial class VectorSetIndex : IVectorIndex
         return new IndexStats(tenants.Count, sizes.Sum(), memory.Sum(m => m.IsNull ? 0 : (long)m));
     }
 
-    private async Task<(string Member, double Score)[]> SearchPartitionAsync(IDatabase db, IndexPartition partition, VectorQuery query, string? filter)
-    {
-        var request = VectorSetSimilaritySearchRequest.ByVector(query.Vector);
-        request.Count = query.K;
-        request.WithScores = true;
-        request.SearchExplorationFactor = query.Ef ?? settings.DefaultEf;
-        request.UseExactSearch = query.Exact;
-        if (filter is not null)
-        {
-            request.FilterExpression = filter;
-        }
-
-        using var lease = await db.VectorSetSimilaritySearchAsync(partition.VectorSet, request);
-        if (lease is null)
-        {
-            return [];
-        }
-
-        var hits = new (string, double)[lease.Length];
-        var span = lease.Span;
-        for (var i = 0; i < span.Length; i++)
-        {
-            hits[i] = ((string)span[i].Member!, span[i].Score);
-        }
-
-        return hits;
-    }
-
-    /// <summary>Reads chunk texts and metadata of the hits from their document hashes, in one pipelined round trip.</summary>
-    private async Task<IReadOnlyList<SearchHit>> HydrateAsync(IDatabase db, IndexLayout layout, string tenant, (string Member, double Score)[] found)
-    {
-        var reads = new Task<RedisValue[]>[found.Length];
-        var parsed = new (string Doc, int Chunk)[found.Length];
-        for (var i = 0; i < found.Length; i++)
-        {
-            var member = found[i].Member;
-            var hash = member.LastIndexOf('#');
-            var doc = member[..hash];
-            var chunk = int.Parse(member.AsSpan(hash + 1), CultureInfo.InvariantCulture);
-            parsed[i] = (doc, chunk);
-            reads[i] = db.HashGetAsync(layout.PartitionOf(keys, tenant, doc).Document(doc), [DocumentFields.Passage(chunk), DocumentFields.Source, DocumentFields.Timestamp, DocumentFields.Tags]);
-        }
-
-        var hits = new List<SearchHit>(found.Length);
-        for (var i = 0; i < found.Length; i++)
-        {
-            var values = await reads[i];
-            if (values[0].IsNull)
-            {
-                // Replaced or deleted between the search and this read: the element is gone too.
-                continue;
-            }
-
-            var tags = (string?)values[3];
-            hits.Add(new SearchHit(
-                parsed[i].Doc,
-                parsed[i].Chunk,
-                found[i].Score,
-                (string)values[0]!,
-                (string?)values[1] ?? "",
-                DateTimeOffset.FromUnixTimeMilliseconds((long)values[2]),
-                string.IsNullOrEmpty(tags) ? [] : tags.Split(',')));
-        }
-
-        return hits;
-    }
-
     private async Task<IDatabase> DatabaseAsync() => (await connections.GetSharedAsync()).GetDatabase();
 
     private static partial class Log
@@ -263,5 +173,8 @@ public sealed partial class VectorSetIndex : IVectorIndex
 
         [LoggerMessage(1401, LogLevel.Information, "A write under layout {Number} was refused ({Reason}): the shard count is changing; writing again under the layout as it now stands")]
         public static partial void LayoutChanged(ILogger logger, long number, string reason);
+
+        [LoggerMessage(1402, LogLevel.Information, "Vector-set searches read their hits from {Reads} (Redis {Versions})")]
+        public static partial void SearchReads(ILogger logger, string reads, string versions);
     }
 }

@@ -11,7 +11,7 @@ public sealed class BenchSmokeTests
     {
         var text = await RunBenchAsync(TimeSpan.FromMinutes(3), "--smoke");
 
-        foreach (var figure in new[] { "| ingestion |", "| memory per chunk |", "| query latency p50, 1 client |", "| recall@10 |", "| throughput, 16 clients |", "| freshness p99 at 200 events/s |",
+        foreach (var figure in new[] { "| ingestion |", "| memory per chunk |", "| query latency p50, 1 client |", "| recall@10 |", "| throughput, 16 clients |", "| Redis commands per query |", "| freshness p99 at 200 events/s |",
                      "| raw model inference, batch 32 vs batch 1 |", "| model ingestion, 1 embedder |", "| model ingestion, 2 embedders vs 1 |", "| model query latency p50, 1 client |" })
         {
             Assert.Contains(figure, text, StringComparison.Ordinal);

@@ -14,9 +14,13 @@ local n
 local unlinked = 0
 local own = id .. '#'
 
--- Each element's attributes: the document's, plus the fingerprint of its own vector.
-local function attributes_with(fp)
-  return string.sub(attributes, 1, -2) .. ',"fp":"' .. fp .. '"}'
+-- Each element's attributes: the document's, plus the fingerprint of its own vector (none on a
+-- document indexed before fingerprints existed) and its passage text, last, so that VSIM WITHATTRIBS
+-- returns a whole hit and FILTER finds the metadata before the text (VectorSetAttributes.cs).
+local function attributes_with(fp, text)
+  local head = string.sub(attributes, 1, -2)
+  if fp then head = head .. ',"fp":"' .. fp .. '"' end
+  return head .. ',"text":' .. cjson.encode(text) .. '}'
 end
 
 if ARGV[9] == '1' then
@@ -29,18 +33,18 @@ if ARGV[9] == '1' then
   -- more identical copies close into a cluster that searches cannot leave (docs/faults.md).
   local fps, links = {}, {}
   for i = 0, n - 1 do
-    local blob, fp = ARGV[15 + 3 * i], ARGV[17 + 3 * i]
+    local blob, text, fp = ARGV[15 + 3 * i], ARGV[16 + 3 * i], ARGV[17 + 3 * i]
     fps[i + 1] = fp
     if blob == '' or (maxdup > 0 and tonumber(redis.call('HGET', copies, fp) or '0') >= maxdup) then
       redis.call('VREM', vset, own .. i)
       unlinked = unlinked + 1
       links[i + 1] = '0'
     else
-      redis.call('VADD', vset, 'FP32', blob, own .. i, ARGV[10], 'EF', ARGV[11], 'SETATTR', attributes_with(fp), 'M', ARGV[12])
+      redis.call('VADD', vset, 'FP32', blob, own .. i, ARGV[10], 'EF', ARGV[11], 'SETATTR', attributes_with(fp, text), 'M', ARGV[12])
       redis.call('HINCRBY', copies, fp, 1)
       links[i + 1] = '1'
     end
-    redis.call('HSET', doc, F.passage .. i, ARGV[16 + 3 * i])
+    redis.call('HSET', doc, F.passage .. i, text)
   end
   for i = n, old - 1 do
     redis.call('VREM', vset, own .. i)
@@ -53,8 +57,9 @@ else
   local fps = {}
   for fp in string.gmatch(redis.call('HGET', doc, F.fps) or '', '[^,]+') do table.insert(fps, fp) end
   for i = 0, n - 1 do
-    -- A document indexed before fingerprints existed keeps attributes without one.
-    redis.call('VSETATTR', vset, own .. i, fps[i + 1] and attributes_with(fps[i + 1]) or attributes)
+    -- The text is carried over from the hash: the attributes are replaced whole.
+    local text = redis.call('HGET', doc, F.passage .. i) or ''
+    redis.call('VSETATTR', vset, own .. i, attributes_with(fps[i + 1], text))
   end
   unlinked = tonumber(redis.call('HGET', doc, F.unlinked) or '0')
 end
