@@ -79,13 +79,14 @@ for project in "${projects[@]}"; do
 done
 if [ "$search_80_stage" = 1 ]; then
   # The engine contract (both engines) and the Query Engine tests on Redis 8.0 with its module: the
-  # client-side fusion path, for servers without FT.HYBRID. The comparison of server and client fusion
-  # needs FT.HYBRID, so it runs in the main stage (8.6) only.
+  # client-side fusion path, for servers without FT.HYBRID; and the vector-set search's hash reads, for
+  # servers without VSIM WITHATTRIBS. The comparison of server and client fusion needs FT.HYBRID, and
+  # the test that a search reads no hash needs WITHATTRIBS, so they run in the main stage (8.6) only.
   began=$SECONDS
   STREAMRAG_TEST_REDIS='' STREAMRAG_TEST_SEARCH_REDIS='' STREAMRAG_REDIS_VERSION=8.0 \
     STREAMRAG_SEARCH_MODULE="$STREAMRAG_SEARCH_MODULE_8_0" \
     run_tests tests/StreamRag.IntegrationTests/StreamRag.IntegrationTests.csproj StreamRag.IntegrationTests.search-8.0 \
-    'Cluster!=only&(FullyQualifiedName~IndexContractTests|FullyQualifiedName~SearchIndex)&FullyQualifiedName!~Hybrid_ServerFusion_RanksAndScoresAsTheClientFusion'
+    'Cluster!=only&(FullyQualifiedName~IndexContractTests|FullyQualifiedName~SearchIndex|FullyQualifiedName~VectorSetAttributeReadTests)&FullyQualifiedName!~Hybrid_ServerFusion_RanksAndScoresAsTheClientFusion&FullyQualifiedName!~Search_OnAServerThatTakesWithAttribs_ReadsNoHash'
   echo "search-8.0 stage: $((SECONDS - began)) s"
 fi
 if [ "$cluster_stage" = 1 ]; then
