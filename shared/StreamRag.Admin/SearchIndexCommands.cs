@@ -15,14 +15,14 @@ public sealed class QueryEngineUnavailableException(string message) : Exception(
 /// they do to <paramref name="output"/>. Exit codes: 0 done / matches, 1 failed, 2 the running index
 /// differs from the configuration, 3 no index.
 /// </summary>
-public sealed class SearchIndexCommands(IDatabase db, KeySchema keys, IndexOptions options, TextWriter output, TimeProvider time)
+public sealed class SearchIndexCommands(IDatabase db, KeySchema keys, IndexOptions options, SearchIndexOptions searchOptions, TextWriter output, TimeProvider time)
 {
     public const int Done = 0;
     public const int Failed = 1;
     public const int Differs = 2;
     public const int NoIndex = 3;
 
-    private readonly SearchIndexAdmin admin = new(keys, options);
+    private readonly SearchIndexAdmin admin = new(keys, options, searchOptions);
 
     /// <summary>The index behind the alias, its statistics and how it differs from the configuration.</summary>
     public async Task<int> StatusAsync(CancellationToken cancellationToken)

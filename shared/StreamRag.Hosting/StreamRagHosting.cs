@@ -37,7 +37,7 @@ public static class StreamRagHosting
 
         services.AddSettings<RedisOptions, RedisOptionsValidator>(config, RedisOptions.Section);
         services.AddSettings<StreamOptions, StreamOptionsValidator>(config, StreamOptions.Section);
-        services.AddSettings<IndexOptions, IndexOptionsValidator>(config, IndexOptions.Section);
+        services.AddSettings<IndexOptions, IndexOptionsValidator>(config, IndexOptions.Section, SearchIndexOptions.IndexChild);
         services.AddSettings<ConsumerGroupOptions, ConsumerGroupOptionsValidator>(config, ConsumerGroupOptions.Section);
         services.AddSettings<MetricsOptions, MetricsOptionsValidator>(config, MetricsOptions.Section);
         services.AddSettings<TelemetryOptions, TelemetryOptionsValidator>(config, TelemetryOptions.Section);
@@ -49,7 +49,7 @@ public static class StreamRagHosting
         services.AddSingleton(sp => new KeySchema(sp.GetRequiredService<IOptions<RedisOptions>>().Value, sp.GetRequiredService<IOptions<StreamOptions>>().Value));
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ConsumerGroupOptions>>().Value);
         // Index:Engine picks vector sets or the Redis Query Engine (docs/search-engine.md).
-        services.AddStreamRagIndex().AddSearchIndexEngine();
+        services.AddStreamRagIndex().AddSearchIndexEngine(config);
 
         var openTelemetry = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(serviceName));
         var metrics = config.GetSection(MetricsOptions.Section).GetStrictly<MetricsOptions>();

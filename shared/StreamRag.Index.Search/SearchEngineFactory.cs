@@ -1,14 +1,17 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using StackExchange.Redis;
+using StreamRag.Settings;
 
 namespace StreamRag.Index.Search;
 
 public static class SearchIndexServiceCollectionExtensions
 {
     /// <summary>Makes the Query Engine (FT.*) engine one the index can run (<c>Index:Engine=search</c>, or an index recorded with it).</summary>
-    public static IServiceCollection AddSearchIndexEngine(this IServiceCollection services)
+    public static IServiceCollection AddSearchIndexEngine(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSettings<SearchIndexOptions, SearchIndexOptionsValidator>(configuration, SearchIndexOptions.Section);
         services.TryAddSingleton<SearchVectorIndex>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IIndexEngineFactory, SearchEngineFactory>());
         return services;

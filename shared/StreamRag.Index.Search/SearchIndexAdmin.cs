@@ -18,16 +18,17 @@ public sealed class SearchIndexAdmin
     private static readonly TimeSpan EnsurePollInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly KeySchema keys;
-    private readonly IndexOptions settings;
+    private readonly SearchIndexOptions search;
     private readonly SearchSchema schema;
 
-    public SearchIndexAdmin(KeySchema keys, IndexOptions options)
+    /// <param name="searchOptions">The engine's own settings (<c>Index:Search</c>); the defaults when not given.</param>
+    public SearchIndexAdmin(KeySchema keys, IndexOptions options, SearchIndexOptions? searchOptions = null)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(options);
         this.keys = keys;
-        settings = options;
-        schema = SearchSchema.From(options, keys.ChunkPrefix);
+        search = searchOptions ?? new SearchIndexOptions();
+        schema = SearchSchema.From(options, search, keys.ChunkPrefix);
     }
 
     /// <summary>The alias every search goes through.</summary>
@@ -70,7 +71,7 @@ public sealed class SearchIndexAdmin
 
         if (!IndexBuild.IsBuilt(status.Running))
         {
-            var built = await IndexBuild.WaitAsync(() => InfoAsync(db, Alias), status.PhysicalName, EnsurePollInterval, settings.Search.BuildTimeout,
+            var built = await IndexBuild.WaitAsync(() => InfoAsync(db, Alias), status.PhysicalName, EnsurePollInterval, search.BuildTimeout,
                 running => building?.Invoke(new SearchIndexStatus(running, schema.Differences(running))), time, cancellationToken);
             status = new SearchIndexStatus(built, schema.Differences(built));
         }
@@ -209,9 +210,9 @@ public sealed class SearchIndexAdmin
     public async Task<(bool Available, string Reason)> ProbeHybridAsync(IDatabase db)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var probe = new float[settings.Dimensions];
+        var probe = new float[schema.Dimensions];
         Array.Fill(probe, 1f);
-        var args = SearchQueries.Hybrid(Alias, "@tenant:{__streamrag_probe__}", ["probe"], probe, 1, 1, 1, settings.Search.Algorithm == "HNSW", settings.Search);
+        var args = SearchQueries.Hybrid(Alias, "@tenant:{__streamrag_probe__}", ["probe"], probe, 1, 1, 1, search.Algorithm == "HNSW", search);
         try
         {
             await db.ExecuteAsync("FT.HYBRID", args);

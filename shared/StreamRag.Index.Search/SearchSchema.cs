@@ -15,10 +15,11 @@ internal sealed record SearchSchema(string Prefix, string Algorithm, int Dimensi
 
     public bool IsHnsw => Algorithm == "HNSW";
 
-    public static SearchSchema From(IndexOptions options, string prefix)
+    public static SearchSchema From(IndexOptions options, SearchIndexOptions search, string prefix)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return new(prefix, options.Search.Algorithm, options.Dimensions, options.Search.DistanceMetric, options.M, options.EfConstruction, options.DefaultEf);
+        ArgumentNullException.ThrowIfNull(search);
+        return new(prefix, search.Algorithm, options.Dimensions, search.DistanceMetric, options.M, options.EfConstruction, options.DefaultEf);
     }
 
     /// <summary>FT.CREATE options: hashes whose key starts with the chunk prefix.</summary>

@@ -11,12 +11,12 @@ public sealed partial class SearchVectorIndex
     /// <summary>FT.HYBRID when <c>Index:Search:Fusion=auto</c> and the server runs it; else the client fuses.</summary>
     private async Task<(bool Server, string Reason)> ChooseFusionAsync(IDatabase db)
     {
-        if (settings.Search.Fusion == "client")
+        if (search.Fusion == "client")
         {
             return (false, "Index:Search:Fusion=client");
         }
 
-        if (settings.Search.Combine == "rrf" && settings.Search.VectorWeight != settings.Search.TextWeight)
+        if (search.Combine == "rrf" && search.VectorWeight != search.TextWeight)
         {
             return (false, "Index:Search:Combine=rrf with unequal weights, which FT.HYBRID's RRF does not take");
         }
@@ -38,20 +38,20 @@ public sealed partial class SearchVectorIndex
         await EnsureIndexAsync(cancellationToken);
         var db = await DatabaseAsync();
         var filter = SearchQueries.Filter(query.Tenant, query.Filters);
-        var hnsw = settings.Search.Algorithm == "HNSW";
+        var hnsw = search.Algorithm == "HNSW";
         var ef = query.Ef ?? settings.DefaultEf;
         // Exact searches measure recall of the vector index, so they never mix in full text.
-        var terms = query.Exact || settings.Search.TextWeight <= 0 ? [] : SearchQueries.Terms(query.Text);
+        var terms = query.Exact || search.TextWeight <= 0 ? [] : SearchQueries.Terms(query.Text);
         if (terms.Count == 0)
         {
             var found = await RunAsync(db, SearchQueries.Knn(filter, query.Vector, query.K, ef, query.Exact, hnsw));
-            return found.Select(c => c.ToHit(SearchQueries.Similarity(settings.Search.DistanceMetric, c.Distance))).ToArray();
+            return found.Select(c => c.ToHit(SearchQueries.Similarity(search.DistanceMetric, c.Distance))).ToArray();
         }
 
-        var candidates = Math.Max(query.K, settings.Search.HybridCandidates);
+        var candidates = Math.Max(query.K, search.HybridCandidates);
         if (serverFusion)
         {
-            var reply = await db.ExecuteAsync("FT.HYBRID", SearchQueries.Hybrid(keys.SearchIndexAlias, filter, terms, query.Vector, query.K, candidates, ef, hnsw, settings.Search));
+            var reply = await db.ExecuteAsync("FT.HYBRID", SearchQueries.Hybrid(keys.SearchIndexAlias, filter, terms, query.Vector, query.K, candidates, ef, hnsw, search));
             return FoundChunk.FromHybrid(reply).Select(c => c.Chunk.ToHit(Math.Min(1.0, c.Score))).ToArray();
         }
 
@@ -60,11 +60,11 @@ public sealed partial class SearchVectorIndex
         var byVector = await vectorSide;
         var byText = await textSide;
         var chunks = byVector.Concat(byText).GroupBy(c => c.Key).ToDictionary(g => g.Key, g => g.First());
-        var fused = settings.Search.Combine == "linear"
+        var fused = search.Combine == "linear"
             ? LinearFusion.Fuse(
-                byVector.Select(c => (c.Key, SearchQueries.Similarity(settings.Search.DistanceMetric, c.Distance))).ToArray(),
-                byText.Select(c => (c.Key, c.TextScore)).ToArray(), settings.Search.VectorWeight, settings.Search.TextWeight)
-            : ReciprocalRankFusion.Fuse(byVector.Select(c => c.Key).ToArray(), byText.Select(c => c.Key).ToArray(), settings.Search.VectorWeight, settings.Search.TextWeight, settings.Search.RrfK);
+                byVector.Select(c => (c.Key, SearchQueries.Similarity(search.DistanceMetric, c.Distance))).ToArray(),
+                byText.Select(c => (c.Key, c.TextScore)).ToArray(), search.VectorWeight, search.TextWeight)
+            : ReciprocalRankFusion.Fuse(byVector.Select(c => c.Key).ToArray(), byText.Select(c => c.Key).ToArray(), search.VectorWeight, search.TextWeight, search.RrfK);
         return fused
             .Take(query.K)
             // A linear score is a similarity plus a bonus: capped at 1, the top of the contract's scale.

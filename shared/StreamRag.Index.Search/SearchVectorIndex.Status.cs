@@ -34,7 +34,7 @@ public sealed partial class SearchVectorIndex
                 if (loggedAt is null || time.GetUtcNow() - loggedAt >= BuildLogInterval)
                 {
                     loggedAt = time.GetUtcNow();
-                    Log.IndexBuilding(logger, building.PhysicalName, building.PercentIndexed, building.Documents, settings.Search.BuildTimeout);
+                    Log.IndexBuilding(logger, building.PhysicalName, building.PercentIndexed, building.Documents, search.BuildTimeout);
                 }
             }
 
@@ -51,7 +51,7 @@ public sealed partial class SearchVectorIndex
 
             if (!status.Matches)
             {
-                if (settings.Search.OnSchemaMismatch != "warn")
+                if (search.OnSchemaMismatch != "warn")
                 {
                     throw new IndexSchemaMismatchException(status.PhysicalName, status.Differences);
                 }

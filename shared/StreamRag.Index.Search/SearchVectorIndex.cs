@@ -33,6 +33,7 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
     private readonly RedisConnections connections;
     private readonly KeySchema keys;
     private readonly IndexOptions settings;
+    private readonly SearchIndexOptions search;
     private readonly ILogger<SearchVectorIndex> logger;
     private readonly SearchIndexAdmin admin;
     private readonly TimeProvider time;
@@ -44,13 +45,15 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
     private int refreshing;
 
     /// <param name="meterFactory">When given, the index statistics are exported as gauges (<see cref="SearchIndexMetrics"/>).</param>
+    /// <param name="searchOptions">This engine's own settings (<c>Index:Search</c>); the defaults when not given.</param>
     public SearchVectorIndex(
         RedisConnections connections,
         KeySchema keys,
         IOptions<IndexOptions> options,
         ILogger<SearchVectorIndex> logger,
         TimeProvider? time = null,
-        IMeterFactory? meterFactory = null)
+        IMeterFactory? meterFactory = null,
+        IOptions<SearchIndexOptions>? searchOptions = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         this.connections = connections;
@@ -58,8 +61,9 @@ public sealed partial class SearchVectorIndex : IVectorIndex, IDisposable
         this.logger = logger;
         this.time = time ?? TimeProvider.System;
         settings = options.Value;
+        search = searchOptions?.Value ?? new SearchIndexOptions();
         layout = Task.FromResult(PartitionMetadataStore.ConfiguredLayout(keys));
-        admin = new SearchIndexAdmin(keys, settings);
+        admin = new SearchIndexAdmin(keys, settings, search);
         if (meterFactory is not null)
         {
             SearchIndexMetrics.Register(meterFactory.Create(StreamRagTelemetry.MeterName), StatusForMetrics);

@@ -23,10 +23,6 @@ public sealed class IndexOptions
     [RegularExpression("^(auto|vectorset|search)$")]
     public string Engine { get; set; } = "auto";
 
-    /// <summary>Settings only the Query Engine engine reads (section <c>Index:Search</c>).</summary>
-    [ValidateObjectMembers]
-    public SearchIndexOptions Search { get; set; } = new();
-
     /// <summary>Vector dimension; must equal the embedder's.</summary>
     [Range(8, 4096)]
     public int Dimensions { get; set; } = 384;

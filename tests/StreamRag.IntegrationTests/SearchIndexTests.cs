@@ -25,6 +25,13 @@ public sealed class SearchIndexTests(SearchServerFixture search)
 
     private TestScope Scope([System.Runtime.CompilerServices.CallerMemberName] string test = "") => new(search.Require(), test: test);
 
+    private static SearchIndexOptions Search(Action<SearchIndexOptions> configure)
+    {
+        var options = new SearchIndexOptions();
+        configure(options);
+        return options;
+    }
+
     private static IndexOptions Options(Action<IndexOptions>? configure = null)
     {
         var options = new IndexOptions();
@@ -49,7 +56,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Hybrid_TextOnlyWeight_RanksTheDocumentThatContainsTheWordsFirst()
     {
         await using var scope = Scope();
-        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.VectorWeight = 0));
+        var index = await search.CreateIndexAsync(scope, Search(o => o.VectorWeight = 0));
         await SeedAsync(index);
 
         // The vector points at volcanoes; the words point at the xylophone.
@@ -65,7 +72,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Hybrid_Linear_ScoreIsTheSimilarityPlusTheTextWeightForTheBestTextMatch(string fusion)
     {
         await using var scope = Scope();
-        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.Fusion = fusion));
+        var index = await search.CreateIndexAsync(scope, Search(o => o.Fusion = fusion));
         await SeedAsync(index);
 
         var hits = await index.SearchAsync(Query("honeybees hive queen", "queen hive", k: 3), Ct);
@@ -81,7 +88,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Hybrid_Rrf_ScoresAreWeightedReciprocalRanks()
     {
         await using var scope = Scope();
-        var index = await search.CreateIndexAsync(scope, Options(o => (o.Search.Combine, o.Search.TextWeight) = ("rrf", 0.5)));
+        var index = await search.CreateIndexAsync(scope, Search(o => (o.Combine, o.TextWeight) = ("rrf", 0.5)));
         await SeedAsync(index);
 
         var hits = await index.SearchAsync(Query("honeybees hive queen", "queen hive", k: 3), Ct);
@@ -111,8 +118,9 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Hybrid_ClientSetting_OrRrfWithUnequalWeights_FuseInTheClient()
     {
         await using var scope = Scope();
-        var client = await search.CreateIndexAsync(scope, Options(o => o.Search.Fusion = "client"));
-        var weighted = new SearchVectorIndex(scope.Connections(), scope.Keys, Microsoft.Extensions.Options.Options.Create(Options(o => (o.Search.Combine, o.Search.TextWeight) = ("rrf", 0.5))), NullLogger<SearchVectorIndex>.Instance);
+        var client = await search.CreateIndexAsync(scope, Search(o => o.Fusion = "client"));
+        var weighted = new SearchVectorIndex(scope.Connections(), scope.Keys, Microsoft.Extensions.Options.Options.Create(Options()), NullLogger<SearchVectorIndex>.Instance,
+            searchOptions: Microsoft.Extensions.Options.Options.Create(Search(o => (o.Combine, o.TextWeight) = ("rrf", 0.5))));
         await weighted.EnsureIndexAsync(Ct);
 
         Assert.Equal(("client", "client"), (client.HybridFusion, weighted.HybridFusion));
@@ -130,8 +138,8 @@ public sealed class SearchIndexTests(SearchServerFixture search)
         }
 
         await using var scope = Scope();
-        var server = await search.CreateIndexAsync(scope, Options(o => (o.Search.Combine, o.Search.TextWeight) = (combine, textWeight)));
-        var client = search.CreateIndex(scope, Options(o => (o.Search.Combine, o.Search.TextWeight, o.Search.Fusion) = (combine, textWeight, "client")));
+        var server = await search.CreateIndexAsync(scope, Search(o => (o.Combine, o.TextWeight) = (combine, textWeight)));
+        var client = search.CreateIndex(scope, Search(o => (o.Combine, o.TextWeight, o.Fusion) = (combine, textWeight, "client")));
         await SeedAsync(server);
         await server.UpsertAsync(Doc("hive-notes", "notes on\nhive queen bees", tags: ["bees", "notes"]), Ct);
 
@@ -151,7 +159,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Hybrid_ServerFusion_WordsAreVerbatim_AndQuerySyntaxIsInert()
     {
         await using var scope = Scope();
-        var index = await search.CreateIndexAsync(scope, Options(o => (o.Search.TextWeight, o.Search.HybridCandidates) = (1, 2)));
+        var index = await search.CreateIndexAsync(scope, Search(o => (o.TextWeight, o.HybridCandidates) = (1, 2)));
         await index.UpsertAsync(Doc("runs", "the queen runs the colony"), Ct);
         await index.UpsertAsync(Doc("running", "running a marathon in the rain"), Ct);
         await index.UpsertAsync(Doc("far1", "volcanoes erupt"), Ct);
@@ -169,7 +177,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Hybrid_TextSide_KeepsTheFilters_AndTheTenant()
     {
         await using var scope = Scope();
-        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.VectorWeight = 0));
+        var index = await search.CreateIndexAsync(scope, Search(o => o.VectorWeight = 0));
         await SeedAsync(index);
         await index.UpsertAsync(Doc("xylo-tagged", "xylophone lessons for children", tags: ["music"]), Ct);
 
@@ -182,7 +190,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task FullText_ScoresWithBm25Std_MoreMatchedWordsWin_HoweverFarApart()
     {
         await using var scope = Scope();
-        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.VectorWeight = 0));
+        var index = await search.CreateIndexAsync(scope, Search(o => o.VectorWeight = 0));
         static string Filler(int from, int count) => string.Join(' ', Enumerable.Range(from, count).Select(i => $"filler{i}"));
         // Same length; "spread" matches all three words, 40 words apart; "single" matches one. TFIDF
         // and the legacy BM25 divide by the distance between matched words and rank "single" first.
@@ -200,7 +208,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task FullText_LineBreaksSeparateWords_AndTheTextComesBackAsWritten()
     {
         await using var scope = Scope();
-        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.VectorWeight = 0));
+        var index = await search.CreateIndexAsync(scope, Search(o => o.VectorWeight = 0));
         await index.UpsertAsync(Doc("bees", "honeybees live in a hive\nruled by a queen"), Ct);
         await index.UpsertAsync(Doc("lava", "volcanoes erupt when magma rises"), Ct);
 
@@ -215,7 +223,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task FullText_IsVerbatim_AWordDoesNotMatchOtherWordsOfItsStem()
     {
         await using var scope = Scope();
-        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.VectorWeight = 0));
+        var index = await search.CreateIndexAsync(scope, Search(o => o.VectorWeight = 0));
         await index.UpsertAsync(Doc("runs", "the queen runs the colony"), Ct);
         await index.UpsertAsync(Doc("running", "running a marathon in the rain"), Ct);
 
@@ -264,7 +272,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
     public async Task Flat_IndexServesTheSameContract()
     {
         await using var scope = Scope();
-        var index = await search.CreateIndexAsync(scope, Options(o => o.Search.Algorithm = "FLAT"));
+        var index = await search.CreateIndexAsync(scope, Search(o => o.Algorithm = "FLAT"));
         await SeedAsync(index);
 
         var hits = await index.SearchAsync(Query("honeybees hive queen", null, k: 2), Ct);
@@ -286,7 +294,7 @@ public sealed class SearchIndexTests(SearchServerFixture search)
         Assert.Contains("vec.M: running 16, configured 32", error.Differences);
         Assert.Contains("migrate", error.Message, StringComparison.Ordinal);
 
-        var tolerant = search.CreateIndex(scope, Options(o => (o.M, o.Search.OnSchemaMismatch) = (32, "warn")));
+        var tolerant = search.CreateIndex(scope, Options(o => o.M = 32), Search(o => o.OnSchemaMismatch = "warn"));
         Assert.False((await tolerant.EnsureIndexAsync(Ct)).Matches);
         Assert.Equal("bees", (await tolerant.SearchAsync(Query("honeybees hive queen", null), Ct))[0].DocumentId);
     }

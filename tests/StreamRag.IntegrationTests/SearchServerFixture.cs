@@ -104,17 +104,24 @@ public sealed class SearchServerFixture : IAsyncLifetime, ITestRedisServer
     /// A Query Engine engine over the scope's keys with its FT index created (as a host does at
     /// start-up, so later writes are indexed as they happen); index and alias are dropped with the scope.
     /// </summary>
-    internal async Task<SearchVectorIndex> CreateIndexAsync(TestScope scope, IndexOptions options)
+    internal async Task<SearchVectorIndex> CreateIndexAsync(TestScope scope, IndexOptions options, SearchIndexOptions? search = null)
     {
-        var index = CreateIndex(scope, options);
+        var index = CreateIndex(scope, options, search);
         await index.EnsureIndexAsync(TestContext.Current.CancellationToken);
         return index;
     }
 
     /// <summary>A Query Engine engine over the scope's keys, its index not yet checked or created.</summary>
-    internal SearchVectorIndex CreateIndex(TestScope scope, IndexOptions options)
+    /// <summary>A Query Engine engine over the scope's keys with its own settings, the other index settings the defaults.</summary>
+    internal Task<SearchVectorIndex> CreateIndexAsync(TestScope scope, SearchIndexOptions search) => CreateIndexAsync(scope, new IndexOptions(), search);
+
+    /// <inheritdoc cref="CreateIndexAsync(TestScope, SearchIndexOptions)"/>
+    internal SearchVectorIndex CreateIndex(TestScope scope, SearchIndexOptions search) => CreateIndex(scope, new IndexOptions(), search);
+
+    internal SearchVectorIndex CreateIndex(TestScope scope, IndexOptions options, SearchIndexOptions? search = null)
     {
-        var index = new SearchVectorIndex(scope.Connections(), scope.Keys, Options.Create(options), NullLogger<SearchVectorIndex>.Instance);
+        var index = new SearchVectorIndex(scope.Connections(), scope.Keys, Options.Create(options), NullLogger<SearchVectorIndex>.Instance,
+            searchOptions: search is null ? null : Options.Create(search));
         scope.Defer(async () =>
         {
             index.Dispose();

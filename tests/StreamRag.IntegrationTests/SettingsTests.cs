@@ -71,6 +71,20 @@ public sealed class SettingsTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task QueryEngineSettings_AreReadByTheirEngine_AndAWrongOneStopsTheHost()
+    {
+        await using var scope = new TestScope(redis);
+        await using var other = new TestScope(redis);
+
+        // Index:Search is the Query Engine's own section: Index itself does not refuse it, the engine reads it.
+        await scope.StartAsync(Hosts["sweeper"], ("Index:Search:TextWeight", "0.5"));
+        var error = Validation(await Assert.ThrowsAnyAsync<Exception>(() => other.StartAsync(Hosts["sweeper"], ("Index:Search:Algoritm", "FLAT"))));
+
+        Assert.Contains("'Index:Search'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'Algoritm'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task UnreadableValue_StopsTheHostAtStartUp_NamingTheKey()
     {
         await using var scope = new TestScope(redis);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using StreamRag.Admin;
 using StreamRag.Hosting;
 using StreamRag.Index;
+using StreamRag.Index.Search;
 using StreamRag.Redis;
 
 // Operator tool for the Query Engine (FT.*) index engine; reads the same configuration as the
@@ -34,7 +35,7 @@ using var host = builder.Build();
 var keys = host.Services.GetRequiredService<KeySchema>();
 var options = host.Services.GetRequiredService<IOptions<IndexOptions>>().Value;
 var db = (await host.Services.GetRequiredService<RedisConnections>().GetSharedAsync()).GetDatabase();
-var commands = new SearchIndexCommands(db, keys, options, Console.Out, TimeProvider.System);
+var commands = new SearchIndexCommands(db, keys, options, host.Services.GetRequiredService<IOptions<SearchIndexOptions>>().Value, Console.Out, TimeProvider.System);
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {

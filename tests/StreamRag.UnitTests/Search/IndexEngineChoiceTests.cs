@@ -1,4 +1,5 @@
 using StreamRag.Index;
+using StreamRag.Index.Search;
 
 namespace StreamRag.UnitTests.Search;
 
@@ -45,16 +46,17 @@ public sealed class IndexEngineChoiceTests
     [InlineData("search", "HNSW", "HAMMING")]
     public void Options_UnknownEngineOrSchemaSetting_IsRefused(string engine, string algorithm, string metric)
     {
-        var options = new IndexOptions { Engine = engine, Search = new SearchIndexOptions { Algorithm = algorithm, DistanceMetric = metric } };
+        var index = new IndexOptions { Engine = engine };
+        var search = new SearchIndexOptions { Algorithm = algorithm, DistanceMetric = metric };
 
-        Assert.False(new IndexOptionsValidator().Validate(null, options).Succeeded);
+        Assert.False(new IndexOptionsValidator().Validate(null, index).Succeeded && new SearchIndexOptionsValidator().Validate(null, search).Succeeded);
     }
 
     [Fact]
     public void Options_NegativeFusionWeight_IsRefused()
     {
-        var options = new IndexOptions { Search = new SearchIndexOptions { TextWeight = -1 } };
+        var options = new SearchIndexOptions { TextWeight = -1 };
 
-        Assert.False(new IndexOptionsValidator().Validate(null, options).Succeeded);
+        Assert.False(new SearchIndexOptionsValidator().Validate(null, options).Succeeded);
     }
 }

@@ -1,6 +1,5 @@
 using NRedisStack;
 using StreamRag.Contracts;
-using StreamRag.Index;
 using StreamRag.Index.Search;
 
 namespace StreamRag.UnitTests.Search;

@@ -9,7 +9,7 @@ namespace StreamRag.UnitTests.Search;
 /// <summary>FT.CREATE as sent, and the comparison of a running index (FT.INFO as Redis 8 writes it in RESP2) with the configuration.</summary>
 public sealed class SearchSchemaTests
 {
-    private static readonly SearchSchema Hnsw = SearchSchema.From(new IndexOptions(), "rag:chunk:");
+    private static readonly SearchSchema Hnsw = SearchSchema.From(new IndexOptions(), new SearchIndexOptions(), "rag:chunk:");
 
     /// <summary>A RESP2 reply: strings and numbers as bulk strings / integers, object[] as nested arrays.</summary>
     internal static RedisResult Resp(params object[] items) => RedisResult.Create(items.Select(i => i switch
@@ -71,8 +71,7 @@ public sealed class SearchSchemaTests
     [Fact]
     public void Create_Flat_HasNoGraphAttributes()
     {
-        var options = new IndexOptions { Dimensions = 768, Search = new SearchIndexOptions { Algorithm = "FLAT", DistanceMetric = "L2" } };
-        var flat = SearchSchema.From(options, "p:chunk:");
+        var flat = SearchSchema.From(new IndexOptions { Dimensions = 768 }, new SearchIndexOptions { Algorithm = "FLAT", DistanceMetric = "L2" }, "p:chunk:");
 
         var command = SearchCommandBuilder.Create("p:idx:v1", flat.CreateParams(), flat.ToSchema());
 
@@ -103,7 +102,7 @@ public sealed class SearchSchemaTests
     [Fact]
     public void Differences_FlatConfiguredButHnswRunning_IsReported()
     {
-        var flat = SearchSchema.From(new IndexOptions { Search = new SearchIndexOptions { Algorithm = "FLAT" } }, "rag:chunk:");
+        var flat = SearchSchema.From(new IndexOptions(), new SearchIndexOptions { Algorithm = "FLAT" }, "rag:chunk:");
 
         Assert.Equal(["vec.algorithm: running HNSW, configured FLAT"], flat.Differences(RunningIndex.Parse(Resp(Info()))));
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Spectre.Console.Cli;
 using StreamRag.Index;
+using StreamRag.Index.Search;
 using StreamRag.Settings;
 
 namespace StreamRag.Cli.Commands;
@@ -16,6 +17,23 @@ public class IndexSettings : GlobalSettings
 
     /// <summary>The Index section as the hosts would read it: <c>Index__*</c> variables, then the <c>--index</c> pairs.</summary>
     public IndexOptions IndexOptions()
+    {
+        var values = Values();
+        try
+        {
+            var options = new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(StreamRag.Index.IndexOptions.Section)
+                .GetStrictly<IndexOptions>(SearchIndexOptions.IndexChild);
+            var validation = new IndexOptionsValidator().Validate(null, options);
+            return validation.Failed ? throw CliException.Usage($"--index: {validation.FailureMessage}") : options;
+        }
+        catch (OptionsValidationException ex)
+        {
+            throw CliException.Usage($"--index: {ex.Message}");
+        }
+    }
+
+    /// <summary>The <c>Index</c> keys: <c>Index__*</c> variables, then the <c>--index</c> pairs.</summary>
+    private Dictionary<string, string?> Values()
     {
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (DictionaryEntry variable in System.Environment.GetEnvironmentVariables())
@@ -37,10 +55,17 @@ public class IndexSettings : GlobalSettings
             values[$"Index:{pair[..equals]}"] = pair[(equals + 1)..];
         }
 
+        return values;
+    }
+
+    /// <summary>The Query Engine's own settings (<c>Index:Search</c>), read from the same variables and <c>--index Search:KEY=VALUE</c> pairs.</summary>
+    public SearchIndexOptions SearchOptions()
+    {
+        var values = Values();
         try
         {
-            var options = new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(StreamRag.Index.IndexOptions.Section).GetStrictly<IndexOptions>();
-            var validation = new IndexOptionsValidator().Validate(null, options);
+            var options = new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(SearchIndexOptions.Section).GetStrictly<SearchIndexOptions>();
+            var validation = new SearchIndexOptionsValidator().Validate(null, options);
             return validation.Failed ? throw CliException.Usage($"--index: {validation.FailureMessage}") : options;
         }
         catch (OptionsValidationException ex)

@@ -11,7 +11,7 @@ public sealed class MigrateCommand(IAnsiConsole console, CliEnvironment environm
         var options = settings.IndexOptions();
         var timeout = OptionValues.Duration("--timeout", settings.Timeout);
         await using var session = await CliSession.OpenAsync(settings);
-        var commands = new SearchIndexCommands(session.Db, session.Keys, options, console.Profile.Out.Writer, Environment.Time);
+        var commands = new SearchIndexCommands(session.Db, session.Keys, options, settings.SearchOptions(), console.Profile.Out.Writer, Environment.Time);
         return await commands.MigrateAsync(timeout, cancellationToken);
     }
 }

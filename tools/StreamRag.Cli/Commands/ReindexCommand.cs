@@ -10,7 +10,7 @@ public sealed class ReindexCommand(IAnsiConsole console, CliEnvironment environm
     {
         var options = settings.IndexOptions();
         await using var session = await CliSession.OpenAsync(settings);
-        var commands = new SearchIndexCommands(session.Db, session.Keys, options, console.Profile.Out.Writer, Environment.Time);
+        var commands = new SearchIndexCommands(session.Db, session.Keys, options, settings.SearchOptions(), console.Profile.Out.Writer, Environment.Time);
         return settings.Check ? await commands.StatusAsync(cancellationToken) : await commands.CreateAsync(cancellationToken);
     }
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
-namespace StreamRag.Index;
+namespace StreamRag.Index.Search;
 
 /// <summary>
 /// Settings of the Redis Query Engine (FT.*) engine, configuration section <c>Index:Search</c>.
@@ -9,6 +10,12 @@ namespace StreamRag.Index;
 /// </summary>
 public sealed class SearchIndexOptions
 {
+    /// <summary>Its configuration section: inside <c>Index</c>, read by this engine only.</summary>
+    public const string Section = "Index:Search";
+
+    /// <summary>The child of the <c>Index</c> section that this class, not <see cref="IndexOptions"/>, reads.</summary>
+    public const string IndexChild = "Search";
+
     /// <summary>Vector index algorithm: <c>HNSW</c> (approximate, fast) or <c>FLAT</c> (brute force, exact).</summary>
     [RegularExpression("^(HNSW|FLAT)$")]
     public string Algorithm { get; set; } = "HNSW";
@@ -64,3 +71,6 @@ public sealed class SearchIndexOptions
     [Range(1, 1_000)]
     public int HybridCandidates { get; set; } = 50;
 }
+
+[OptionsValidator]
+public sealed partial class SearchIndexOptionsValidator : IValidateOptions<SearchIndexOptions>;
