@@ -16,14 +16,20 @@ public class IndexSettings : GlobalSettings
     public string[] Index { get; init; } = [];
 
     /// <summary>The Index section as the hosts would read it: <c>Index__*</c> variables, then the <c>--index</c> pairs.</summary>
-    public IndexOptions IndexOptions()
+    public IndexOptions IndexOptions() =>
+        Read(StreamRag.Index.IndexOptions.Section, new IndexOptionsValidator(), SearchIndexOptions.IndexChild);
+
+    /// <summary>The Query Engine's own settings (<c>Index:Search</c>), read from the same variables and <c>--index Search:KEY=VALUE</c> pairs.</summary>
+    public SearchIndexOptions SearchOptions() => Read(SearchIndexOptions.Section, new SearchIndexOptionsValidator());
+
+    /// <summary>One section of the <c>Index</c> keys, read strictly and validated as a host would; a problem is a usage error.</summary>
+    private T Read<T>(string section, IValidateOptions<T> validator, params string[] readElsewhere)
+        where T : class, new()
     {
-        var values = Values();
         try
         {
-            var options = new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(StreamRag.Index.IndexOptions.Section)
-                .GetStrictly<IndexOptions>(SearchIndexOptions.IndexChild);
-            var validation = new IndexOptionsValidator().Validate(null, options);
+            var options = new ConfigurationBuilder().AddInMemoryCollection(Values()).Build().GetSection(section).GetStrictly<T>(readElsewhere);
+            var validation = validator.Validate(null, options);
             return validation.Failed ? throw CliException.Usage($"--index: {validation.FailureMessage}") : options;
         }
         catch (OptionsValidationException ex)
@@ -56,21 +62,5 @@ public class IndexSettings : GlobalSettings
         }
 
         return values;
-    }
-
-    /// <summary>The Query Engine's own settings (<c>Index:Search</c>), read from the same variables and <c>--index Search:KEY=VALUE</c> pairs.</summary>
-    public SearchIndexOptions SearchOptions()
-    {
-        var values = Values();
-        try
-        {
-            var options = new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(SearchIndexOptions.Section).GetStrictly<SearchIndexOptions>();
-            var validation = new SearchIndexOptionsValidator().Validate(null, options);
-            return validation.Failed ? throw CliException.Usage($"--index: {validation.FailureMessage}") : options;
-        }
-        catch (OptionsValidationException ex)
-        {
-            throw CliException.Usage($"--index: {ex.Message}");
-        }
     }
 }
