@@ -35,10 +35,11 @@ public sealed partial class VectorSetIndex
         var layout = (await layoutSource.GetAsync(cancellationToken)).Current;
         var withAttributes = await ReadsAttributesAsync();
         var partitions = layout.PartitionsOf(keys, query.Tenant).ToArray();
+        var db = await connections.GetSearchDatabaseAsync();
         var searches = new Task<Candidate[]>[partitions.Length];
         for (var i = 0; i < partitions.Length; i++)
         {
-            searches[i] = SearchPartitionAsync(await connections.GetSearchDatabaseAsync(), partitions[i], query, filter, withAttributes);
+            searches[i] = SearchPartitionAsync(db, partitions[i], query, filter, withAttributes);
         }
 
         var found = partitions.Length == 1 ? await searches[0] : (await Task.WhenAll(searches)).SelectMany(x => x)
