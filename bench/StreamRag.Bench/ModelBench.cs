@@ -98,7 +98,7 @@ internal sealed class ModelBench(Fleet fleet, string root, int passages, int que
         return
         [
             new Figure("raw model inference, int8 vs float32", "passages/s", i, f, "≥ 2 × float32",
-                $"best of 3 rounds each, batches of 256, {threads} threads; int8: MatMul weights per column, dynamic uint8 activations"),
+                $"best of 3 rounds each, batches of 256, {threads} threads; int8: MatMul weights per column, dynamic uint8 activations, attention as QAttention, FastGelu"),
             new Figure("raw query embedding p50, int8 vs float32", "ms", pi, pf, "≤ 0.6 × float32",
                 string.Create(CultureInfo.InvariantCulture, $"{embedI.Count} distinct questions, each embedded by both in turn; p99 int8 {Stats.Percentile(embedI, 99):0.00} ms, float32 {Stats.Percentile(embedF, 99):0.00} ms")),
         ];

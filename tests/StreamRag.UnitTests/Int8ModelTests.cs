@@ -64,6 +64,12 @@ public sealed class Int8ModelTests : IDisposable
         Assert.Equal(once, twice);
         // MiniLM's 6 layers hold 10.6 M MatMul weights: 4 bytes each become 1.
         Assert.InRange(source.Length - once.Length, 30_000_000, 33_000_000);
+        // Each of the 6 attention blocks runs as one QAttention node (AttentionFusion), each GELU as FastGelu.
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(once))
+        {
+            Assert.Contains("6 attention blocks fused (QAttention), 6 GELU as FastGelu", session.ModelMetadata.CustomMetadataMap[Int8Quantizer.MetadataKey], StringComparison.Ordinal);
+        }
+
         Assert.Throws<InvalidDataException>(() => Int8Quantizer.Quantize([1, 2, 3, 4], "test"));
     }
 
