@@ -58,7 +58,7 @@ internal sealed class ModelBench(Fleet fleet, string root, int passages, int que
 
             figures.Add(new Figure($"raw model inference, {threads} threads vs 1", "passages/s", allThreadsRate, oneThreadRate, null,
                 "the parallel capacity of this machine for the model's vector arithmetic (best of 2 rounds each, in turns): "
-                + "two embedders of one thread each cannot beat it (2 vCPUs that are SMT siblings of one core share its vector units)"));
+                + "two embedders of one thread each cannot beat it"));
         }
 
         // ---- Fleet ingestion vs raw inference ----
