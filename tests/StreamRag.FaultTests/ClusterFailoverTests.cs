@@ -14,10 +14,20 @@ namespace StreamRag.FaultTests;
 /// stream partitions and queries are asked; its replica is promoted, the killed node is started
 /// again and rejoins as a replica, and the fleet goes on by itself. Run with
 /// <c>Redis:WaitForReplicas=1</c> (no acknowledged event may be lost) and without (measured only).
+/// The caller sees no failure (issue 21): its client posts a request again, with the same id, when
+/// no reply came within <see cref="QueryOptions.RepostAfter"/> and retries refused postings on the
+/// next partition, and the query worker retries a reply's PUBLISH across the failover; every query
+/// is answered <c>ok</c> within its timeout, which outlasts the failover.
 /// </summary>
 public sealed class ClusterFailoverTests(FaultReport report)
 {
     private const int Partitions = 3;
+
+    // The caller's overall timeout outlasts the failover (cluster-node-timeout 2 s, then the
+    // replica's election: about 4 to 5 s here), so a query asked at the kill can still be answered.
+    private static readonly TimeSpan CallerTimeout = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan RepostAfter = TimeSpan.FromSeconds(1);
+    private const int MaxAttempts = 5;
 
     [Fact]
     public async Task MasterKilled_UnderIngestAndQueries_ReplicaPromoted_NoAcknowledgedEventLostWithWaitForReplicas()
@@ -34,21 +44,27 @@ public sealed class ClusterFailoverTests(FaultReport report)
 
         Assert.Equal(0, waiting.Lost);
         Assert.True(waiting.Acknowledged > 0 && notWaiting.Acknowledged > 0);
+        foreach (var run in new[] { waiting, notWaiting })
+        {
+            Assert.True(run.Unanswered == 0 && run.QueryErrors == 0,
+                $"WaitForReplicas={run.WaitForReplicas}: {run.Unanswered} unanswered, {run.QueryErrors} errors seen by the caller (first: {run.FirstError})");
+            Assert.True(run.QueriesAfterKill > 0, $"WaitForReplicas={run.WaitForReplicas}: no query was asked after the kill");
+        }
     }
 
     private sealed record Outcome(
         int WaitForReplicas, long Acknowledged, long Lost, long QueriesOk, long Unanswered, long QueryErrors, long ProducerErrors,
-        double FailoverSeconds, double? RecoverySeconds, double HealthyRate, string Killed)
+        double FailoverSeconds, double? RecoverySeconds, double HealthyRate, string Killed, long QueriesAfterKill, double SlowestAnswerSeconds, string? FirstError)
     {
         public FaultRow Row(string mode) => new(
             $"11 cluster master SIGKILL ({mode})",
-            string.Create(CultureInfo.InvariantCulture, $"{Acknowledged} documents through {Partitions} stream partitions, 2 producers; 1 caller querying in a loop (2 s timeout); 3 masters + 3 replicas"),
+            string.Create(CultureInfo.InvariantCulture, $"{Acknowledged} documents through {Partitions} stream partitions, 2 producers; 1 caller querying in a loop ({CallerTimeout.TotalSeconds:0} s timeout, re-posted after {RepostAfter.TotalSeconds:0} s, at most {MaxAttempts} postings); 3 masters + 3 replicas"),
             $"SIGKILL of the master of {Killed}; replica promoted; killed node restarted (rejoins as a replica)",
             Lost,
             0,
             RecoverySeconds,
             string.Create(CultureInfo.InvariantCulture,
-                $"failover (kill to replica promoted) {FailoverSeconds:0.0} s; recovery = kill to the first event acknowledged on the killed partition and a query answered, both sent after the kill; unanswered requests {Unanswered}, query errors {QueryErrors}, answered {QueriesOk}; producer errors retried {ProducerErrors}; healthy ingestion {HealthyRate:0.0} docs/s"));
+                $"failover (kill to replica promoted) {FailoverSeconds:0.0} s; recovery = kill to the first event acknowledged on the killed partition and a query answered, both sent after the kill; unanswered requests {Unanswered}, query errors {QueryErrors}, answered {QueriesOk} ({QueriesAfterKill} asked after the kill), slowest answer {SlowestAnswerSeconds:0.0} s; producer errors retried {ProducerErrors}; healthy ingestion {HealthyRate:0.0} docs/s"));
     }
 
     private static async Task<Outcome> RunAsync(DedicatedCluster cluster, int waitForReplicas)
@@ -90,7 +106,8 @@ public sealed class ClusterFailoverTests(FaultReport report)
         }
 
         var next = healthy - 1;
-        long producerErrors = 0, ok = 0, unanswered = 0, queryErrors = 0;
+        long producerErrors = 0, ok = 0, unanswered = 0, queryErrors = 0, askedAfterKill = 0, slowestTicks = 0;
+        string? firstError = null;
         var firstOkQueryAfterKill = new ConcurrentBag<long>();
         var killedAt = long.MaxValue;
         var killedPartition = scope.Keys.DocumentEventStreams[0];
@@ -131,9 +148,15 @@ public sealed class ClusterFailoverTests(FaultReport report)
             while (!stop.IsCancellationRequested)
             {
                 var sentAt = Stopwatch.GetTimestamp();
+                if (sentAt > Volatile.Read(ref killedAt))
+                {
+                    Interlocked.Increment(ref askedAfterKill);
+                }
+
                 try
                 {
-                    var reply = await client.QueryAsync("bees honey", new QueryOptions { K = 3, Timeout = TimeSpan.FromSeconds(2) }, CancellationToken.None);
+                    var reply = await client.QueryAsync("bees honey", new QueryOptions { K = 3, Timeout = CallerTimeout, RepostAfter = RepostAfter, MaxAttempts = MaxAttempts }, CancellationToken.None);
+                    slowestTicks = Math.Max(slowestTicks, Stopwatch.GetElapsedTime(sentAt).Ticks);
                     if (reply.Status == "ok")
                     {
                         Interlocked.Increment(ref ok);
@@ -145,15 +168,18 @@ public sealed class ClusterFailoverTests(FaultReport report)
                     else
                     {
                         Interlocked.Increment(ref queryErrors);
+                        firstError ??= $"{reply.Error?.Code}: {reply.Error?.Message}";
                     }
                 }
-                catch (QueryTimeoutException)
+                catch (QueryTimeoutException ex)
                 {
                     Interlocked.Increment(ref unanswered);
+                    firstError ??= ex.Message;
                 }
                 catch (Exception ex) when (ex is RedisException or TimeoutException)
                 {
                     Interlocked.Increment(ref queryErrors);
+                    firstError ??= $"{ex.GetType().Name}: {ex.Message}";
                     await Task.Delay(100, CancellationToken.None);
                 }
             }
@@ -184,6 +210,7 @@ public sealed class ClusterFailoverTests(FaultReport report)
         double? recovery = firstAckOnKilledPartition.IsEmpty || firstOkQueryAfterKill.IsEmpty
             ? null
             : Stopwatch.GetElapsedTime(killedAt, Math.Max(firstAckOnKilledPartition.Min(), firstOkQueryAfterKill.Min())).TotalSeconds;
-        return new Outcome(waitForReplicas, acknowledged.Count, lost, ok, unanswered, queryErrors, producerErrors, failover, recovery, healthyRate, killedPartition.Stream.ToString());
+        return new Outcome(waitForReplicas, acknowledged.Count, lost, ok, unanswered, queryErrors, producerErrors, failover, recovery, healthyRate, killedPartition.Stream.ToString(),
+            askedAfterKill, TimeSpan.FromTicks(slowestTicks).TotalSeconds, firstError);
     }
 }
