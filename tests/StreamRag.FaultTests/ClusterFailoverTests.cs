@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 using StreamRag.Client;
 using StreamRag.Redis;
@@ -54,7 +55,7 @@ public sealed class ClusterFailoverTests(FaultReport report)
 
     private sealed record Outcome(
         int WaitForReplicas, long Acknowledged, long Lost, long QueriesOk, long Unanswered, long QueryErrors, long ProducerErrors,
-        double FailoverSeconds, double? RecoverySeconds, double HealthyRate, string Killed, long QueriesAfterKill, double SlowestAnswerSeconds, string? FirstError)
+        double FailoverSeconds, double? RecoverySeconds, double HealthyRate, string Killed, long QueriesAfterKill, double SlowestAnswerSeconds, string? FirstError, RetryCounts Retries)
     {
         public FaultRow Row(string mode) => new(
             $"11 cluster master SIGKILL ({mode})",
@@ -64,7 +65,7 @@ public sealed class ClusterFailoverTests(FaultReport report)
             0,
             RecoverySeconds,
             string.Create(CultureInfo.InvariantCulture,
-                $"failover (kill to replica promoted) {FailoverSeconds:0.0} s; recovery = kill to the first event acknowledged on the killed partition and a query answered, both sent after the kill; unanswered requests {Unanswered}, query errors {QueryErrors}, answered {QueriesOk} ({QueriesAfterKill} asked after the kill), slowest answer {SlowestAnswerSeconds:0.0} s; producer errors retried {ProducerErrors}; healthy ingestion {HealthyRate:0.0} docs/s"));
+                $"failover (kill to replica promoted) {FailoverSeconds:0.0} s; recovery = kill to the first event acknowledged on the killed partition and a query answered, both sent after the kill; unanswered requests {Unanswered}, query errors {QueryErrors}, answered {QueriesOk} ({QueriesAfterKill} asked after the kill), slowest answer {SlowestAnswerSeconds:0.0} s; {Retries}; producer errors retried {ProducerErrors}; healthy ingestion {HealthyRate:0.0} docs/s"));
     }
 
     private static async Task<Outcome> RunAsync(DedicatedCluster cluster, int waitForReplicas)
@@ -72,10 +73,17 @@ public sealed class ClusterFailoverTests(FaultReport report)
         await using var scope = new TestScope(cluster, Partitions, $"failover{waitForReplicas}");
         (string, string)[] settings = [.. FastReclaim, ("Redis:WaitForReplicas", waitForReplicas.ToString(CultureInfo.InvariantCulture)), ("Redis:WaitTimeout", "00:00:00.500")];
         await scope.StartEmbedderAsync(settings);
-        await scope.StartQueryWorkerAsync(settings);
+        // What rode the failover out, counted from the logs: the client's re-posts, refused postings
+        // and ignored duplicate replies; the worker's PUBLISH retried in place.
+        var log = new LogCapture();
+        await scope.StartAsync(b =>
+        {
+            StreamRag.Query.QueryExtensions.AddQueryWorker(b);
+            b.Logging.AddProvider(log);
+        }, [.. settings, ("Logging:LogLevel:StreamRag.Query.ReplyPublisher", "Information")]);
         await using var app = await ConnectAsync(cluster.Configuration);
         var replicas = new ReplicaAcknowledgement(waitForReplicas, TimeSpan.FromMilliseconds(500));
-        await using var client = new StreamRagClient(app, scope.Keys, replicas: replicas);
+        await using var client = new StreamRagClient(app, scope.Keys, logger: log.CreateLogger<StreamRagClient>(), replicas: replicas);
         var index = scope.Index();
 
         // Healthy cluster: the cost of waiting for replicas, as documents indexed per second, after
@@ -211,6 +219,13 @@ public sealed class ClusterFailoverTests(FaultReport report)
             ? null
             : Stopwatch.GetElapsedTime(killedAt, Math.Max(firstAckOnKilledPartition.Min(), firstOkQueryAfterKill.Min())).TotalSeconds;
         return new Outcome(waitForReplicas, acknowledged.Count, lost, ok, unanswered, queryErrors, producerErrors, failover, recovery, healthyRate, killedPartition.Stream.ToString(),
-            askedAfterKill, TimeSpan.FromTicks(slowestTicks).TotalSeconds, firstError);
+            askedAfterKill, TimeSpan.FromTicks(slowestTicks).TotalSeconds, firstError,
+            new RetryCounts(log.Of(1620).Count, log.Of(1621).Count, log.Of(1622).Count, log.Of(5701).Count, log.Of(5702).Count, log.Of(5703).Count));
+    }
+
+    private sealed record RetryCounts(int Reposted, int RefusedPostings, int DuplicateReplies, int PublishRetried, int PublishGaveUp, int RepliesDroppedPastDeadline)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+            $"client: re-posted {Reposted}, refused postings retried {RefusedPostings}, duplicate replies ignored {DuplicateReplies}; worker: PUBLISH retried then delivered {PublishRetried}, gave up {PublishGaveUp}, dropped past the deadline {RepliesDroppedPastDeadline}");
     }
 }

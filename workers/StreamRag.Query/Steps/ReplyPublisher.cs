@@ -68,6 +68,11 @@ internal sealed partial class ReplyPublisher(RedisConnections connections, Query
             }
             catch (Exception ex) when (ex is TimeoutException || RedisErrors.IsTransient(ex))
             {
+                if (window <= TimeSpan.Zero)
+                {
+                    return EntryOutcome.Retry(ex.Message);
+                }
+
                 failures++;
                 var delay = Backoff(failures);
                 if (deadline is { } d && time.GetUtcNow() + delay >= d)
@@ -79,11 +84,7 @@ internal sealed partial class ReplyPublisher(RedisConnections connections, Query
 
                 if (time.GetElapsedTime(started) + delay > window || cancellationToken.IsCancellationRequested)
                 {
-                    if (window > TimeSpan.Zero)
-                    {
-                        Log.PublishGaveUp(logger, reply.Id, window.TotalMilliseconds, ex.Message);
-                    }
-
+                    Log.PublishGaveUp(logger, reply.Id, window.TotalMilliseconds, ex.Message);
                     return EntryOutcome.Retry(ex.Message);
                 }
 
