@@ -25,8 +25,9 @@ public sealed record QueryOptions
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// How long to wait for the reply to one posting before posting the request again, with the
-    /// same id (so the worker's answer is the same; the first reply wins, later ones are ignored).
+    /// How long to wait for the reply to the first posting before posting the request again, with
+    /// the same id (so the worker's answer is the same; the first reply wins, later ones are
+    /// ignored); each later wait is twice the one before, so a busy fleet is sent few extra postings.
     /// A re-post recovers a request lost with a master that had not replicated it, or a reply
     /// published while this client's subscription was moving to another node. Raise it for
     /// <c>mode</c> <c>answer</c> with a slow chat model, or every answer is generated twice.

@@ -8,9 +8,10 @@ namespace StreamRag.Client;
 /// Posting a query until it is answered: a Redis Cluster failover can lose a request (a master
 /// killed before its replica had it), delay a reply (published while this client's subscription
 /// moves to another node) or refuse a posting (connection lost, <c>READONLY</c>, <c>MOVED</c>). The
-/// request is posted again with the same id after <see cref="QueryOptions.RepostAfter"/>, a refused
-/// posting is retried with back-off on the next partition, all within <see cref="QueryOptions.Timeout"/>;
-/// the first reply wins (<see cref="OnReply"/> removes the waiter, so later ones find nobody).
+/// request is posted again with the same id after <see cref="QueryOptions.RepostAfter"/> (then after
+/// twice, four times that, ...), a refused posting is retried with back-off on the next partition,
+/// all within <see cref="QueryOptions.Timeout"/>; the first reply wins (<see cref="OnReply"/> removes
+/// the waiter, so later ones find nobody).
 /// </summary>
 public sealed partial class StreamRagClient
 {
@@ -32,13 +33,14 @@ public sealed partial class StreamRagClient
                 var refusal = await TryPostAsync(fields, Shorter(options.RepostAfter, Remaining()), cancellationToken);
                 if (refusal is null)
                 {
+                    if (postings > 0)
+                    {
+                        ClientLog.Reposted(logger, requestId, postings + 1, options.MaxAttempts, RepostWait(options, postings).TotalMilliseconds);
+                    }
+
                     postings++;
                     refusals = 0;
-                    wait = options.RepostAfter;
-                    if (postings > 1)
-                    {
-                        ClientLog.Reposted(logger, requestId, postings, options.MaxAttempts, options.RepostAfter.TotalMilliseconds);
-                    }
+                    wait = RepostWait(options, postings);
                 }
                 else
                 {
@@ -101,6 +103,13 @@ public sealed partial class StreamRagClient
         {
         }
     }
+
+    /// <summary>
+    /// The wait for a reply after the <paramref name="postings"/>th posting: <see cref="QueryOptions.RepostAfter"/>,
+    /// doubling with each posting, so a backlog (replies late, nothing lost) costs few extra postings.
+    /// </summary>
+    private static TimeSpan RepostWait(QueryOptions options, int postings) =>
+        options.RepostAfter * Math.Pow(2, Math.Min(postings - 1, 16));
 
     /// <summary>50 ms doubling, at most 1 s, jittered to 50–100 %.</summary>
     private static TimeSpan Backoff(int refusals) =>

@@ -59,7 +59,7 @@ public sealed class ClusterFailoverTests(FaultReport report)
     {
         public FaultRow Row(string mode) => new(
             $"11 cluster master SIGKILL ({mode})",
-            string.Create(CultureInfo.InvariantCulture, $"{Acknowledged} documents through {Partitions} stream partitions, 2 producers; 1 caller querying in a loop ({CallerTimeout.TotalSeconds:0} s timeout, re-posted after {RepostAfter.TotalSeconds:0} s, at most {MaxAttempts} postings); 3 masters + 3 replicas"),
+            string.Create(CultureInfo.InvariantCulture, $"{Acknowledged} documents through {Partitions} stream partitions, 2 producers; 1 caller querying in a loop ({CallerTimeout.TotalSeconds:0} s timeout, re-posted after {RepostAfter.TotalSeconds:0} s, then 2, 4 s, at most {MaxAttempts} postings); 3 masters + 3 replicas"),
             $"SIGKILL of the master of {Killed}; replica promoted; killed node restarted (rejoins as a replica)",
             Lost,
             0,
