@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using StreamRag.Contracts;
 
 namespace StreamRag.Client;
@@ -15,6 +16,30 @@ public sealed record QueryOptions
 
     public int? Ef { get; init; }
 
-    /// <summary>How long to wait for the reply; also sent as the request's deadline.</summary>
+    /// <summary>
+    /// How long to wait for the reply, all postings and retries included; also sent as the
+    /// request's deadline. To ride out a Redis Cluster failover it must outlast one
+    /// (<c>cluster-node-timeout</c> plus the replica's promotion).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long to wait for the reply to the first posting before posting the request again, with
+    /// the same id (so the worker's answer is the same; the first reply wins, later ones are
+    /// ignored); each later wait is twice the one before, so a busy fleet is sent few extra postings.
+    /// A re-post recovers a request lost with a master that had not replicated it, or a reply
+    /// published while this client's subscription was moving to another node. Raise it for
+    /// <c>mode</c> <c>answer</c> with a slow chat model, or every answer is generated twice.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
+    public TimeSpan RepostAfter { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Most postings Redis accepted, the first included (1: never post again). A posting Redis
+    /// refused (connection lost, <c>READONLY</c> or <c>MOVED</c> during a failover) does not count:
+    /// it is retried with back-off, on the next partition in turn, until <see cref="Timeout"/>.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; init; } = 3;
 }

@@ -12,7 +12,8 @@ namespace StreamRag.Client;
 /// <summary>
 /// The .NET client of the wire contract. <c>QueryAsync</c> subscribes to this client's reply
 /// channel once (before the first request is posted, so no reply can be missed), posts the request
-/// to the stream and completes when the reply with the same request id arrives. With partitioned
+/// to the stream and completes when the first reply with the same request id arrives, posting the
+/// request again while none does (<see cref="QueryOptions.RepostAfter"/>, StreamRagClient.Retry.cs). With partitioned
 /// streams (<see cref="KeySchema.StreamPartitions"/>), a document's events go to its partition
 /// (<see cref="KeySchema.StreamPartitionOf"/>, so they stay in order) and queries to the partitions
 /// in turn; before its first write the client checks its number of partitions against the index
@@ -68,6 +69,11 @@ public sealed partial class StreamRagClient : IAsyncDisposable
 
     private async Task<QueryReply> SendQueryAsync(string query, ReadOnlyMemory<float>? vector, QueryOptions options, CancellationToken cancellationToken)
     {
+        if (new QueryOptionsValidator().Validate(null, options) is { Failed: true } invalid)
+        {
+            throw new ArgumentException($"invalid query options: {invalid.FailureMessage}", nameof(options));
+        }
+
         await EnsureSubscribedAsync();
 
         var requestId = Guid.NewGuid().ToString("N");
@@ -101,14 +107,7 @@ public sealed partial class StreamRagClient : IAsyncDisposable
                 fields.Add(new(QueryRequestFields.Filters, QueryFilterJson.Write(options.Filters)));
             }
 
-            await CheckPartitionsAsync();
-            var partition = (int)((uint)Interlocked.Increment(ref nextQueryPartition) % (uint)keys.StreamPartitions);
-            await redis.GetDatabase().StreamAddAsync(keys.QueryRequestStreams[partition].Stream, fields.ToArray());
-            return await reply.Task.WaitAsync(options.Timeout, time, cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            throw new QueryTimeoutException(requestId, options.Timeout);
+            return await PostUntilAnsweredAsync(requestId, fields.ToArray(), reply.Task, options, cancellationToken);
         }
         finally
         {
@@ -152,9 +151,19 @@ public sealed partial class StreamRagClient : IAsyncDisposable
             return;
         }
 
-        if (reply is not null && waiting.TryRemove(reply.Id, out var pending))
+        if (reply is null)
+        {
+            return;
+        }
+
+        // The first reply to an id wins: a re-posted request is answered once per posting.
+        if (waiting.TryRemove(reply.Id, out var pending))
         {
             pending.TrySetResult(reply);
+        }
+        else
+        {
+            ClientLog.UnexpectedReply(logger, reply.Id);
         }
     }
 

@@ -6,7 +6,9 @@ namespace StreamRag.Redis;
 public static class RedisErrors
 {
     // Server replies that describe a state of the server, not of the command: retrying later can succeed.
-    private static readonly string[] TransientPrefixes = ["OOM", "LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN", "READONLY", "NOREPLICAS"];
+    // MOVED and ASK reach a caller only while a cluster's slots are changing owner (a failover, a
+    // reshard) faster than the client follows them.
+    private static readonly string[] TransientPrefixes = ["OOM", "LOADING", "BUSY", "TRYAGAIN", "MASTERDOWN", "CLUSTERDOWN", "READONLY", "NOREPLICAS", "MOVED ", "ASK "];
 
     public static bool IsTransient(Exception exception) => exception switch
     {

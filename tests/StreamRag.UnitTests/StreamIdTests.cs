@@ -20,6 +20,10 @@ public sealed class StreamIdTests
     {
         Assert.True(RedisErrors.IsTransient(new StackExchange.Redis.RedisServerException("OOM command not allowed when used memory > 'maxmemory'.")));
         Assert.True(RedisErrors.IsTransient(new StackExchange.Redis.RedisServerException("LOADING Redis is loading the dataset in memory")));
+        // A failover: the slot's old master is a replica now, or its slot moved.
+        Assert.True(RedisErrors.IsTransient(new StackExchange.Redis.RedisServerException("READONLY You can't write against a read only replica.")));
+        Assert.True(RedisErrors.IsTransient(new StackExchange.Redis.RedisServerException("MOVED 3999 127.0.0.1:6381")));
+        Assert.True(RedisErrors.IsTransient(new StackExchange.Redis.RedisServerException("ASK 3999 127.0.0.1:6381")));
         Assert.False(RedisErrors.IsTransient(new StackExchange.Redis.RedisServerException("ERR asked quantization mismatch with existing vector set")));
         Assert.False(RedisErrors.IsTransient(new InvalidOperationException("bug")));
     }

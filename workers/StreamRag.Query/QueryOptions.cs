@@ -71,6 +71,14 @@ public sealed class QueryOptions
     [Range(1_000, 10_000_000)]
     public int MetricsStreamLength { get; set; } = 100_000;
 
+    /// <summary>
+    /// How long a reply whose PUBLISH fails for a passing reason (connection lost, <c>READONLY</c>,
+    /// <c>MOVED</c>: a failover) is retried in place, with back-off, before its request is left
+    /// pending for a later retry; never past the request's deadline. 0: no retry in place.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan PublishRetryWindow { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How often the live settings (search EF tuned by the monitor) are re-read.</summary>
     [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan SettingsRefresh { get; set; } = TimeSpan.FromSeconds(1);

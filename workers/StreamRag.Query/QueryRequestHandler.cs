@@ -82,7 +82,7 @@ internal sealed partial class QueryRequestHandler(
             answered = default;
         }
 
-        return await replies.ReplyAsync(parsed, reply, answered, span, traceId);
+        return await replies.ReplyAsync(parsed, reply, answered, span, traceId, cancellationToken);
     }
 
     /// <summary>The error code and message a caller gets for a request that failed with <paramref name="ex"/>.</summary>
