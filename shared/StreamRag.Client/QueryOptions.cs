@@ -15,6 +15,9 @@ public sealed record QueryOptions
 
     public int? Ef { get; init; }
 
+    /// <summary>A signed tenant token granting <see cref="Tenant"/> <c>query</c>; the client's <see cref="StreamRagClient.Token"/> when null.</summary>
+    public string? Token { get; init; }
+
     /// <summary>How long to wait for the reply; also sent as the request's deadline.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
 }
