@@ -214,7 +214,7 @@ public sealed class TokenTests(RedisServerFixture redis, FaultReport report)
             Assert.Equal("error", clientRefused.Status);
             Assert.Equal(ErrorCodes.Unauthorized, clientRefused.Error?.Code);
             Assert.NotNull(await index.GetStateAsync("globex", "plan", Ct));
-            Assert.Null(await index.GetStateAsync("acme", "old", Ct));
+            Assert.True((await index.GetStateAsync("acme", "old", Ct))?.Deleted, "the delete with a write token took effect");
 
             // Replies aimed outside acme's namespace: dead-lettered unauthorized, nothing heard there.
             Assert.Equal(2, deadQueries.Length);
@@ -227,5 +227,162 @@ public sealed class TokenTests(RedisServerFixture redis, FaultReport report)
             await acmeQueue.UnsubscribeAsync();
             await globexQueue.UnsubscribeAsync();
         }
+    }
+
+    [Fact]
+    public async Task PerTenantAclUsers_TwoTenantsTwoAppsEach_HearOnlyTheirOwnReplies()
+    {
+        using var fleet = new TokenFleet();
+        string[] roles = ["admin", "producer", "app", "embedder", "query", "sweeper", "monitor"];
+        string[] tenants = ["acme", "globex"];
+        var passwords = roles.Concat(tenants.Select(t => $"app-{t}")).ToDictionary(r => r, _ => Convert.ToHexString(RandomNumberGenerator.GetBytes(16)));
+        var dir = Directory.CreateTempSubdirectory("streamrag-tenant-acl-").FullName;
+        try
+        {
+            var aclFile = Path.Combine(dir, "users.acl");
+            await RenderAclAsync(aclFile, passwords, tenants);
+            await using var server = await RedisServerFixture.StartDedicatedAsync(["--aclfile", aclFile], $"user=admin,password={passwords["admin"]}");
+            var keys = new Redis.KeySchema("rag", 1);
+            var admin = server.Connection.GetDatabase();
+            string As(string user) => $"{server.Configuration},user={user},password={passwords[user]}";
+            var settings = new Dictionary<string, string?>
+            {
+                ["Redis:KeyPrefix"] = "rag",
+                ["Index:Engine"] = "vectorset",
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Metrics:PrometheusPort"] = "0",
+            };
+            foreach (var (key, value) in FastReclaim.Concat(fleet.Settings))
+            {
+                settings[key] = value;
+            }
+
+            await using var embedder = WorkerProcess.Start("Embedder", new Dictionary<string, string?>(settings) { ["Redis:Configuration"] = As("embedder") });
+            await using var queryWorker = WorkerProcess.Start("Query", new Dictionary<string, string?>(settings) { ["Redis:Configuration"] = As("query") });
+            string Output() => embedder.Output + queryWorker.Output;
+
+            await using var producerConnection = await ConnectAsync(As("producer"));
+            await using (var producer = new StreamRagClient(producerConnection, keys))
+            {
+                await producer.UpsertDocumentAsync(new DocumentUpsert("bees", 1, "Honeybees live in a hive ruled by a queen.") { Tenant = "acme", Token = fleet.Issue("acme", TokenScope.Write) }, Ct);
+                await producer.UpsertDocumentAsync(new DocumentUpsert("plan", 1, "Globex secret plan: bees in the volcano lair.") { Tenant = "globex", Token = fleet.Issue("globex", TokenScope.Write) }, Ct);
+            }
+
+            await WaitDrainedAsync(admin, keys.DocumentEvents, keys.EmbedderGroup, TimeSpan.FromSeconds(60), Output);
+
+            // Every reply the query worker publishes, by the tenant namespace it went to.
+            var published = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+            var all = await server.Connection.GetSubscriber().SubscribeAsync(RedisChannel.Pattern("rag:reply:*"));
+            all.OnMessage(m => published.AddOrUpdate(m.Channel.ToString().Split(':')[2], 1, (_, n) => n + 1));
+
+            // Two apps per tenant, each its own connection as its tenant's ACL user, each with its tenant's query token.
+            var apps = new List<(string Tenant, ConnectionMultiplexer Connection, StreamRagClient Client)>();
+            foreach (var tenant in tenants)
+            {
+                for (var i = 0; i < 2; i++)
+                {
+                    var connection = await ConnectAsync(As($"app-{tenant}"));
+                    apps.Add((tenant, connection, new StreamRagClient(connection, keys) { Token = fleet.Issue(tenant, TokenScope.Query) }));
+                }
+            }
+
+            try
+            {
+                var answers = await Task.WhenAll(apps.Select(a =>
+                    a.Client.QueryAsync("bees queen hive volcano secret plan", new Client.QueryOptions { Tenant = a.Tenant, K = 5, Timeout = TimeSpan.FromSeconds(10) }, Ct)));
+                // An acme app asking for globex with its own token: refused, on a channel it may not even hear.
+                var acme = apps[0];
+                var crossing = await Assert.ThrowsAsync<RedisServerException>(() =>
+                    acme.Client.QueryAsync("volcano secret plan", new Client.QueryOptions { Tenant = "globex", K = 5, Timeout = TimeSpan.FromSeconds(5) }, Ct));
+
+                // What each tenant's user may and may not subscribe to, over a plain socket (SUBSCRIBE changes the connection's mode).
+                var spying = new List<string>();
+                foreach (var (tenant, other) in new[] { ("acme", "globex"), ("globex", "acme") })
+                {
+                    var user = $"app-{tenant}";
+                    var answersOfSpy = await RawAsync(server.Port,
+                        ["AUTH", user, passwords[user]],
+                        ["SUBSCRIBE", $"rag:reply:{other}:someone"],
+                        ["PSUBSCRIBE", "rag:reply:*"],
+                        ["SUBSCRIBE", "rag:reply:someone"],
+                        ["PUBLISH", $"rag:reply:{other}:someone", "{}"],
+                        ["SUBSCRIBE", $"rag:reply:{tenant}:mine"]);
+                    Assert.Equal("+OK", answersOfSpy[0]);
+                    spying.AddRange(answersOfSpy[1..5].Where(r => !r.StartsWith("-NOPERM", StringComparison.Ordinal)).Select(r => $"{user}: {r}"));
+                    Assert.Equal("*3", answersOfSpy[5]);
+                }
+
+                var results = answers.Select((r, i) => $"{apps[i].Tenant}: {r.Status} [{string.Join(",", r.Results.Select(x => x.Id))}]").ToArray();
+                await report.WriteAsync(new FaultRow(
+                    "9 access (per-tenant ACL users)",
+                    "embedder and query worker processes as their ACL users, tokens required; 2 tenants × 2 apps, each as its tenant's ACL user (deploy/acl.sh acme globex)",
+                    "each tenant's user tries to SUBSCRIBE to the other's reply channel, PSUBSCRIBE rag:reply:*, SUBSCRIBE outside any tenant, PUBLISH into the other's namespace; an acme app asks for globex",
+                    0,
+                    0,
+                    null,
+                    $"answers: {string.Join("; ", results)}; spying allowed: {spying.Count}; replies published per namespace: {string.Join(", ", published.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"))}; cross-tenant ask: {crossing.Message.Split('\n')[0]}"));
+
+                for (var i = 0; i < apps.Count; i++)
+                {
+                    Assert.Equal("ok", answers[i].Status);
+                    Assert.Equal([apps[i].Tenant == "acme" ? "bees" : "plan"], answers[i].Results.Select(r => r.Id));
+                }
+
+                Assert.True(spying.Count == 0, string.Join("\n", spying));
+                Assert.StartsWith("NOPERM", crossing.Message, StringComparison.Ordinal);
+                Assert.False(embedder.HasExited || queryWorker.HasExited, Output());
+            }
+            finally
+            {
+                foreach (var app in apps)
+                {
+                    await app.Client.DisposeAsync();
+                    await app.Connection.DisposeAsync();
+                }
+
+                await all.UnsubscribeAsync();
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static async Task RenderAclAsync(string path, IReadOnlyDictionary<string, string> passwords, string[] tenants)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("bash", [Path.Combine(RedisServerFixture.RepositoryRoot(), "deploy", "acl.sh"), path, "rag", .. tenants]) { RedirectStandardError = true };
+        foreach (var (user, password) in passwords)
+        {
+            start.Environment[$"STREAMRAG_ACL_{user.ToUpperInvariant().Replace('-', '_')}_PASSWORD"] = password;
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var errors = await process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+        Assert.True(process.ExitCode == 0, $"deploy/acl.sh failed: {errors}");
+    }
+
+    /// <summary>RESP commands on a fresh socket; each reply's first line.</summary>
+    private static async Task<string[]> RawAsync(int port, params string[][] commands)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(System.Net.IPAddress.Loopback, port, Ct);
+        var stream = tcp.GetStream();
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        var replies = new List<string>();
+        foreach (var command in commands)
+        {
+            var request = new StringBuilder().Append('*').Append(command.Length).Append("\r\n");
+            foreach (var arg in command)
+            {
+                request.Append('$').Append(Encoding.UTF8.GetByteCount(arg)).Append("\r\n").Append(arg).Append("\r\n");
+            }
+
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToString()), Ct);
+            replies.Add(await reader.ReadLineAsync(Ct) ?? "");
+        }
+
+        return replies.ToArray();
     }
 }
