@@ -37,7 +37,12 @@ public static class TokenIssuer
                 [TokenClaims.Tenants] = tenants.ToArray(),
                 [TokenClaims.Scope] = string.Join(' ', scopes.Distinct().Select(TokenClaims.NameOf)),
             },
-            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(privateKey) { KeyId = kid }, SecurityAlgorithms.EcdsaSha256),
+            SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(privateKey) { KeyId = kid }, SecurityAlgorithms.EcdsaSha256)
+            {
+                // The shared factory caches a signer per key thumbprint, holding this ECDsa instance:
+                // the next token of the same key, signed with a fresh instance, would get the disposed one.
+                CryptoProviderFactory = new CryptoProviderFactory { CacheSignatureProviders = false },
+            },
         };
         return new JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(descriptor);
     }
