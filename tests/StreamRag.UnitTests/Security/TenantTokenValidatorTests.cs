@@ -149,6 +149,22 @@ public sealed class TenantTokenValidatorTests : IDisposable
     }
 
     [Fact]
+    public async Task AVerifiedToken_IsStillCheckedForLifetimeTenantAndScope_AtEveryUse()
+    {
+        var validator = Validator(("k1", current));
+        var token = Issue(current, "k1", from: TimeSpan.FromMinutes(-1), ttl: TimeSpan.FromMinutes(10));
+        Assert.True((await validator.CheckAsync(token, "acme", TokenScope.Query)).Granted);
+        Assert.True((await validator.CheckAsync(token, "acme", TokenScope.Query)).Granted);
+        Assert.StartsWith("tenant not granted", (await validator.CheckAsync(token, "globex", TokenScope.Query)).Reason, StringComparison.Ordinal);
+        Assert.StartsWith("scope not granted", (await validator.CheckAsync(token, "acme", TokenScope.Write)).Reason, StringComparison.Ordinal);
+        // An altered copy of a verified token is a different text: verified on its own, and refused.
+        var altered = ForgedTokens.Tampered(token, p => p["exp"] = Now.AddYears(1).ToUnixTimeSeconds());
+        Assert.StartsWith("bad signature", (await validator.CheckAsync(altered, "acme", TokenScope.Query)).Reason, StringComparison.Ordinal);
+        time.Advance(TimeSpan.FromMinutes(10));
+        Assert.StartsWith("token expired at 2026-12-05T12:09:00Z", (await validator.CheckAsync(token, "acme", TokenScope.Query)).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ModeOff_GrantsEverything_AsBefore()
     {
         var off = new TenantTokenValidator(Options.Create(new TokenOptions()), time);
