@@ -165,8 +165,11 @@ public sealed class TokenTests(RedisServerFixture redis, FaultReport report)
             // A valid token, but the reply would go into globex's namespace, or outside any tenant's: never sent.
             await db.StreamAddAsync(scope.Keys.QueryRequests, Request("to-globex", acmeQuery, scope.Keys.TenantReplyPrefix("globex") + "spy"));
             await db.StreamAddAsync(scope.Keys.QueryRequests, Request("to-nobody", acmeQuery, $"{scope.Prefix}:reply:nobody"));
+            // A request that breaks a contract rule: its error is answered in the fleet's reply namespace, and only there.
+            await db.StreamAddAsync(scope.Keys.QueryRequests, [.. Request("bad-mode", null, acmeChannel.ToString()), new("mode", "poem")]);
+            await db.StreamAddAsync(scope.Keys.QueryRequests, [.. Request("bad-mode-elsewhere", null, $"{scope.Prefix}:elsewhere"), new("mode", "poem")]);
 
-            await EventuallyAsync(() => Task.FromResult(replies.Count >= queries.Length + 2), $"{queries.Length + 2} replies arrive", TimeSpan.FromSeconds(60), Output);
+            await EventuallyAsync(() => Task.FromResult(replies.Count >= queries.Length + 3), $"{queries.Length + 3} replies arrive", TimeSpan.FromSeconds(60), Output);
             await WaitDrainedAsync(db, scope.Keys.QueryRequests, scope.Keys.QueryGroup, TimeSpan.FromSeconds(30), Output);
             var heardOnGlobexBeforeClient = Volatile.Read(ref heardOnGlobex);
 
@@ -191,7 +194,7 @@ public sealed class TokenTests(RedisServerFixture redis, FaultReport report)
             await report.WriteAsync(new FaultRow(
                 "9 access (tokens)",
                 "embedder and query worker processes with Security:Tokens:Mode=Required, two keys configured (k2 file, k3 inline), k1 rotated out",
-                $"{queries.Length} forged or misused query tokens, {writes.Length} document-event tokens, 2 replies aimed outside the tenant's namespace",
+                $"{queries.Length} forged or misused query tokens, {writes.Length} document-event tokens, 2 replies aimed outside the tenant's namespace, 1 malformed request aimed outside the fleet's",
                 0,
                 0,
                 null,
@@ -216,8 +219,10 @@ public sealed class TokenTests(RedisServerFixture redis, FaultReport report)
             Assert.NotNull(await index.GetStateAsync("globex", "plan", Ct));
             Assert.True((await index.GetStateAsync("acme", "old", Ct))?.Deleted, "the delete with a write token took effect");
 
-            // Replies aimed outside acme's namespace: dead-lettered unauthorized, nothing heard there.
-            Assert.Equal(2, deadQueries.Length);
+            Assert.Equal(ErrorCodes.InvalidField, replies["bad-mode"].GetProperty("error").GetProperty("code").GetString());
+
+            // Replies aimed outside acme's namespace (or the fleet's): dead-lettered unauthorized, nothing heard there.
+            Assert.Equal(3, deadQueries.Length);
             Assert.All(deadQueries, e => Assert.StartsWith($"{ErrorCodes.Unauthorized}: reply_to", (string?)e[DeadLetterFields.Reason], StringComparison.Ordinal));
             Assert.Equal(0, heardOnGlobexBeforeClient);
             Assert.False(embedder.HasExited || queryWorker.HasExited, Output());

@@ -23,9 +23,9 @@ internal sealed partial class RequestAccess(TenantTokenValidator tokens, KeySche
         if (parsed.Request is not { } request)
         {
             // A contract error carries nothing of any tenant; it still goes only into the fleet's reply namespace.
-            return replyTo.StartsWith(keys.TenantReplyPrefix(""), StringComparison.Ordinal)
+            return replyTo.StartsWith(keys.ReplyPrefix, StringComparison.Ordinal)
                 ? AccessDecision.Granted
-                : Undeliverable(parsed, $"reply_to '{DocumentEventParser.Truncate(replyTo)}' is outside the reply namespace '{keys.TenantReplyPrefix("<tenant>")}'");
+                : Undeliverable(parsed, $"reply_to '{DocumentEventParser.Truncate(replyTo)}' is outside the reply namespace '{keys.ReplyPrefix}'");
         }
 
         // A tenant name with ':' would overlap another tenant's namespace (tenant a's "rag:reply:a:*" covers tenant "a:b").
