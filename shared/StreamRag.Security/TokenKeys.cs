@@ -12,6 +12,13 @@ public static class TokenKeys
     /// </summary>
     public static ECDsaSecurityKey ReadPublic(string pem, string kid)
     {
+        ArgumentNullException.ThrowIfNull(pem);
+        // ImportFromPem takes a private key too: a worker given one could mint tokens.
+        if (pem.Contains("PRIVATE KEY", StringComparison.Ordinal))
+        {
+            throw new ArgumentException("this is a private key; give the workers the public key only (the .pub.pem file)");
+        }
+
         var ecdsa = ECDsa.Create();
         ecdsa.ImportFromPem(pem);
         var parameters = ecdsa.ExportParameters(includePrivateParameters: false);

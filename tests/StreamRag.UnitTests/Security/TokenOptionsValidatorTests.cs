@@ -76,6 +76,13 @@ public sealed class TokenOptionsValidatorTests
     }
 
     [Fact]
+    public void APrivateKey_IsRefused_WorkersHoldPublicKeysOnly()
+    {
+        var message = Failure(("Security:Tokens:Mode", "Required"), ("Security:Tokens:Keys:0:Kid", "k1"), ("Security:Tokens:Keys:0:PublicKeyPem", TokenKeys.NewPair().PrivatePem));
+        Assert.Contains("Security:Tokens:Keys:0: not an ES256 (EC P-256) public key in PEM: this is a private key", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RsaOrP384Keys_AreRefused()
     {
         using var rsa = RSA.Create(2048);
