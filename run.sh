@@ -13,7 +13,10 @@
 #              STREAMRAG_METRICS_PORT_BASE (default 9464) — scrape ports: embedder base, query worker
 #                base+1, sweeper base+2, monitor base+3; 0 turns the endpoints off. An explicit
 #                Metrics__PrometheusPort applies to every worker instead;
-#              STREAMRAG_SKIP_BUILD=1 — run the binaries already built in artifacts/ (no dotnet build).
+#              STREAMRAG_SKIP_BUILD=1 — run the binaries already built in artifacts/ (no dotnet build);
+#              STREAMRAG_TOKENS=required — signed tenant tokens required (docs/security.md): a fresh key
+#                pair in $run_dir/keys, its public key given to the workers; the demo signs its own
+#                token with the private key (STREAMRAG_DEMO_SIGNING_KEY).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -107,6 +110,19 @@ supervise() { # $1: worker (Embedder, Query, Sweeper, Monitor), $2: its scrape p
   done
 }
 
+case "${STREAMRAG_TOKENS:-off}" in
+  off) ;;
+  required)
+    rm -rf "$run_dir/keys" && mkdir -p "$run_dir/keys"
+    kid=$(dotnet artifacts/bin/StreamRag.Cli/release/streamrag.dll keys new --out "$run_dir/keys" | sed -n 's/^kid: //p')
+    [ -n "$kid" ] || { echo "could not make a token key pair" >&2; exit 1; }
+    export Security__Tokens__Mode=Required Security__Tokens__Keys__0__Kid="$kid" \
+           Security__Tokens__Keys__0__PublicKeyFile="$PWD/$run_dir/keys/$kid.pub.pem"
+    echo "Tokens required: key $kid (private key $run_dir/keys/$kid.key; mint tokens with streamrag token issue)."
+    ;;
+  *) echo "STREAMRAG_TOKENS must be off or required, not '$STREAMRAG_TOKENS'" >&2; exit 2 ;;
+esac
+
 export Redis__Configuration="$redis_config"
 export DOTNET_ENVIRONMENT="${DOTNET_ENVIRONMENT:-Production}"
 offset=0
@@ -119,7 +135,7 @@ for worker in Embedder Query Sweeper Monitor; do
 done
 
 if [ "$mode" = demo ]; then
-  dotnet artifacts/bin/StreamRag.Demo/release/StreamRag.Demo.dll demo/corpus demo/questions.tsv
+  STREAMRAG_DEMO_SIGNING_KEY="${kid:+$run_dir/keys/$kid.key}" dotnet artifacts/bin/StreamRag.Demo/release/StreamRag.Demo.dll demo/corpus demo/questions.tsv
 else
   echo "The fleet is up; Redis at $redis_config. Ctrl-C stops it."
   # The supervisors return only when stopped; a signal to this script interrupts the wait.

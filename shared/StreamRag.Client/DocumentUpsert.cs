@@ -14,4 +14,7 @@ public sealed record DocumentUpsert(string Id, long Version, string Content)
     public TimeSpan? Ttl { get; init; }
 
     public string Tenant { get; init; } = DocumentEventParser.DefaultTenant;
+
+    /// <summary>A signed tenant token granting <see cref="Tenant"/> <c>write</c>; the client's <see cref="StreamRagClient.Token"/> when null.</summary>
+    public string? Token { get; init; }
 }

@@ -16,6 +16,9 @@ public sealed record QueryOptions
 
     public int? Ef { get; init; }
 
+    /// <summary>A signed tenant token granting <see cref="Tenant"/> <c>query</c>; the client's <see cref="StreamRagClient.Token"/> when null.</summary>
+    public string? Token { get; init; }
+
     /// <summary>
     /// How long to wait for the reply, all postings and retries included; also sent as the
     /// request's deadline. To ride out a Redis Cluster failover it must outlast one

@@ -12,7 +12,8 @@ public sealed partial class StreamRagClient
     public async Task<string> UpsertDocumentAsync(DocumentUpsert document, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(document);
-        return await AddEventAsync(keys.DocumentEventsOf(document.Tenant, document.Id), UpsertFields(document)).WaitAsync(cancellationToken);
+        var withToken = document.Token is null && Token is not null ? document with { Token = Token } : document;
+        return await AddEventAsync(keys.DocumentEventsOf(document.Tenant, document.Id), UpsertFields(withToken)).WaitAsync(cancellationToken);
     }
 
     /// <summary>The stream fields of an upsert event, as <see cref="UpsertDocumentAsync"/> posts them.</summary>
@@ -29,6 +30,11 @@ public sealed partial class StreamRagClient
             new(DocumentEventFields.Source, document.Source),
             new(DocumentEventFields.Tenant, document.Tenant),
         };
+        if (document.Token is { } token)
+        {
+            fields.Add(new(DocumentEventFields.Token, token));
+        }
+
         if (TraceParent.Of(Activity.Current) is { } traceParent)
         {
             // The producer's span: the embedder's write of this document continues its trace.
@@ -53,7 +59,7 @@ public sealed partial class StreamRagClient
         return fields.ToArray();
     }
 
-    /// <summary>Posts a delete event; returns its stream id.</summary>
+    /// <summary>Posts a delete event (with the client's <see cref="Token"/>, if any); returns its stream id.</summary>
     public async Task<string> DeleteDocumentAsync(string id, long version, string tenant = DocumentEventParser.DefaultTenant, CancellationToken cancellationToken = default)
     {
         NameValueEntry[] fields =
@@ -64,6 +70,11 @@ public sealed partial class StreamRagClient
             new(DocumentEventFields.Version, version),
             new(DocumentEventFields.Tenant, tenant),
         ];
+        if (Token is { } token)
+        {
+            fields = [.. fields, new(DocumentEventFields.Token, token)];
+        }
+
         return await AddEventAsync(
             keys.DocumentEventsOf(tenant, id),
             TraceParent.Of(Activity.Current) is { } traceParent ? [.. fields, new(DocumentEventFields.TraceParent, traceParent)] : fields);

@@ -13,7 +13,9 @@ namespace StreamRag.Client;
 /// The .NET client of the wire contract. <c>QueryAsync</c> subscribes to this client's reply
 /// channel once (before the first request is posted, so no reply can be missed), posts the request
 /// to the stream and completes when the first reply with the same request id arrives, posting the
-/// request again while none does (<see cref="QueryOptions.RepostAfter"/>, StreamRagClient.Retry.cs). With partitioned
+/// request again while none does (<see cref="QueryOptions.RepostAfter"/>, StreamRagClient.Retry.cs).
+/// Replies come on the tenant's own channel (<see cref="KeySchema.TenantReplyChannel"/>), one
+/// subscription per tenant asked, so a per-tenant ACL user can hear them (docs/security.md). With partitioned
 /// streams (<see cref="KeySchema.StreamPartitions"/>), a document's events go to its partition
 /// (<see cref="KeySchema.StreamPartitionOf"/>, so they stay in order) and queries to the partitions
 /// in turn; before its first write the client checks its number of partitions against the index
@@ -30,7 +32,7 @@ public sealed partial class StreamRagClient : IAsyncDisposable
     private readonly SemaphoreSlim subscribeLock = new(1, 1);
     private readonly bool ownsConnection;
     private readonly ReplicaAcknowledgement replicas;
-    private ChannelMessageQueue? subscription;
+    private readonly ConcurrentDictionary<string, ChannelMessageQueue> subscriptions = new(StringComparer.Ordinal);
     private int nextQueryPartition = -1;
     private volatile bool partitionsChecked;
 
@@ -44,11 +46,16 @@ public sealed partial class StreamRagClient : IAsyncDisposable
         this.keys = keys;
         this.time = time ?? TimeProvider.System;
         this.logger = logger ?? NullLogger<StreamRagClient>.Instance;
-        ReplyChannel = keys.ReplyChannel(clientId);
     }
 
-    /// <summary>The pub/sub channel this client's replies arrive on.</summary>
-    public RedisChannel ReplyChannel { get; }
+    /// <summary>The pub/sub channel this client's replies to queries in <paramref name="tenant"/> arrive on.</summary>
+    public RedisChannel ReplyChannelOf(string tenant) => keys.TenantReplyChannel(tenant, clientId);
+
+    /// <summary>
+    /// The signed tenant token sent with every query and document event that does not carry its own
+    /// (<see cref="QueryOptions.Token"/>, <see cref="DocumentUpsert.Token"/>); none when null.
+    /// </summary>
+    public string? Token { get; init; }
 
     public Task<QueryReply> QueryAsync(string query, QueryOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -74,7 +81,7 @@ public sealed partial class StreamRagClient : IAsyncDisposable
             throw new ArgumentException($"invalid query options: {invalid.FailureMessage}", nameof(options));
         }
 
-        await EnsureSubscribedAsync();
+        var replyChannel = await EnsureSubscribedAsync(options.Tenant);
 
         var requestId = Guid.NewGuid().ToString("N");
         var reply = new TaskCompletionSource<QueryReply>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -89,12 +96,13 @@ public sealed partial class StreamRagClient : IAsyncDisposable
                 new(QueryRequestFields.Query, query),
                 new(QueryRequestFields.Vector, vector is { } v ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(v.Span).ToArray() : RedisValue.Null),
                 new(QueryRequestFields.K, options.K),
-                new(QueryRequestFields.ReplyTo, ReplyChannel.ToString()),
+                new(QueryRequestFields.ReplyTo, replyChannel.ToString()),
                 new(QueryRequestFields.Deadline, deadline.ToUnixTimeMilliseconds()),
                 new(QueryRequestFields.Tenant, options.Tenant),
                 new(QueryRequestFields.Mode, options.Mode == QueryMode.Answer ? "answer" : "search"),
                 // The caller's span, if any: the query worker's spans continue its trace.
                 new(QueryRequestFields.TraceParent, TraceParent.Of(Activity.Current) ?? RedisValue.Null),
+                new(QueryRequestFields.Token, options.Token ?? Token),
             };
             fields.RemoveAll(f => f.Value.IsNull);
             if (options.Ef is { } ef)
@@ -115,27 +123,30 @@ public sealed partial class StreamRagClient : IAsyncDisposable
         }
     }
 
-    private async Task EnsureSubscribedAsync()
+    private async Task<RedisChannel> EnsureSubscribedAsync(string tenant)
     {
-        if (subscription is not null)
+        var channel = ReplyChannelOf(tenant);
+        if (subscriptions.ContainsKey(tenant))
         {
-            return;
+            return channel;
         }
 
         await subscribeLock.WaitAsync();
         try
         {
-            if (subscription is null)
+            if (!subscriptions.ContainsKey(tenant))
             {
-                var queue = await redis.GetSubscriber().SubscribeAsync(ReplyChannel);
+                var queue = await redis.GetSubscriber().SubscribeAsync(channel);
                 queue.OnMessage(OnReply);
-                subscription = queue;
+                subscriptions[tenant] = queue;
             }
         }
         finally
         {
             subscribeLock.Release();
         }
+
+        return channel;
     }
 
     private void OnReply(ChannelMessage message)
@@ -169,7 +180,7 @@ public sealed partial class StreamRagClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (subscription is not null)
+        foreach (var subscription in subscriptions.Values)
         {
             await subscription.UnsubscribeAsync();
         }

@@ -14,6 +14,7 @@ namespace StreamRag.Contracts;
 /// <param name="ExpiresAt">When the retention sweeper must delete it, if ever.</param>
 /// <param name="Tenant">Isolation boundary; queries never cross it.</param>
 /// <param name="TraceParent">The producer's trace context (<see cref="Contracts.TraceParent"/>); null when absent or not valid.</param>
+/// <param name="Token">The producer's signed tenant token (field <c>token</c>), unchecked here; null when absent.</param>
 public sealed record DocumentEvent(
     DocumentOperation Operation,
     string Id,
@@ -24,4 +25,5 @@ public sealed record DocumentEvent(
     IReadOnlyList<string> Tags,
     DateTimeOffset? ExpiresAt,
     string Tenant,
-    System.Diagnostics.ActivityContext? TraceParent = null);
+    System.Diagnostics.ActivityContext? TraceParent = null,
+    string? Token = null);

@@ -18,8 +18,11 @@ public static class DocumentEventFields
     /// <summary>Optional W3C trace context (<see cref="Contracts.TraceParent"/>); an invalid one is ignored.</summary>
     public const string TraceParent = Contracts.TraceParent.Field;
 
+    /// <summary>Optional signed tenant token (a JWT); checked when the fleet requires tokens (docs/security.md).</summary>
+    public const string Token = "token";
+
     internal static readonly HashSet<string> Known = new(StringComparer.Ordinal)
     {
-        ContractVersion, Operation, Id, Version, Content, Source, Timestamp, Tags, TtlSeconds, ExpiresAt, Tenant, TraceParent,
+        ContractVersion, Operation, Id, Version, Content, Source, Timestamp, Tags, TtlSeconds, ExpiresAt, Tenant, TraceParent, Token,
     };
 }

@@ -156,7 +156,7 @@ public sealed class DocumentEventParser(ContractLimits limits)
             expiresAt = timestamp.AddSeconds(ttl);
         }
 
-        return ParseResult<DocumentEvent>.Ok(new DocumentEvent(op, id, version, content, source, timestamp, tags, expiresAt, tenant, traceParent));
+        return ParseResult<DocumentEvent>.Ok(new DocumentEvent(op, id, version, content, source, timestamp, tags, expiresAt, tenant, traceParent, values.GetValueOrDefault(DocumentEventFields.Token)));
     }
 
     /// <summary>

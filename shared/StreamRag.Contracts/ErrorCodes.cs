@@ -16,4 +16,7 @@ public static class ErrorCodes
     public const string DeadlineExceeded = "deadline_exceeded";
     public const string Internal = "internal_error";
     public const string Unavailable = "unavailable";
+
+    /// <summary>Tokens are required and this one is missing or does not grant the tenant and the scope.</summary>
+    public const string Unauthorized = "unauthorized";
 }

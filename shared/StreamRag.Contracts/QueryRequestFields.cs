@@ -20,8 +20,11 @@ public static class QueryRequestFields
     /// <summary>Optional W3C trace context (<see cref="Contracts.TraceParent"/>); an invalid one is ignored.</summary>
     public const string TraceParent = Contracts.TraceParent.Field;
 
+    /// <summary>Optional signed tenant token (a JWT); checked when the fleet requires tokens (docs/security.md).</summary>
+    public const string Token = "token";
+
     internal static readonly HashSet<string> Known = new(StringComparer.Ordinal)
     {
-        ContractVersion, RequestId, Query, K, Filters, ReplyTo, Deadline, Tenant, Mode, Ef, Vector, TraceParent,
+        ContractVersion, RequestId, Query, K, Filters, ReplyTo, Deadline, Tenant, Mode, Ef, Vector, TraceParent, Token,
     };
 }

@@ -176,6 +176,9 @@ public sealed partial class QueryRequestParser(ContractLimits limits)
             }
         }
 
-        return new(new QueryRequest(requestId, query, k, filters, replyTo, deadline, tenant, mode, ef, vector is null ? (ReadOnlyMemory<float>?)null : vector), null, requestId, replyTo, traceParent);
+        return new(new QueryRequest(requestId, query, k, filters, replyTo, deadline, tenant, mode, ef, vector is null ? (ReadOnlyMemory<float>?)null : vector), null, requestId, replyTo, traceParent)
+        {
+            Token = values.GetValueOrDefault(QueryRequestFields.Token),
+        };
     }
 }

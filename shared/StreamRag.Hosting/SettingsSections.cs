@@ -17,6 +17,6 @@ public static class SettingsSections
         RedisOptions.Section, StreamOptions.Section, ConsumerGroupOptions.Section, BackPressureOptions.Section,
         IndexOptions.Section, RetentionOptions.Section, EmbeddingOptions.Section, ChunkingOptions.Section,
         MetricsOptions.Section, TelemetryOptions.Section,
-        "Answer", "Embedder", "Query", "Sweeper", "Monitor", "Alerts", "Tuning", "Dashboard",
+        "Answer", "Embedder", "Query", "Sweeper", "Monitor", "Alerts", "Tuning", "Dashboard", "Security",
     ];
 }

@@ -148,6 +148,18 @@ public sealed class KeySchema
     public RedisChannel ReplyChannel(string clientId) => RedisChannel.Literal($"{Prefix}:reply:{clientId}");
 
     /// <summary>
+    /// The reply channels of one tenant start with this (<c>{prefix}:reply:&lt;tenant&gt;:</c>): with tokens
+    /// required, a request's <c>reply_to</c> must, and a per-tenant ACL user may subscribe only here.
+    /// </summary>
+    public string TenantReplyPrefix(string tenant) => $"{ReplyPrefix}{tenant}:";
+
+    /// <summary>Every reply channel of the fleet starts with this (<c>{prefix}:reply:</c>); the ACL file lets query workers publish only here.</summary>
+    public string ReplyPrefix => $"{Prefix}:reply:";
+
+    /// <summary>A client's reply channel for its queries in <paramref name="tenant"/>.</summary>
+    public RedisChannel TenantReplyChannel(string tenant, string clientId) => RedisChannel.Literal(TenantReplyPrefix(tenant) + clientId);
+
+    /// <summary>
     /// Key prefix of the chunk hashes the Query Engine engine writes; its FT index covers exactly
     /// the keys that start with it (FT.CREATE … PREFIX 1 this).
     /// </summary>

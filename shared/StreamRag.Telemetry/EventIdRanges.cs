@@ -20,6 +20,7 @@ public static class EventIdRanges
         ["StreamRag.Client"] = (1600, 1699),
         ["StreamRag.Hosting"] = (1700, 1799),
         ["StreamRag.Settings"] = (1800, 1899),
+        ["StreamRag.Security"] = (1900, 1999),
         ["StreamRag.Embedder"] = (2000, 2999),
         ["StreamRag.Sweeper"] = (3000, 3999),
         ["StreamRag.Monitor"] = (4000, 4999),

@@ -50,6 +50,20 @@ public sealed class WorkerStartupTests(RedisServerFixture redis)
         AssertOneLine(output, "invalid setting under 'Consumer': ReadCount");
     }
 
+    [Theory]
+    [InlineData("Embedder")]
+    [InlineData("Query")]
+    public async Task TokensRequired_WithoutAUsableKey_ExitsTwoWithOneLineNamingTheKey(string worker)
+    {
+        var (exit, output) = await StartAsync(worker, ("Security:Tokens:Mode", "Required"), ("Security:Tokens:Keys:0:Kid", "k1"), ("Security:Tokens:Keys:0:PublicKeyFile", "/nonexistent/k1.pub.pem"));
+        Assert.Equal(StreamRagHost.StartupFailureExitCode, exit);
+        AssertOneLine(output, "Security:Tokens:Keys:0:PublicKeyFile '/nonexistent/k1.pub.pem' cannot be read");
+
+        (exit, output) = await StartAsync(worker, ("Security:Tokens:Mode", "Required"));
+        Assert.Equal(StreamRagHost.StartupFailureExitCode, exit);
+        AssertOneLine(output, "Security:Tokens:Mode is Required but no public key is configured");
+    }
+
     [Fact]
     public async Task TakenScrapePort_ExitsTwoWithOneLine()
     {

@@ -44,6 +44,17 @@ public static class StreamRagCli
                 .WithDescription("Query Engine index: create it if missing and wait until every chunk is indexed (--check: status only)");
             config.AddCommand<MigrateCommand>("migrate")
                 .WithDescription("Query Engine index: build one with the configured schema, switch the alias, drop the old one");
+            config.AddBranch("keys", keys =>
+            {
+                keys.SetDescription("Signing keys of tenant tokens");
+                keys.AddCommand<KeysNewCommand>("new").WithDescription("Write a new ES256 key pair (private key + public PEM) and print its kid");
+            });
+            config.AddBranch("token", token =>
+            {
+                token.SetDescription("Signed tenant tokens (docs/security.md)");
+                token.AddCommand<TokenIssueCommand>("issue").WithDescription("Print a token granting tenants a scope, signed with a private key")
+                    .WithExample("token", "issue", "--tenant", "acme", "--scope", "query", "--ttl", "30d", "--key", "acme.key");
+            });
             config.AddCommand<ReshardCommand>("reshard")
                 .WithDescription("Vector-set index: change the shard count online (copy every document to its new partition, switch, remove the old)")
                 .WithExample("reshard", "--to", "3");

@@ -10,6 +10,7 @@ using StreamRag.Embedding;
 using StreamRag.Hosting;
 using StreamRag.Index;
 using StreamRag.Redis;
+using StreamRag.Security;
 
 // The demo an operator runs against a live fleet: ingest the bundled corpus through the
 // document-events stream, wait until it is searchable, ask the bundled questions through the
@@ -26,7 +27,9 @@ using var host = builder.Build();
 var services = host.Services;
 var redis = await services.GetRequiredService<RedisConnections>().GetSharedAsync();
 var index = services.GetRequiredService<IPartitionMetadata>();
-await using var client = new StreamRagClient(redis, services.GetRequiredService<KeySchema>());
+// With tokens required (STREAMRAG_TOKENS=required ./run.sh demo), the demo mints its own token with
+// the run's private key: write and query in the default tenant, for the length of the run.
+await using var client = new StreamRagClient(redis, services.GetRequiredService<KeySchema>()) { Token = DemoToken(Environment.GetEnvironmentVariable("STREAMRAG_DEMO_SIGNING_KEY")) };
 var demoTimeout = TimeSpan.FromMinutes(2);
 using var timeout = new CancellationTokenSource(demoTimeout);
 
@@ -110,6 +113,19 @@ catch (Exception ex) when (ex is InvalidOperationException or RedisException)
 }
 
 // Which Redis the run talks to and which index engine it chose, since answers and speed depend on both.
+static string? DemoToken(string? privateKeyFile)
+{
+    if (string.IsNullOrEmpty(privateKeyFile))
+    {
+        return null;
+    }
+
+    using var key = TokenKeys.ReadPrivate(File.ReadAllText(privateKeyFile));
+    var now = DateTimeOffset.UtcNow;
+    Console.WriteLine($"Tokens are required: the demo signs its own (tenant {DocumentEventParser.DefaultTenant}, write and query) with {privateKeyFile}.");
+    return TokenIssuer.Issue(key, TokenKeys.KidOf(key), [DocumentEventParser.DefaultTenant], [TokenScope.Write, TokenScope.Query], now, now.AddHours(1));
+}
+
 static async Task DescribeServerAsync(IConnectionMultiplexer redis, SelectedVectorIndex index, CancellationToken cancellationToken)
 {
     var server = redis.GetServers().First(s => s.IsConnected);

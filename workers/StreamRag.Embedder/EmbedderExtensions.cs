@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using StreamRag.Embedding.Local;
 using StreamRag.Hosting;
 using StreamRag.Redis;
+using StreamRag.Security;
 using StreamRag.Settings;
 using StreamRag.Telemetry;
 
@@ -25,6 +26,7 @@ public static class EmbedderExtensions
         builder.Services.AddSingleton(sp => new ReplicaAcknowledgement(sp.GetRequiredService<IOptions<RedisOptions>>()));
         builder.Services.AddSettings<EmbedderOptions, EmbedderOptionsValidator>(builder.Configuration, EmbedderOptions.Section);
         builder.Services.AddSingleton<EmbedderMetrics>();
+        builder.Services.AddTenantTokens(builder.Configuration);
         builder.Services.AddSingleton<DocumentPlanner>();
         builder.Services.AddSingleton<PassageEmbedder>();
         builder.Services.AddSingleton<DocumentWriter>();

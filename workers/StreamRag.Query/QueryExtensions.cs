@@ -1,6 +1,7 @@
 using StreamRag.Embedding.Local;
 using StreamRag.Generation;
 using StreamRag.Hosting;
+using StreamRag.Security;
 using StreamRag.Settings;
 using StreamRag.Telemetry;
 
@@ -30,6 +31,8 @@ public static class QueryExtensions
         builder.Services.AddSingleton<Reranker>();
         builder.Services.AddSingleton<QueryMetrics>();
         builder.Services.AddSingleton<CandidateSearch>();
+        builder.Services.AddTenantTokens(builder.Configuration);
+        builder.Services.AddSingleton<RequestAccess>();
         builder.Services.AddSingleton<QueryAnswerer>();
         builder.Services.AddSingleton<ReplyPublisher>();
         builder.Services.AddSingleton<QueryWarmUp>();

@@ -10,7 +10,8 @@ using StreamRag.Telemetry;
 namespace StreamRag.Query;
 
 /// <summary>
-/// The query path for one batch of requests, each answered concurrently: parse → (deadline) → embed →
+/// The query path for one batch of requests, each answered concurrently: parse → access
+/// (<see cref="RequestAccess"/>: tokens, reply namespace) → (deadline) → embed →
 /// search → rerank → answer (<see cref="QueryAnswerer"/>, Steps/) → reply (<see cref="ReplyPublisher"/>).
 /// Every entry gets exactly one reply on its reply channel — results, or a structured error — except
 /// one without a usable reply channel, which is dead-lettered because nobody could hear the error.
@@ -19,6 +20,7 @@ internal sealed partial class QueryRequestHandler(
     ContractLimits limits,
     LiveSettings live,
     IOptions<IndexOptions> indexOptions,
+    RequestAccess access,
     QueryAnswerer answerer,
     ReplyPublisher replies,
     TimeProvider time,
@@ -46,6 +48,13 @@ internal sealed partial class QueryRequestHandler(
             return EntryOutcome.DeadLetter($"{ErrorCodes.MissingField}: no usable reply_to, so no reply can be sent ({parsed.Error?.Message ?? "missing"})");
         }
 
+        var decision = await access.CheckAsync(parsed);
+        if (decision.DeadLetter is { } undeliverable)
+        {
+            span?.SetStatus(ActivityStatusCode.Error, ErrorCodes.Unauthorized);
+            return EntryOutcome.DeadLetter(undeliverable);
+        }
+
         QueryReply reply;
         var answered = new AnsweredQuery(parsed.Request, 0, null, null);
         try
@@ -53,6 +62,10 @@ internal sealed partial class QueryRequestHandler(
             if (parsed.Request is not { } request)
             {
                 reply = QueryReply.Failure(parsed.RequestId ?? "", parsed.Error!.Code, parsed.Error.Message, ReplyTimings.Of(time, queueMs, 0, 0, started));
+            }
+            else if (decision.Refusal is { } refusal)
+            {
+                reply = QueryReply.Failure(request.RequestId, ErrorCodes.Unauthorized, refusal, ReplyTimings.Of(time, queueMs, 0, 0, started));
             }
             else if (request.Deadline is { } deadline && deadline <= time.GetUtcNow())
             {

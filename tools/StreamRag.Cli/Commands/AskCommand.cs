@@ -28,6 +28,12 @@ public sealed class AskSettings : GlobalSettings
     [DefaultValue("default")]
     public string Tenant { get; init; } = "default";
 
+    [CommandOption("--token <TOKEN>")]
+    [Description("signed tenant token, when the fleet requires tokens (docs/security.md); default $STREAMRAG_TOKEN")]
+    public string? Token { get; init; }
+
+    public string? TokenOrEnvironment => Token ?? (System.Environment.GetEnvironmentVariable("STREAMRAG_TOKEN") is { Length: > 0 } t ? t : null);
+
     [CommandOption("--sources <SOURCES>")]
     [Description("only documents from one of these comma-separated sources")]
     public string? Sources { get; init; }
@@ -77,7 +83,7 @@ public sealed class AskCommand(IAnsiConsole console, CliEnvironment environment)
         var wait = OptionValues.Duration("--wait-fleet", settings.WaitFleet);
         await using var session = await CliSession.OpenAsync(settings);
         await FleetPresence.WaitForLiveConsumerAsync(session.Db, session.Keys.QueryRequests, session.Keys.QueryGroup, "query worker", wait, Environment.Time, cancellationToken);
-        await using var client = new StreamRagClient(session.Redis, session.Keys, Environment.Time);
+        await using var client = new StreamRagClient(session.Redis, session.Keys, Environment.Time) { Token = settings.TokenOrEnvironment };
         var options = new QueryOptions
         {
             K = settings.K,

@@ -18,6 +18,12 @@ public sealed class IngestSettings : GlobalSettings
     [DefaultValue("default")]
     public string Tenant { get; init; } = "default";
 
+    [CommandOption("--token <TOKEN>")]
+    [Description("signed tenant token, when the fleet requires tokens (docs/security.md); default $STREAMRAG_TOKEN")]
+    public string? Token { get; init; }
+
+    public string? TokenOrEnvironment => Token ?? (System.Environment.GetEnvironmentVariable("STREAMRAG_TOKEN") is { Length: > 0 } t ? t : null);
+
     [CommandOption("--source <SOURCE>")]
     [Description("source of documents whose entry names none")]
     [DefaultValue("cli")]
@@ -71,7 +77,7 @@ public sealed class IngestCommand(IAnsiConsole console, CliEnvironment environme
         var files = IngestSources.Resolve(settings.Paths);
         await using var session = await CliSession.OpenAsync(settings);
         await FleetPresence.WaitForLiveConsumerAsync(session.Db, session.Keys.DocumentEvents, session.Keys.EmbedderGroup, "embedder", wait, Environment.Time, cancellationToken);
-        await using var client = new StreamRagClient(session.Redis, session.Keys, Environment.Time);
+        await using var client = new StreamRagClient(session.Redis, session.Keys, Environment.Time) { Token = settings.TokenOrEnvironment };
         var ingestor = new Ingestor(session.Redis, session.Keys, client, Environment.Time);
 
         IngestSummary summary;
