@@ -16,4 +16,10 @@ public static class ErrorCodes
     public const string DeadlineExceeded = "deadline_exceeded";
     public const string Internal = "internal_error";
     public const string Unavailable = "unavailable";
+
+    /// <summary>A watch would exceed the watches allowed per tenant or in total.</summary>
+    public const string WatchLimit = "watch_limit";
+
+    /// <summary>An unwatch names a watch the tenant does not have (never registered, removed, or expired).</summary>
+    public const string UnknownWatch = "unknown_watch";
 }

@@ -20,8 +20,21 @@ public static class QueryRequestFields
     /// <summary>Optional W3C trace context (<see cref="Contracts.TraceParent"/>); an invalid one is ignored.</summary>
     public const string TraceParent = Contracts.TraceParent.Field;
 
+    /// <summary>Mode <c>watch</c>: the least score a passage needs to notify (0 to 1, the reply's score scale).</summary>
+    public const string Threshold = "threshold";
+
+    /// <summary>Mode <c>watch</c>: seconds the watch lives.</summary>
+    public const string WatchTtl = "ttl";
+
+    /// <summary>Mode <c>watch</c>: the stream notifications are appended to.</summary>
+    public const string NotifyTo = "notify_to";
+
+    /// <summary>Mode <c>unwatch</c>: the watch to remove.</summary>
+    public const string WatchId = "watch_id";
+
     internal static readonly HashSet<string> Known = new(StringComparer.Ordinal)
     {
         ContractVersion, RequestId, Query, K, Filters, ReplyTo, Deadline, Tenant, Mode, Ef, Vector, TraceParent,
+        Threshold, WatchTtl, NotifyTo, WatchId,
     };
 }

@@ -52,6 +52,8 @@ public static class Instruments
         public static readonly Instrument Freshness = Histogram("streamrag.embedder.freshness", "ms", "From an event's arrival in the stream to its document being searchable", Embedder);
         public static readonly Instrument Paused = Gauge("streamrag.embedder.paused", "{bool}", "1 while intake is paused by back-pressure", NoLabels, Embedder);
         public static readonly Instrument RedisMemoryRatio = Gauge("streamrag.embedder.redis_memory_ratio", "1", "Redis used_memory / maxmemory as the embedder last measured it", NoLabels, Embedder);
+        public static readonly Instrument WatchNotifications = Counter("streamrag.embedder.watch_notifications", "{notification}", "Watch notifications appended to notify_to streams (a passage matching a watch, once per document version)", NoLabels, Embedder) with { Condition = "once a passage matched a watch" };
+        public static readonly Instrument WatchNotificationLatency = Histogram("streamrag.embedder.watch_notification_latency", "ms", "From a document event's XADD to the notifications of its passages appended", Embedder) with { Condition = "once a passage matched a watch" };
     }
 
     public static class QueryHost

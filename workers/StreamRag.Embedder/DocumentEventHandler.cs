@@ -45,6 +45,7 @@ internal sealed class DocumentEventHandler(
         {
             foreach (var plan in group)
             {
+                plan.EventId = entries[plan.Slot].Id.ToString();
                 outcomes[plan.Slot] = plan.Refused is { } reason ? DeadLetter(reason) : await writer.WriteTracedAsync(plan, batch, cancellationToken);
             }
         }));

@@ -31,6 +31,7 @@ public static class QueryExtensions
         builder.Services.AddSingleton<QueryMetrics>();
         builder.Services.AddSingleton<CandidateSearch>();
         builder.Services.AddSingleton<QueryAnswerer>();
+        builder.Services.AddSingleton<WatchRegistrar>();
         builder.Services.AddSingleton<ReplyPublisher>();
         builder.Services.AddSingleton<QueryWarmUp>();
         builder.Services.AddSingleton<QueryRequestHandler>();
