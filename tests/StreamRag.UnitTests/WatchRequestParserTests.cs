@@ -88,21 +88,22 @@ public sealed class WatchRequestParserTests
     }
 
     [Fact]
-    public void WatchFilter_InvertsTheWatchFilters()
+    public void WatchAttributes_AcceptAPassageOnlyWithinThresholdFiltersAndLife()
     {
-        var at = DateTimeOffset.FromUnixTimeMilliseconds(5000);
-        var filter = WatchAttributes.FilterFor("wiki", ["a", "b"], at, DateTimeOffset.FromUnixTimeMilliseconds(9000));
-        Assert.Equal(""".exp > 9000 and .from <= 5000 and .to >= 5000 and (.ns == 0 or "wiki" in .src) and (.nta == 0 or "a" in .ta or "b" in .ta)""", filter);
-        Assert.EndsWith(" and .ntl == 0", WatchAttributes.FilterFor("wiki", [], at, at));
-    }
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(10_000);
+        var filters = new QueryFilters(["wiki"], ["x", "y"], ["a", "b"], DateTimeOffset.FromUnixTimeMilliseconds(1000), DateTimeOffset.FromUnixTimeMilliseconds(9000));
+        var json = WatchAttributes.Build(filters, 0.7, now.AddSeconds(1), "rag:watch:x");
+        IndexedDocument Doc(string source = "wiki", string[]? tags = null, long ts = 5000) =>
+            new("default", "d", 1, "", source, DateTimeOffset.FromUnixTimeMilliseconds(ts), tags ?? ["b", "a", "y"], null, null);
 
-    [Fact]
-    public void WatchAttributes_AcceptOnlyAtThresholdAndWithEveryTagOfTagsAll()
-    {
-        var json = WatchAttributes.Build(QueryFilters.None with { TagsAll = ["a", "b"] }, 0.7, DateTimeOffset.UnixEpoch.AddDays(1), "rag:watch:x");
-        Assert.True(WatchAttributes.Accepts(json, 0.7, ["b", "a", "c"], out var notifyTo));
+        Assert.True(WatchAttributes.Accepts(json, 0.7, Doc(), now, out var notifyTo));
         Assert.Equal("rag:watch:x", notifyTo);
-        Assert.False(WatchAttributes.Accepts(json, 0.69, ["a", "b"], out _));
-        Assert.False(WatchAttributes.Accepts(json, 0.9, ["a"], out _));
+        Assert.False(WatchAttributes.Accepts(json, 0.69, Doc(), now, out _));
+        Assert.False(WatchAttributes.Accepts(json, 0.9, Doc(source: "blog"), now, out _));
+        Assert.False(WatchAttributes.Accepts(json, 0.9, Doc(tags: ["a", "y"]), now, out _));
+        Assert.False(WatchAttributes.Accepts(json, 0.9, Doc(tags: ["a", "b"]), now, out _));
+        Assert.False(WatchAttributes.Accepts(json, 0.9, Doc(ts: 9001), now, out _));
+        Assert.False(WatchAttributes.Accepts(json, 0.9, Doc(), now.AddSeconds(1), out _));
+        Assert.True(WatchAttributes.Accepts(WatchAttributes.Build(QueryFilters.None, 0.5, now.AddDays(1), "rag:watch:y"), 0.5, Doc(tags: []), now, out _));
     }
 }

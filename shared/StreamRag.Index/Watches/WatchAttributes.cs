@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using StreamRag.Contracts;
@@ -6,11 +5,8 @@ using StreamRag.Contracts;
 namespace StreamRag.Index;
 
 /// <summary>
-/// The attributes stored with each watch in its tenant's vector set, and the FILTER a passage asks
-/// that set with. The watch's filters are inverted: the passage's metadata becomes the literals and
-/// the watch's filter lists the fields (<c>"wiki" in .src</c>), so VSIM keeps only the watches whose
-/// filters the passage passes. <c>tags_all</c> and each watch's own threshold are checked on the
-/// returned attributes (<see cref="Accepts"/>), which a vector-set expression cannot loop over.
+/// The attributes stored with each watch in its tenant's vector set (its filters, threshold, expiry
+/// and notification stream), and the check of a passage against them (<see cref="Accepts"/>).
 /// </summary>
 public static class WatchAttributes
 {
@@ -38,50 +34,40 @@ public static class WatchAttributes
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    /// <summary>The FILTER for a passage of a document with this metadata, at <paramref name="now"/>.</summary>
-    public static string FilterFor(string source, IReadOnlyList<string> tags, DateTimeOffset timestamp, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(tags);
-        var ts = timestamp.ToUnixTimeMilliseconds();
-        var filter = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $".exp > {now.ToUnixTimeMilliseconds()} and .from <= {ts} and .to >= {ts}")
-            .Append(CultureInfo.InvariantCulture, $" and (.ns == 0 or {VectorSetFilter.Quote(source)} in .src)");
-        filter.Append(" and (.nta == 0");
-        foreach (var tag in tags)
-        {
-            filter.Append(" or ").Append(VectorSetFilter.Quote(tag)).Append(" in .ta");
-        }
-
-        filter.Append(')');
-        if (tags.Count == 0)
-        {
-            filter.Append(" and .ntl == 0");
-        }
-
-        return filter.ToString();
-    }
-
     /// <summary>
-    /// Whether a watch VSIM returned takes the passage: its score reaches the watch's threshold and the
-    /// document has every tag of its <c>tags_all</c>. Also gives where the notification goes.
+    /// Whether a watch the search returned takes a passage of <paramref name="document"/>: it has not
+    /// expired, the score reaches its threshold, and the document passes its filters (sources, tags_any,
+    /// tags_all, from/to). Also gives where the notification goes.
     /// </summary>
-    public static bool Accepts(string attributes, double score, IReadOnlyList<string> tags, out string notifyTo)
+    public static bool Accepts(string attributes, double score, IndexedDocument document, DateTimeOffset now, out string notifyTo)
     {
-        ArgumentNullException.ThrowIfNull(tags);
+        ArgumentNullException.ThrowIfNull(document);
         notifyTo = "";
         using var json = JsonDocument.Parse(attributes);
         var root = json.RootElement;
-        if (score < root.GetProperty("th").GetDouble())
+        var ts = document.Timestamp.ToUnixTimeMilliseconds();
+        if (score < root.GetProperty("th").GetDouble()
+            || root.GetProperty("exp").GetInt64() <= now.ToUnixTimeMilliseconds()
+            || ts < root.GetProperty("from").GetInt64() || ts > root.GetProperty("to").GetInt64())
         {
             return false;
         }
 
-        foreach (var tag in root.GetProperty("tl").EnumerateArray())
+        var sources = root.GetProperty("src");
+        if (sources.GetArrayLength() > 0 && !sources.EnumerateArray().Any(s => s.GetString() == document.Source))
         {
-            if (!tags.Contains(tag.GetString()!, StringComparer.Ordinal))
-            {
-                return false;
-            }
+            return false;
+        }
+
+        var any = root.GetProperty("ta");
+        if (any.GetArrayLength() > 0 && !any.EnumerateArray().Any(t => document.Tags.Contains(t.GetString()!, StringComparer.Ordinal)))
+        {
+            return false;
+        }
+
+        if (!root.GetProperty("tl").EnumerateArray().All(t => document.Tags.Contains(t.GetString()!, StringComparer.Ordinal)))
+        {
+            return false;
         }
 
         notifyTo = root.GetProperty("notify").GetString()!;

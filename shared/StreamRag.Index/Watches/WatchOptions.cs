@@ -23,13 +23,16 @@ public sealed class WatchOptions : IValidatableObject
     /// <summary>How long a notification made is remembered, so a redelivered event does not notify again.</summary>
     public TimeSpan DedupeRetention { get; set; } = TimeSpan.FromDays(1);
 
-    /// <summary>Most watches one passage can notify (VSIM COUNT); the closest ones win.</summary>
+    /// <summary>
+    /// Most watches one passage can notify (VSIM COUNT): the closest ones within the tenant's lowest
+    /// threshold, before the watches' own thresholds and filters are checked.
+    /// </summary>
     [Range(1, 10_000)]
-    public int MaxMatchesPerPassage { get; set; } = 200;
+    public int MaxMatchesPerPassage { get; set; } = 50;
 
     /// <summary>Search effort of the match (VSIM EF over the watch set).</summary>
     [Range(1, 4_096)]
-    public int SearchEf { get; set; } = 400;
+    public int SearchEf { get; set; } = 100;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
