@@ -114,6 +114,7 @@ public static class Instruments
         public static readonly Instrument IndexVectors = Gauge("streamrag.index.vectors", "{vector}", "Chunks (vectors) in the index, all tenants", NoLabels, Monitor);
         public static readonly Instrument IndexMemory = Gauge("streamrag.index.memory", "By", "Memory of the vector sets", NoLabels, Monitor);
         public static readonly Instrument IndexTenants = Gauge("streamrag.index.tenants", "{tenant}", "Tenants with an index", NoLabels, Monitor);
+        public static readonly Instrument Watches = Gauge("streamrag.watch.count", "{watch}", "Watches (standing queries) registered and not yet removed, all tenants (an expired one counts until the sweeper removes it)", NoLabels, Monitor);
         public static readonly Instrument StreamLength = Gauge("streamrag.stream.length", "{entry}", "XLEN of each stream, by stream", ByStream, Monitor);
         public static readonly Instrument DeadLetterLength = Gauge("streamrag.dead_letter.length", "{entry}", "XLEN of each dead-letter stream, by stream", ByStream, Monitor);
         public static readonly Instrument DeadLettersAdded = new("streamrag.dead_letter.added", InstrumentKind.ObservableCounter, "{entry}", "Entries ever added to each dead-letter stream (XINFO STREAM entries-added; trimming does not lower it), by stream", ByStream, [Monitor]);

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 using StreamRag.Client;
 using StreamRag.Contracts;
+using StreamRag.Index;
 using static StreamRag.FaultTests.Fleet;
 
 namespace StreamRag.FaultTests;
@@ -199,6 +201,30 @@ public sealed class WatchTests(RedisServerFixture redis)
         await using var sweeper = WorkerProcess.Start("Sweeper", settings);
         await EventuallyAsync(async () => await scope.Db.VectorSetLengthAsync(scope.Keys.WatchSet("default")) == 0
             && await scope.Db.SortedSetLengthAsync(scope.Keys.WatchExpiry("default")) == 0, "the sweeper removed the expired watches", TimeSpan.FromSeconds(30), () => sweeper.Output);
+    }
+
+    [Fact]
+    public async Task Watch_SameDocumentVersionMatchedTwice_NotifiesOnce()
+    {
+        // What a redelivery after a crash between notifying and writing does: the match runs again.
+        await using var scope = new TestScope(redis);
+        var options = Options.Create(new WatchOptions());
+        var store = new WatchStore(scope.Connections(), scope.Keys, options, TimeProvider.System);
+        var matcher = new WatchMatcher(scope.Connections(), scope.Keys, options, TimeProvider.System);
+        var notifyTo = scope.Keys.WatchStreamPrefix + "twice";
+        var id = WatchStore.IdOf("default", "r1", "1-0");
+        Assert.Equal(WatchAddResult.Added, await store.AddAsync("default", id, TestScope.Embedder.Embed(Question), QueryFilters.None, new WatchRequest(0.7, TimeSpan.FromHours(1), notifyTo), Ct));
+        var text = "the honeybee queen lays eggs in the hive every spring";
+        var document = new IndexedDocument("default", "m1", 7, "", "wiki", DateTimeOffset.UtcNow, [], null, [new IndexedChunk(0, text, TestScope.Embedder.Embed(text))]);
+
+        var first = await matcher.NotifyAsync(document, "5-0", Ct);
+        var again = await matcher.NotifyAsync(document, "5-0", Ct);
+        var next = await matcher.NotifyAsync(document with { Version = 8 }, "6-0", Ct);
+
+        Assert.Equal(new WatchMatchReport(1, 1), first);
+        Assert.Equal(new WatchMatchReport(1, 0), again);
+        Assert.Equal(new WatchMatchReport(1, 1), next);
+        Assert.Equal(2, await scope.Db.StreamLengthAsync(notifyTo));
     }
 
     private static double Score(float[] a, float[] b)

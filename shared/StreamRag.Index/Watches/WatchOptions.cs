@@ -28,11 +28,19 @@ public sealed class WatchOptions : IValidatableObject
     /// threshold, before the watches' own thresholds and filters are checked.
     /// </summary>
     [Range(1, 10_000)]
-    public int MaxMatchesPerPassage { get; set; } = 50;
+    public int MaxMatchesPerPassage { get; set; } = 32;
 
     /// <summary>Search effort of the match (VSIM EF over the watch set).</summary>
     [Range(1, 4_096)]
-    public int SearchEf { get; set; } = 100;
+    public int SearchEf { get; set; } = 64;
+
+    /// <summary>
+    /// How the watch sets store query vectors: <c>Q8</c> (as the index does by default: scores within
+    /// about 0.01 of exact, searched several times faster) or <c>NOQUANT</c> (exact float32). Fixed when
+    /// a tenant's watch set is created by its first watch.
+    /// </summary>
+    [RegularExpression("^(Q8|NOQUANT)$")]
+    public string Quantization { get; set; } = "Q8";
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

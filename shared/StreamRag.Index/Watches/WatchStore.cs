@@ -56,7 +56,7 @@ public sealed class WatchStore(RedisConnections connections, KeySchema keys, IOp
         var result = (int)await db.ScriptEvaluateAsync(AddScript, [keys.WatchSet(tenant), keys.WatchExpiry(tenant), keys.WatchThresholds(tenant)],
         [
             id, blob, WatchAttributes.Build(filters, watch.Threshold, expiresAt, watch.NotifyTo), watch.Threshold,
-            expiresAt.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), settings.MaxPerTenant,
+            expiresAt.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), settings.MaxPerTenant, settings.Quantization,
         ]).WaitAsync(cancellationToken);
         return result == 1 ? WatchAddResult.Added : WatchAddResult.TenantLimit;
     }
