@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 using StreamRag.Contracts;
 using StreamRag.Redis;
 
@@ -8,14 +9,16 @@ namespace StreamRag.Index;
 /// <summary>
 /// The registry of standing queries: each tenant's watches are one vector set (query vectors, with
 /// filters, threshold, expiry and notification stream as attributes) beside an expiry index and a
-/// thresholds index, changed together by one script. Registration (query worker), removal, and the
-/// removal of expired watches (sweeper, and every registration of the tenant) live here; matching is
-/// <see cref="WatchMatcher"/>.
+/// thresholds index, changed together (a transaction; the sweeper's removal of expired watches, a
+/// script). Registration and removal (query worker) and the removal of expired watches (sweeper)
+/// live here; matching is <see cref="WatchMatcher"/>.
 /// </summary>
 public sealed class WatchStore(RedisConnections connections, KeySchema keys, IOptions<WatchOptions> options, TimeProvider time)
 {
-    private static readonly string AddScript = LuaScripts.Read(typeof(WatchStore), "watch_add.lua");
-    private static readonly string RemoveScript = LuaScripts.Read(typeof(WatchStore), "watch_remove.lua");
+    /// <summary>Optimistic transactions that lose a race are tried again up to this many times.</summary>
+    private const int MaxAttempts = 10;
+
+    private static readonly string ExpireScript = LuaScripts.Read(typeof(WatchStore), "watch_expire.lua");
 
     /// <summary>The watch id of a request: the same for a redelivered request, so registering twice adds one watch.</summary>
     public static string IdOf(string tenant, string requestId, string entryId)
@@ -51,22 +54,56 @@ public sealed class WatchStore(RedisConnections connections, KeySchema keys, IOp
         }
 
         await db.SetAddAsync(keys.WatchTenants, tenant).WaitAsync(cancellationToken);
-        var expiresAt = now + watch.Ttl;
+        var expiresAt = (now + watch.Ttl).ToUnixTimeMilliseconds();
+        var attributes = WatchAttributes.Build(filters, watch.Threshold, DateTimeOffset.FromUnixTimeMilliseconds(expiresAt), watch.NotifyTo);
         var blob = MemoryMarshal.AsBytes(vector.Span).ToArray();
-        var result = (int)await db.ScriptEvaluateAsync(AddScript, [keys.WatchSet(tenant), keys.WatchExpiry(tenant), keys.WatchThresholds(tenant)],
-        [
-            id, blob, WatchAttributes.Build(filters, watch.Threshold, expiresAt, watch.NotifyTo), watch.Threshold,
-            expiresAt.ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds(), settings.MaxPerTenant, settings.Quantization,
-        ]).WaitAsync(cancellationToken);
-        return result == 1 ? WatchAddResult.Added : WatchAddResult.TenantLimit;
+        var (set, expiry, thresholds) = (keys.WatchSet(tenant), keys.WatchExpiry(tenant), keys.WatchThresholds(tenant));
+        // Live watches are those expiring after now; an expired one no longer counts against the limit.
+        var live = now.ToUnixTimeMilliseconds() + 0.5;
+        // A transaction, not a script: the query worker's ACL user runs no scripts. The limit holds
+        // through its conditions (WATCH): a registration racing another is tried again.
+        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        {
+            var known = await db.SortedSetScoreAsync(expiry, id).WaitAsync(cancellationToken) is not null;
+            var add = db.CreateTransaction();
+            if (known)
+            {
+                add.AddCondition(Condition.SortedSetContains(expiry, id));
+            }
+            else
+            {
+                add.AddCondition(Condition.SortedSetNotContains(expiry, id));
+                add.AddCondition(Condition.SortedSetLengthLessThan(expiry, settings.MaxPerTenant, live, double.PositiveInfinity));
+            }
+
+            _ = add.ExecuteAsync("VADD", set, "FP32", blob, id, settings.Quantization, "SETATTR", attributes);
+            _ = add.SortedSetAddAsync(expiry, id, expiresAt);
+            _ = add.SortedSetAddAsync(thresholds, id, watch.Threshold);
+            if (await add.ExecuteAsync().WaitAsync(cancellationToken))
+            {
+                return WatchAddResult.Added;
+            }
+
+            if (!known && await db.SortedSetLengthAsync(expiry, live, double.PositiveInfinity).WaitAsync(cancellationToken) >= settings.MaxPerTenant)
+            {
+                return WatchAddResult.TenantLimit;
+            }
+        }
+
+        throw new InvalidOperationException($"the watches of tenant '{tenant}' kept changing during {MaxAttempts} attempts to register one; try again");
     }
 
     /// <summary>Removes a watch; false when the tenant has no live watch of that id.</summary>
     public async Task<bool> RemoveAsync(string tenant, string id, CancellationToken cancellationToken)
     {
         var db = (await connections.GetSharedAsync()).GetDatabase();
-        return (int)await db.ScriptEvaluateAsync(RemoveScript, [keys.WatchSet(tenant), keys.WatchExpiry(tenant), keys.WatchThresholds(tenant)],
-            [id, time.GetUtcNow().ToUnixTimeMilliseconds(), 0]).WaitAsync(cancellationToken) == 1;
+        var expires = await db.SortedSetScoreAsync(keys.WatchExpiry(tenant), id).WaitAsync(cancellationToken);
+        var remove = db.CreateTransaction();
+        _ = remove.ExecuteAsync("VREM", keys.WatchSet(tenant), id);
+        _ = remove.SortedSetRemoveAsync(keys.WatchExpiry(tenant), id);
+        _ = remove.SortedSetRemoveAsync(keys.WatchThresholds(tenant), id);
+        await remove.ExecuteAsync().WaitAsync(cancellationToken);
+        return expires > time.GetUtcNow().ToUnixTimeMilliseconds();
     }
 
     /// <summary>Removes expired watches of every tenant, at most <paramref name="batch"/> per tenant; returns how many.</summary>
@@ -78,7 +115,7 @@ public sealed class WatchStore(RedisConnections connections, KeySchema keys, IOp
         foreach (var tenant in await db.SetMembersAsync(keys.WatchTenants).WaitAsync(cancellationToken))
         {
             var t = (string)tenant!;
-            removed += (long)await db.ScriptEvaluateAsync(RemoveScript, [keys.WatchSet(t), keys.WatchExpiry(t), keys.WatchThresholds(t)], ["", now, batch]).WaitAsync(cancellationToken);
+            removed += (long)await db.ScriptEvaluateAsync(ExpireScript, [keys.WatchSet(t), keys.WatchExpiry(t), keys.WatchThresholds(t)], [now, batch]).WaitAsync(cancellationToken);
         }
 
         return removed;
