@@ -32,7 +32,7 @@ public sealed class WatchOptions : IValidatableObject
 
     /// <summary>Search effort of the match (VSIM EF over the watch set).</summary>
     [Range(1, 4_096)]
-    public int SearchEf { get; set; } = 64;
+    public int SearchEf { get; set; } = 32;
 
     /// <summary>
     /// How the watch sets store query vectors: <c>Q8</c> (as the index does by default: scores within
