@@ -204,6 +204,53 @@ public sealed class WatchTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task WatchAsync_YieldsNotificationsAsTheyArrive_AndResumesAfterTheLastOneHandled()
+    {
+        await using var scope = new TestScope(redis);
+        var settings = scope.Settings();
+        await using var query = WorkerProcess.Start("Query", settings);
+        await using var embedder = WorkerProcess.Start("Embedder", settings);
+        await using var client = new StreamRagClient(redis.Connection, scope.Keys);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        var options = new WatchQueryOptions { Threshold = 0.75, NotifyTo = scope.Keys.WatchStreamPrefix + "app" };
+        async Task PostAsync(string id, string content) =>
+            await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("id", id), new("version", 1), new("content", content)]);
+
+        // The first notification, then the reader stops (as a process that exits would).
+        WatchNotification first;
+        await using (var reader = client.WatchAsync(Question, options, timeout.Token).GetAsyncEnumerator(timeout.Token))
+        {
+            var next = reader.MoveNextAsync();
+            // The registration is under way once the reader asked; post when it is in.
+            await EventuallyAsync(async () => await scope.Db.SortedSetLengthAsync(scope.Keys.WatchExpiry("default")) == 1, "the watch is registered", TimeSpan.FromSeconds(30));
+            await PostAsync("m1", "the honeybee queen lays eggs in the hive every spring");
+            Assert.True(await next);
+            first = reader.Current;
+        }
+
+        Assert.Equal("m1", first.DocumentId);
+        Assert.Equal(0, first.Chunk);
+        Assert.Equal(1, first.Version);
+        Assert.True(first.Score >= 0.75);
+
+        // While nobody reads: a second match is kept in the stream; resuming after the first yields it, and only it.
+        await PostAsync("m2", "a honeybee queen lays eggs in the hive");
+        await PostAsync("n1", "volcanoes erupt when magma rises to the surface");
+        await WaitDrainedAsync(scope.Db, scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, TimeSpan.FromSeconds(30), () => embedder.Output);
+        var resumed = options with { WatchId = first.WatchId, After = first.StreamId };
+        await foreach (var n in client.WatchAsync(Question, resumed, timeout.Token))
+        {
+            Assert.Equal("m2", n.DocumentId);
+            Assert.Equal(first.WatchId, n.WatchId);
+            break;
+        }
+
+        Assert.Equal(2, await scope.Db.StreamLengthAsync(options.NotifyTo));
+        Assert.Equal(1, await scope.Db.SortedSetLengthAsync(scope.Keys.WatchExpiry("default")));
+    }
+
+    [Fact]
     public async Task Watch_SameDocumentVersionMatchedTwice_NotifiesOnce()
     {
         // What a redelivery after a crash between notifying and writing does: the match runs again.
