@@ -14,6 +14,10 @@
 #                                 commands/bytes/CPU per document and per query on every node, and a linear
 #                                 model of N masters; default 5,000 documents / 500 queries, quick 1,000 / 200;
 #                                 bench-results/cluster{,-quick}.{md,json}
+# ./bench.sh --watch [--smoke]   standing queries, hashing embedder: notification latency (event XADD to
+#                                 notification) p50/p99 at 200 events/s with 1,000 and 10,000 watches, ingestion
+#                                 with 10,000 watches vs none, recall vs exact similarity; against their targets;
+#                                 bench-results/watch.{md,json}
 #   --quick   10,000 documents (a few minutes);  default 100,000;  --n up to 1,000,000
 # Results: a table on stdout and in bench-results/{quick,nN,model,model-quick}.{md,json}; --smoke runs
 #   everything on a tiny load (for the tests; --cluster --smoke too: bench-results/cluster-smoke.*).

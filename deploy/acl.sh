@@ -13,8 +13,8 @@
 #
 # Each TENANT adds a per-tenant app user "app-<tenant>" (password STREAMRAG_ACL_APP_<TENANT>_PASSWORD,
 # the tenant upper-cased with every other character than A-Z0-9 as "_"): the app role's grants, but
-# it may SUBSCRIBE only to its tenant's reply channels "<prefix>:reply:<tenant>:*", so one tenant's app
-# cannot hear another's replies. Use it with Security:Tokens:Mode=Required (docs/security.md).
+# it may SUBSCRIBE only to its tenant's reply channels "<prefix>:reply:<tenant>:*" and read only its
+# tenant's watch notifications "<prefix>:watch:<tenant>:*", so one tenant's app cannot hear another's. Use it with Security:Tokens:Mode=Required (docs/security.md).
 set -euo pipefail
 out="${1:?usage: deploy/acl.sh OUT [PREFIX] [TENANT...]}"
 prefix="${2:-rag}"
@@ -44,7 +44,7 @@ for tenant in "${tenants[@]}"; do
   hash=$(printf '%s' "$password" | sha256sum | cut -d' ' -f1)
   # The tenant's characters are literal in sed: '.' escaped; '/' and '@' are not special with '|'.
   literal="${tenant//./\\.}"
-  line=$(printf '%s\n' "$template" | sed -E -e "s|^user app |user app-${literal} |" -e "s|#@app@|#${hash}|" -e "s|&rag:reply:\\*|\\&rag:reply:${literal}:*|")
+  line=$(printf '%s\n' "$template" | sed -E -e "s|^user app |user app-${literal} |" -e "s|#@app@|#${hash}|" -e "s|&rag:reply:\\*|\\&rag:reply:${literal}:*|" -e "s|%R~rag:watch:\\*|%R~rag:watch:${literal}:*|")
   acl+=$'\n'"$line"
 done
 acl=$(printf '%s\n' "$acl" | sed -E "s/([~&])rag:/\\1${prefix//./\\.}:/g")

@@ -21,6 +21,12 @@ if (args is ["retrieval", .. var retrievalArgs])
     return await StreamRag.Bench.Retrieval.RetrievalBenchmark.RunAsync(FindRoot(), retrievalArgs);
 }
 
+// --watch: standing queries on ingestion: notification latency, ingestion with watches vs none, recall (WatchBench).
+if (args.Contains("--watch"))
+{
+    return await WatchBench.RunAsync(FindRoot(), args);
+}
+
 // --cluster: the fleet on one Redis beside a 3-master cluster, with a per-node cost model (ClusterBench).
 if (args.Contains("--cluster"))
 {

@@ -19,4 +19,13 @@ public sealed record ContractLimits
     public int MaxRequestIdLength { get; init; } = 128;
     public int MaxReplyChannelLength { get; init; } = 256;
     public int MaxEf { get; init; } = 4_096;
+
+    /// <summary>Longest life of a watch, in seconds (30 days).</summary>
+    public int MaxWatchTtlSeconds { get; init; } = 2_592_000;
+
+    /// <summary>Life of a watch whose request gives no <c>ttl</c>, in seconds (1 day).</summary>
+    public int DefaultWatchTtlSeconds { get; init; } = 86_400;
+
+    /// <summary>Longest <c>notify_to</c> stream key and <c>watch_id</c>.</summary>
+    public int MaxWatchKeyLength { get; init; } = 200;
 }

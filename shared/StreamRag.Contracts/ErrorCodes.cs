@@ -19,4 +19,10 @@ public static class ErrorCodes
 
     /// <summary>Tokens are required and this one is missing or does not grant the tenant and the scope.</summary>
     public const string Unauthorized = "unauthorized";
+
+    /// <summary>A watch would exceed the watches allowed per tenant or in total.</summary>
+    public const string WatchLimit = "watch_limit";
+
+    /// <summary>An unwatch names a watch the tenant does not have (never registered, removed, or expired).</summary>
+    public const string UnknownWatch = "unknown_watch";
 }

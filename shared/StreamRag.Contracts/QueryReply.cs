@@ -11,6 +11,7 @@ namespace StreamRag.Contracts;
 /// <param name="Timings">Where the time went, in milliseconds.</param>
 /// <param name="Cache"><c>hit</c> or <c>miss</c>.</param>
 /// <param name="TraceId">The W3C trace id the worker's spans of this request belong to (32 hex digits); omitted when it has none.</param>
+/// <param name="Watch">The watch registered (<c>mode</c> <c>watch</c>) or removed (<c>unwatch</c>); omitted otherwise.</param>
 public sealed record QueryReply(
     int V,
     string Id,
@@ -20,7 +21,8 @@ public sealed record QueryReply(
     QueryError? Error,
     QueryTimings Timings,
     string Cache,
-    string? TraceId = null)
+    string? TraceId = null,
+    WatchConfirmation? Watch = null)
 {
     public const string StatusOk = "ok";
     public const string StatusError = "error";

@@ -11,6 +11,8 @@ namespace StreamRag.Contracts;
 /// <param name="Mode">Search or answer.</param>
 /// <param name="Ef">Optional search effort (HNSW exploration factor); the worker's setting when absent.</param>
 /// <param name="Vector">A ready query vector (little-endian float32); when given, the text is not embedded.</param>
+/// <param name="Watch">Mode <c>watch</c>: threshold, life and notification stream of the standing query.</param>
+/// <param name="WatchId">Mode <c>unwatch</c>: the watch to remove.</param>
 public sealed record QueryRequest(
     string RequestId,
     string Query,
@@ -21,4 +23,6 @@ public sealed record QueryRequest(
     string Tenant,
     QueryMode Mode,
     int? Ef,
-    ReadOnlyMemory<float>? Vector = null);
+    ReadOnlyMemory<float>? Vector = null,
+    WatchRequest? Watch = null,
+    string? WatchId = null);

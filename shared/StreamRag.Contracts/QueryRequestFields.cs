@@ -23,8 +23,21 @@ public static class QueryRequestFields
     /// <summary>Optional signed tenant token (a JWT); checked when the fleet requires tokens (docs/security.md).</summary>
     public const string Token = "token";
 
+    /// <summary>Mode <c>watch</c>: the least score a passage needs to notify (0 to 1, the reply's score scale).</summary>
+    public const string Threshold = "threshold";
+
+    /// <summary>Mode <c>watch</c>: seconds the watch lives.</summary>
+    public const string WatchTtl = "ttl";
+
+    /// <summary>Mode <c>watch</c>: the stream notifications are appended to.</summary>
+    public const string NotifyTo = "notify_to";
+
+    /// <summary>Mode <c>unwatch</c>: the watch to remove.</summary>
+    public const string WatchId = "watch_id";
+
     internal static readonly HashSet<string> Known = new(StringComparer.Ordinal)
     {
         ContractVersion, RequestId, Query, K, Filters, ReplyTo, Deadline, Tenant, Mode, Ef, Vector, TraceParent, Token,
+        Threshold, WatchTtl, NotifyTo, WatchId,
     };
 }

@@ -107,7 +107,7 @@ public sealed partial class QueryRequestParser(ContractLimits limits)
         }
 
         var query = values.GetValueOrDefault(QueryRequestFields.Query, "").Trim();
-        if (query.Length == 0 && vector is null)
+        if (query.Length == 0 && vector is null && values.GetValueOrDefault(QueryRequestFields.Mode) != "unwatch")
         {
             return Fail(ErrorCodes.EmptyQuery, "field 'query' (or 'vector') is required and must not be blank");
         }
@@ -152,7 +152,9 @@ public sealed partial class QueryRequestParser(ContractLimits limits)
         {
             case "search": mode = QueryMode.Search; break;
             case "answer": mode = QueryMode.Answer; break;
-            case var other: return Fail(ErrorCodes.InvalidField, $"mode must be 'search' or 'answer', not '{DocumentEventParser.Truncate(other)}'");
+            case "watch": mode = QueryMode.Watch; break;
+            case "unwatch": mode = QueryMode.Unwatch; break;
+            case var other: return Fail(ErrorCodes.InvalidField, $"mode must be 'search', 'answer', 'watch' or 'unwatch', not '{DocumentEventParser.Truncate(other)}'");
         }
 
         int? ef = null;
@@ -176,7 +178,12 @@ public sealed partial class QueryRequestParser(ContractLimits limits)
             }
         }
 
-        return new(new QueryRequest(requestId, query, k, filters, replyTo, deadline, tenant, mode, ef, vector is null ? (ReadOnlyMemory<float>?)null : vector), null, requestId, replyTo, traceParent)
+        if (ParseWatch(values, mode, out var watch, out var watchId) is { } watchError)
+        {
+            return new(null, watchError, requestId, replyTo, traceParent);
+        }
+
+        return new(new QueryRequest(requestId, query, k, filters, replyTo, deadline, tenant, mode, ef, vector is null ? (ReadOnlyMemory<float>?)null : vector, watch, watchId), null, requestId, replyTo, traceParent)
         {
             Token = values.GetValueOrDefault(QueryRequestFields.Token),
         };

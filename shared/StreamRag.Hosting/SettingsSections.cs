@@ -16,7 +16,7 @@ public static class SettingsSections
     [
         RedisOptions.Section, StreamOptions.Section, ConsumerGroupOptions.Section, BackPressureOptions.Section,
         IndexOptions.Section, RetentionOptions.Section, EmbeddingOptions.Section, ChunkingOptions.Section,
-        MetricsOptions.Section, TelemetryOptions.Section,
+        MetricsOptions.Section, TelemetryOptions.Section, WatchOptions.Section,
         "Answer", "Embedder", "Query", "Sweeper", "Monitor", "Alerts", "Tuning", "Dashboard", "Security",
     ];
 }

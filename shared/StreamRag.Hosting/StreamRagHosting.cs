@@ -41,6 +41,7 @@ public static class StreamRagHosting
         services.AddSettings<ConsumerGroupOptions, ConsumerGroupOptionsValidator>(config, ConsumerGroupOptions.Section);
         services.AddSettings<MetricsOptions, MetricsOptionsValidator>(config, MetricsOptions.Section);
         services.AddSettings<TelemetryOptions, TelemetryOptionsValidator>(config, TelemetryOptions.Section);
+        services.AddSettings<WatchOptions, WatchOptionsValidator>(config, WatchOptions.Section);
         services.AddMetrics();
 
         services.AddSingleton(TimeProvider.System);
@@ -50,6 +51,9 @@ public static class StreamRagHosting
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<ConsumerGroupOptions>>().Value);
         // Index:Engine picks vector sets or the Redis Query Engine (docs/search-engine.md).
         services.AddStreamRagIndex().AddSearchIndexEngine(config);
+        // Standing queries: registered by query workers, matched by embedders, expired by sweepers.
+        services.AddSingleton<WatchStore>();
+        services.AddSingleton<WatchMatcher>();
 
         var openTelemetry = services.AddOpenTelemetry().ConfigureResource(r => r.AddService(serviceName));
         var metrics = config.GetSection(MetricsOptions.Section).GetStrictly<MetricsOptions>();

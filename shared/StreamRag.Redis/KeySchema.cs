@@ -179,4 +179,37 @@ public sealed class KeySchema
     public IndexPartition Partition(string tenant, int shard, int generation = 0) => new(Prefix, tenant, shard, generation);
 
     public IEnumerable<IndexPartition> PartitionsOf(string tenant) => Enumerable.Range(0, Shards).Select(s => Partition(tenant, s));
+
+    /// <summary>
+    /// A tenant's watches (standing queries): a vector set of their query vectors, one element per watch
+    /// id, with the watch's filters, threshold, expiry and notification stream as attributes. Its hash
+    /// tag <c>{tenant.w}</c> puts each tenant's watches in a slot of their own, as the index's
+    /// <c>{tenant.shard}</c> does (a shard is a number, so the two never collide).
+    /// </summary>
+    public RedisKey WatchSet(string tenant) => $"{Prefix}:{{{tenant}.w}}:watches";
+
+    /// <summary>Sorted set of a tenant's watch ids scored by expiry (Unix ms), beside <see cref="WatchSet"/> so one script changes both.</summary>
+    public RedisKey WatchExpiry(string tenant) => $"{Prefix}:{{{tenant}.w}}:watch-expiry";
+
+    /// <summary>Sorted set of a tenant's watch ids scored by threshold: its lowest bounds the match's VSIM (EPSILON).</summary>
+    public RedisKey WatchThresholds(string tenant) => $"{Prefix}:{{{tenant}.w}}:watch-thresholds";
+
+    /// <summary>Set of the tenants that have (or had) watches: the sweeper and the total limit walk it.</summary>
+    public RedisKey WatchTenants => $"{Prefix}:watch-tenants";
+
+    /// <summary>The namespace of the streams watches notify (<c>notify_to</c> must start with it).</summary>
+    public string WatchStreamPrefix => $"{Prefix}:watch:";
+
+    /// <summary>
+    /// The notification streams of one tenant start with this (<c>{prefix}:watch:&lt;tenant&gt;:</c>): with
+    /// tokens required, a watch's <c>notify_to</c> must, and a per-tenant ACL user may read only here.
+    /// </summary>
+    public string TenantWatchStreamPrefix(string tenant) => $"{WatchStreamPrefix}{tenant}:";
+
+    /// <summary>
+    /// Hash of the notifications already appended to <paramref name="notifyTo"/> (one field per watch,
+    /// document, version and passage, each expiring by itself), so a redelivered event notifies once.
+    /// Its hash tag is the whole stream name, so it shares the stream's slot and one script checks and appends.
+    /// </summary>
+    public RedisKey WatchNotified(string notifyTo) => $"{Prefix}:watch-seen:{{{notifyTo}}}";
 }

@@ -52,6 +52,8 @@ public static class Instruments
         public static readonly Instrument Freshness = Histogram("streamrag.embedder.freshness", "ms", "From an event's arrival in the stream to its document being searchable", Embedder);
         public static readonly Instrument Paused = Gauge("streamrag.embedder.paused", "{bool}", "1 while intake is paused by back-pressure", NoLabels, Embedder);
         public static readonly Instrument RedisMemoryRatio = Gauge("streamrag.embedder.redis_memory_ratio", "1", "Redis used_memory / maxmemory as the embedder last measured it", NoLabels, Embedder);
+        public static readonly Instrument WatchNotifications = Counter("streamrag.embedder.watch_notifications", "{notification}", "Watch notifications appended to notify_to streams (a passage matching a watch, once per document version)", NoLabels, Embedder) with { Condition = "once a passage matched a watch" };
+        public static readonly Instrument WatchNotificationLatency = Histogram("streamrag.embedder.watch_notification_latency", "ms", "From a document event's XADD to the notifications of its passages appended", Embedder) with { Condition = "once a passage matched a watch" };
     }
 
     public static class QueryHost
@@ -112,6 +114,7 @@ public static class Instruments
         public static readonly Instrument IndexVectors = Gauge("streamrag.index.vectors", "{vector}", "Chunks (vectors) in the index, all tenants", NoLabels, Monitor);
         public static readonly Instrument IndexMemory = Gauge("streamrag.index.memory", "By", "Memory of the vector sets", NoLabels, Monitor);
         public static readonly Instrument IndexTenants = Gauge("streamrag.index.tenants", "{tenant}", "Tenants with an index", NoLabels, Monitor);
+        public static readonly Instrument Watches = Gauge("streamrag.watch.count", "{watch}", "Watches (standing queries) registered and not yet removed, all tenants (an expired one counts until the sweeper removes it)", NoLabels, Monitor);
         public static readonly Instrument StreamLength = Gauge("streamrag.stream.length", "{entry}", "XLEN of each stream, by stream", ByStream, Monitor);
         public static readonly Instrument DeadLetterLength = Gauge("streamrag.dead_letter.length", "{entry}", "XLEN of each dead-letter stream, by stream", ByStream, Monitor);
         public static readonly Instrument DeadLettersAdded = new("streamrag.dead_letter.added", InstrumentKind.ObservableCounter, "{entry}", "Entries ever added to each dead-letter stream (XINFO STREAM entries-added; trimming does not lower it), by stream", ByStream, [Monitor]);

@@ -82,6 +82,14 @@ public sealed class AccessTests(FaultReport report)
             Assert.Equal("ok", reply.Status);
             Assert.Equal(["bees", "bees-copy"], reply.Results.Select(r => r.Id).Order(StringComparer.Ordinal));
 
+            // A watch: registered by the app (the query worker's transaction), matched by the embedder
+            // (VSIM, the notify script), its notification read back by the app.
+            var watch = await app.RegisterWatchAsync("queen bees in a hive", new Client.WatchQueryOptions { Threshold = 0.6, NotifyTo = Keys.WatchStreamPrefix + "acl", Timeout = TimeSpan.FromSeconds(10) }, Ct);
+            await producer.UpsertDocumentAsync(new DocumentUpsert("bees-2", 1, "A queen rules the bees of a hive.") { Source = "wiki" }, Ct);
+            await EventuallyAsync(async () => (await connections["app"].GetDatabase().StreamRangeAsync(Keys.WatchStreamPrefix + "acl")).Any(e => e["watch"] == watch.Id),
+                "the app reads the watch's notification", TimeSpan.FromSeconds(30), () => embedder.Output + queryWorker.Output);
+            Assert.True(await app.UnwatchAsync(watch.Id, cancellationToken: Ct));
+
             // The sweeper's index operations (list tenants, find and expire due documents).
             await using var sweeperConnections = new RedisConnections(Options.Create(new RedisOptions { Configuration = As("sweeper") }));
             var sweeperIndex = new IndexUnderTest(new VectorSetIndex(sweeperConnections, Keys, Options.Create(new IndexOptions())), sweeperConnections, Keys);
@@ -103,7 +111,7 @@ public sealed class AccessTests(FaultReport report)
             // stream consumed with the fleet's own consumer-group runner.
             await using var monitorConnections = new RedisConnections(Options.Create(new RedisOptions { Configuration = As("monitor") }));
             var stats = await new VectorSetIndex(monitorConnections, Keys, Options.Create(new IndexOptions())).GetStatsAsync(Ct);
-            Assert.Equal(2, stats.Vectors);
+            Assert.Equal(3, stats.Vectors); // bees, bees-copy and the watched bees-2
             var monitorDb = connections["monitor"].GetDatabase();
             await monitorDb.HashSetAsync(Keys.Settings, Contracts.SettingsFields.SearchEf, 120);
             await monitorDb.StreamAddAsync(Keys.Alerts, [new("alert", "test"), new("state", "fired")]);

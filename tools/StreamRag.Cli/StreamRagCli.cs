@@ -30,6 +30,9 @@ public static class StreamRagCli
             config.AddCommand<AskCommand>("ask")
                 .WithDescription("Ask a question: the answer, its citations, the passages and the timings")
                 .WithExample("ask", "\"How are expired documents removed?\"", "-k", "3");
+            config.AddCommand<WatchCommand>("watch")
+                .WithDescription("Watch for new passages that answer a question, printed as they are indexed, until Ctrl-C")
+                .WithExample("watch", "\"How are expired documents removed?\"", "--threshold", "0.6");
             config.AddCommand<StatusCommand>("status")
                 .WithDescription("Index, memory, streams and groups, dead letters, alerts and the live search EF");
             config.AddBranch("dlq", dlq =>

@@ -49,6 +49,7 @@ internal sealed partial class DocumentEventHandler(
         {
             foreach (var plan in group)
             {
+                plan.EventId = entries[plan.Slot].Id.ToString();
                 outcomes[plan.Slot] = plan.Refused is { } reason ? DeadLetter(reason) : await writer.WriteTracedAsync(plan, batch, cancellationToken);
             }
         }));

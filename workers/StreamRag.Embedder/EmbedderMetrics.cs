@@ -13,6 +13,8 @@ internal sealed class EmbedderMetrics
     private readonly Histogram<double> embeddingDuration;
     private readonly Histogram<long> embeddingBatch;
     private readonly Histogram<double> freshness;
+    private readonly Counter<long> watchNotifications;
+    private readonly Histogram<double> watchLatency;
 
     public EmbedderMetrics(IMeterFactory meters, MemoryPressureGate gate)
     {
@@ -23,6 +25,8 @@ internal sealed class EmbedderMetrics
         embeddingDuration = meter.Histogram<double>(Instruments.EmbedderHost.EmbeddingDuration);
         embeddingBatch = meter.Histogram<long>(Instruments.EmbedderHost.EmbeddingBatchSize);
         freshness = meter.Histogram<double>(Instruments.EmbedderHost.Freshness);
+        watchNotifications = meter.Counter<long>(Instruments.EmbedderHost.WatchNotifications);
+        watchLatency = meter.Histogram<double>(Instruments.EmbedderHost.WatchNotificationLatency);
         meter.Gauge(Instruments.EmbedderHost.Paused, () => gate.IsPaused ? 1 : 0);
         meter.Gauge(Instruments.EmbedderHost.RedisMemoryRatio, () => gate.MemoryRatio);
     }
@@ -47,4 +51,14 @@ internal sealed class EmbedderMetrics
     }
 
     public void Searchable(double millisecondsSinceArrival) => freshness.Record(millisecondsSinceArrival);
+
+    /// <param name="millisecondsSinceArrival">From the event's XADD to its notifications appended; null when its id does not say.</param>
+    public void WatchNotifications(int appended, double? millisecondsSinceArrival)
+    {
+        watchNotifications.Add(appended);
+        if (appended > 0 && millisecondsSinceArrival is { } ms)
+        {
+            watchLatency.Record(Math.Max(0, ms));
+        }
+    }
 }

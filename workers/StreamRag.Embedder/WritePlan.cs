@@ -21,6 +21,9 @@ internal sealed class WritePlan(int slot, DocumentEvent @event, DateTimeOffset? 
 
     public ReadOnlyMemory<float>[]? Vectors { get; set; }
 
+    /// <summary>The stream id of the event, carried in the notifications of the watches its passages match.</summary>
+    public string? EventId { get; set; }
+
     /// <summary>Why this document can never be indexed (it is dead-lettered): the provider refused it, or it makes too many passages.</summary>
     public string? Refused { get; set; }
 }

@@ -42,6 +42,7 @@ internal sealed class MonitorMetrics
         meter.Gauge(Instruments.Fleet.IndexVectors, () => Gauge(s => s.Redis.Index.Vectors));
         meter.Gauge(Instruments.Fleet.IndexMemory, () => Gauge(s => s.Redis.Index.MemoryBytes));
         meter.Gauge(Instruments.Fleet.IndexTenants, () => Gauge(s => s.Redis.Index.Tenants));
+        meter.Gauge(Instruments.Fleet.Watches, () => Gauge(s => s.Redis.Watches));
         meter.Gauge(Instruments.Fleet.StreamLength, () => PerStream(s => s.Redis.StreamLengths));
         meter.ObservableCounter(Instruments.Fleet.DeadLettersAdded, () => PerStream(s => s.DeadLettersAdded));
         meter.Gauge(Instruments.Fleet.DeadLetterLength, () => PerStream(s => s.Redis.DeadLetterLengths));

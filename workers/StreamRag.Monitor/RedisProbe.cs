@@ -13,7 +13,7 @@ namespace StreamRag.Monitor;
 /// from every master: memory is that of the master nearest its maxmemory (it refuses writes
 /// first), clients, ops and evictions are summed.
 /// </summary>
-internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, IVectorIndex index, IOptions<AlertOptions> alerts, TimeProvider time) : IAsyncDisposable
+internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, IVectorIndex index, WatchStore watches, IOptions<AlertOptions> alerts, TimeProvider time) : IAsyncDisposable
 {
     /// <summary>Pending entries looked at per group and evaluation (the oldest ones): bounds the probe's work.</summary>
     public const int MaxPendingExamined = 1_000;
@@ -43,6 +43,7 @@ internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, I
         var lengths = Streams.Concat(DeadLetters).Select(k => (Key: k, Length: db.StreamLengthAsync(k))).ToArray();
         var groups = Groups.Select(g => ReadGroupAsync(db, g)).ToArray();
         var stats = index.GetStatsAsync(cancellationToken);
+        var watchCount = watches.CountAsync(cancellationToken);
 
         var infos = await Task.WhenAll(infoTasks);
         var fullest = infos.Length == 0 ? (0, 0) : RedisPrimaries.Fullest(infos.Select(i => (Long(i, "used_memory"), Long(i, "maxmemory"))));
@@ -61,7 +62,8 @@ internal sealed class RedisProbe(RedisConnections connections, KeySchema keys, I
             await stats,
             streamLengths,
             deadLengths,
-            groupStates);
+            groupStates,
+            await watchCount);
     }
 
     private static async Task<Dictionary<string, string>> ReadInfoAsync(IServer server) =>

@@ -13,4 +13,5 @@ internal sealed record RedisSnapshot(
     IndexStats Index,
     IReadOnlyDictionary<string, long> StreamLengths,
     IReadOnlyDictionary<string, long> DeadLetterLengths,
-    IReadOnlyList<GroupState> Groups);
+    IReadOnlyList<GroupState> Groups,
+    long Watches = 0);

@@ -34,6 +34,7 @@ public static class QueryExtensions
         builder.Services.AddTenantTokens(builder.Configuration);
         builder.Services.AddSingleton<RequestAccess>();
         builder.Services.AddSingleton<QueryAnswerer>();
+        builder.Services.AddSingleton<WatchRegistrar>();
         builder.Services.AddSingleton<ReplyPublisher>();
         builder.Services.AddSingleton<QueryWarmUp>();
         builder.Services.AddSingleton<QueryRequestHandler>();

@@ -22,6 +22,7 @@ internal sealed partial class QueryRequestHandler(
     IOptions<IndexOptions> indexOptions,
     RequestAccess access,
     QueryAnswerer answerer,
+    WatchRegistrar watches,
     ReplyPublisher replies,
     TimeProvider time,
     ILogger<QueryRequestHandler> logger) : IStreamEntryHandler
@@ -72,6 +73,10 @@ internal sealed partial class QueryRequestHandler(
                 reply = QueryReply.Failure(request.RequestId, ErrorCodes.DeadlineExceeded,
                     $"the deadline passed {(time.GetUtcNow() - deadline).TotalMilliseconds:0} ms before the request was taken up; the work was skipped",
                     ReplyTimings.Of(time, queueMs, 0, 0, started));
+            }
+            else if (request.Mode is QueryMode.Watch or QueryMode.Unwatch)
+            {
+                reply = await watches.HandleAsync(request, entry.Id.ToString(), queueMs, started, cancellationToken);
             }
             else
             {

@@ -61,6 +61,7 @@ public sealed partial class KeySchemaDocTests(RedisServerFixture redis)
             keys.DocumentEvents!, keys.DocumentDeadLetters!, keys.DocumentDeletions!, keys.QueryRequests!, keys.QueryDeadLetters!,
             keys.QueryMetrics!, keys.Alerts!, keys.AlertStates!, keys.MonitorStatus!, keys.Settings!, keys.Tenants!, keys.IndexManifest!,
             partition.VectorSet!, partition.Document("doc-1")!, partition.ExpiryIndex!, partition.Epoch!, partition.LinkedCopies!, partition.Fence!, partition.DeletionOutbox!, partition.Chunk("doc-1", 0)!,
+            keys.WatchSet("acme")!, keys.WatchExpiry("acme")!, keys.WatchThresholds("acme")!, keys.WatchTenants!, keys.WatchStreamPrefix + "desk", keys.WatchNotified(keys.WatchStreamPrefix + "desk")!,
         ];
         var rows = DocumentedKeys();
         Assert.All(names, name => Assert.True(rows.Any(r => r.ToRegex("p").IsMatch(name)), $"{name} (KeySchema) is not in the key table of docs/keys.md"));
@@ -75,6 +76,9 @@ public sealed partial class KeySchemaDocTests(RedisServerFixture redis)
         await using var client = new StreamRagClient(redis.Connection, scope.Keys);
         // The monitor's first evaluation is its baseline: dead letters from before it would raise no alert.
         await TestScope.EventuallyAsync(() => db.KeyExistsAsync(scope.Keys.MonitorStatus), "the monitor has evaluated once", TimeSpan.FromSeconds(30));
+
+        // A watch the upserts below answer: its keys, a notification and what remembers it.
+        await client.RegisterWatchAsync("queen bee eggs", new WatchQueryOptions { Threshold = 0.55, NotifyTo = scope.Keys.WatchStreamPrefix + "desk", Timeout = TimeSpan.FromSeconds(30) }, Ct);
 
         // Upserts, one with an expiry of a second; an update; a delete; a bad event (a dead letter).
         await client.UpsertDocumentAsync(new DocumentUpsert("bees", 1, "The queen bee lays the eggs of the hive.") { Tags = ["a"] }, Ct);
@@ -103,6 +107,7 @@ public sealed partial class KeySchemaDocTests(RedisServerFixture redis)
             "the monitor alerted (dead letters) and tuned", TimeSpan.FromSeconds(30));
         await TestScope.EventuallyAsync(async () => await db.StreamLengthAsync(scope.Keys.DocumentDeadLetters) == 1 && await db.StreamLengthAsync(scope.Keys.QueryDeadLetters) == 1,
             "both dead letters are written");
+        Assert.True(await db.StreamLengthAsync(scope.Keys.WatchStreamPrefix + "desk") > 0, "the watch was notified");
 
         var found = new List<string>();
         foreach (var server in RedisPrimaries.Of(redis.Connection))

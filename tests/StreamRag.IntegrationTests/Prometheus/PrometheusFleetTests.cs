@@ -89,6 +89,12 @@ public sealed partial class PrometheusFleetTests(RedisServerFixture redis)
             // twice), an event the contract refuses (a dead letter, the monitor's dead_letters alert),
             // and questions all along (latency histograms, caches, recall samples).
             string[] topics = ["bees gather nectar for the hive", "volcanoes erupt with lava and ash", "glaciers carve valleys slowly", "tides follow the moon"];
+            // A watch the first note answers (the embedder's watch notification series).
+            await using (var watcher = new global::StreamRag.Client.StreamRagClient(redis.Connection, scope.Keys))
+            {
+                await watcher.RegisterWatchAsync(topics[0], new global::StreamRag.Client.WatchQueryOptions { Threshold = 0.6, NotifyTo = scope.Keys.WatchStreamPrefix + "prometheus", Timeout = TimeSpan.FromSeconds(30) }, Ct);
+            }
+
             for (var i = 0; i < topics.Length; i++)
             {
                 await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, Upsert($"doc-{i}", $"Note {i}: {topics[i]} and so the notes go on."));
@@ -160,6 +166,8 @@ public sealed partial class PrometheusFleetTests(RedisServerFixture redis)
         _ when condition.Contains("reclaimed entries of a dead one", StringComparison.Ordinal) => Expectation.Driven,
         // The document "twice".
         _ when condition.Contains("a passage was dropped", StringComparison.Ordinal) => Expectation.Driven,
+        // The watch registered on the first note, which then matches it.
+        _ when condition.Contains("a passage matched a watch", StringComparison.Ordinal) => Expectation.Driven,
         // Tuning:MinRecallSamples and MinLatencySamples 1, every query sampled.
         _ when condition.Contains("the tuner measured the current search_ef", StringComparison.Ordinal) => Expectation.Driven,
         // WorkerProcess pins Index:Engine to vectorset (TestScope.TestEngine): no FT index, so no FT.INFO figures.

@@ -10,7 +10,7 @@ using StreamRag.Telemetry;
 
 namespace StreamRag.Cli.Commands;
 
-public sealed class AskSettings : GlobalSettings
+public sealed class AskSettings : TenantTokenSettings
 {
     [CommandArgument(0, "<QUESTION>")]
     public string Question { get; init; } = "";
@@ -27,12 +27,6 @@ public sealed class AskSettings : GlobalSettings
     [CommandOption("--tenant <TENANT>")]
     [DefaultValue("default")]
     public string Tenant { get; init; } = "default";
-
-    [CommandOption("--token <TOKEN>")]
-    [Description("signed tenant token, when the fleet requires tokens (docs/security.md); default $STREAMRAG_TOKEN")]
-    public string? Token { get; init; }
-
-    public string? TokenOrEnvironment => Token ?? (System.Environment.GetEnvironmentVariable("STREAMRAG_TOKEN") is { Length: > 0 } t ? t : null);
 
     [CommandOption("--sources <SOURCES>")]
     [Description("only documents from one of these comma-separated sources")]

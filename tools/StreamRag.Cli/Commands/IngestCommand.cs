@@ -8,7 +8,7 @@ using StreamRag.Ingest;
 
 namespace StreamRag.Cli.Commands;
 
-public sealed class IngestSettings : GlobalSettings
+public sealed class IngestSettings : TenantTokenSettings
 {
     [CommandArgument(0, "<PATH>")]
     [Description("files and folders: .md, .txt (one document each, id = path relative to the folder) and .jsonl (one document per line)")]
@@ -17,12 +17,6 @@ public sealed class IngestSettings : GlobalSettings
     [CommandOption("--tenant <TENANT>")]
     [DefaultValue("default")]
     public string Tenant { get; init; } = "default";
-
-    [CommandOption("--token <TOKEN>")]
-    [Description("signed tenant token, when the fleet requires tokens (docs/security.md); default $STREAMRAG_TOKEN")]
-    public string? Token { get; init; }
-
-    public string? TokenOrEnvironment => Token ?? (System.Environment.GetEnvironmentVariable("STREAMRAG_TOKEN") is { Length: > 0 } t ? t : null);
 
     [CommandOption("--source <SOURCE>")]
     [Description("source of documents whose entry names none")]

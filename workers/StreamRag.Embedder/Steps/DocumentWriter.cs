@@ -16,6 +16,7 @@ internal sealed partial class DocumentWriter(
     DocumentPlanner planner,
     PassageEmbedder passages,
     RetentionPolicy retention,
+    WatchMatcher watches,
     EmbedderMetrics metrics,
     TimeProvider time,
     ILogger<DocumentWriter> logger)
@@ -52,7 +53,9 @@ internal sealed partial class DocumentWriter(
                 return EntryOutcome.Ack;
             }
 
-            var result = await index.UpsertAsync(ToDocument(plan), cancellationToken);
+            var document = ToDocument(plan);
+            await NotifyWatchesAsync(plan, document, cancellationToken);
+            var result = await index.UpsertAsync(document, cancellationToken);
             if (result == IndexWriteResult.ContentChanged)
             {
                 // Another version landed between planning and writing: embed this content after all.
@@ -64,7 +67,9 @@ internal sealed partial class DocumentWriter(
 
                 plan.Chunks = chunks;
                 await passages.EmbedOneAsync(plan, cancellationToken);
-                result = await index.UpsertAsync(ToDocument(plan), cancellationToken);
+                document = ToDocument(plan);
+                await NotifyWatchesAsync(plan, document, cancellationToken);
+                result = await index.UpsertAsync(document, cancellationToken);
             }
 
             Log.Upserted(logger, e.Id, e.Version, plan.Chunks?.Count ?? -1, result);
@@ -93,6 +98,28 @@ internal sealed partial class DocumentWriter(
         }
     }
 
+    /// <summary>
+    /// Notifies the watches the new passages match, before the write: a crash after the write and
+    /// before the acknowledgement leaves an event that is stale when redelivered (never matched
+    /// again), so matching first is what makes notification at least once; the notify script
+    /// remembers each (watch, document, version, passage), so the redelivery notifies nothing twice.
+    /// Only new or changed passages match: a delete or a metadata-only update notifies nothing.
+    /// </summary>
+    private async Task NotifyWatchesAsync(WritePlan plan, IndexedDocument document, CancellationToken cancellationToken)
+    {
+        if (document.Chunks is not { Count: > 0 })
+        {
+            return;
+        }
+
+        var report = await watches.NotifyAsync(document, plan.EventId, cancellationToken);
+        if (report.Matched > 0)
+        {
+            metrics.WatchNotifications(report.Notified, plan.Arrived is { } arrived ? (time.GetUtcNow() - arrived).TotalMilliseconds : null);
+            Log.Notified(logger, plan.Event.Id, plan.Event.Version, report.Matched, report.Notified);
+        }
+    }
+
     private EntryOutcome DeadLetter(string reason)
     {
         metrics.Event("dead_lettered");
@@ -116,5 +143,8 @@ internal sealed partial class DocumentWriter(
 
         [LoggerMessage(2001, LogLevel.Debug, "Deleted {Id} v{Version}: {Result}")]
         public static partial void Deleted(ILogger logger, string id, long version, IndexWriteResult result);
+
+        [LoggerMessage(2800, LogLevel.Debug, "{Id} v{Version} matched {Matched} watch passages; {Notified} notifications appended (the rest were made before)")]
+        public static partial void Notified(ILogger logger, string id, long version, int matched, int notified);
     }
 }

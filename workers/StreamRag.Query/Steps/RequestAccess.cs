@@ -7,7 +7,8 @@ namespace StreamRag.Query;
 /// <summary>
 /// The access step (docs/security.md), before any work: with tokens required, a reply may go only
 /// to the requesting tenant's own reply namespace (else nobody may hear it: dead-lettered), and the
-/// request's token must grant its tenant the <c>query</c> scope (else an <c>unauthorized</c> reply).
+/// request's token must grant its tenant the <c>query</c> scope, and a watch may notify only into
+/// its tenant's own watch namespace (else an <c>unauthorized</c> reply).
 /// With tokens off, everything passes, as before.
 /// </summary>
 internal sealed partial class RequestAccess(TenantTokenValidator tokens, KeySchema keys, ILogger<RequestAccess> logger)
@@ -35,13 +36,18 @@ internal sealed partial class RequestAccess(TenantTokenValidator tokens, KeySche
         }
 
         var check = await tokens.CheckAsync(parsed.Token, request.Tenant, TokenScope.Query);
-        if (check.Granted)
+        var refusal = !check.Granted ? check.Reason
+            // Another tenant's app may read another namespace: a watch notifies only into its own tenant's.
+            : request.Watch is { } watch && !watch.NotifyTo.StartsWith(keys.TenantWatchStreamPrefix(request.Tenant), StringComparison.Ordinal)
+                ? $"notify_to '{DocumentEventParser.Truncate(watch.NotifyTo)}' is outside tenant '{request.Tenant}''s watch namespace '{keys.TenantWatchStreamPrefix(request.Tenant)}'"
+                : null;
+        if (refusal is null)
         {
             return AccessDecision.Granted;
         }
 
-        Log.Refused(logger, request.RequestId, request.Tenant, check.Reason!);
-        return new AccessDecision(check.Reason, null);
+        Log.Refused(logger, request.RequestId, request.Tenant, refusal);
+        return new AccessDecision(refusal, null);
     }
 
     private AccessDecision Undeliverable(ParsedQueryRequest parsed, string why)
