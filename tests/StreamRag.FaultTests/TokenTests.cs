@@ -178,6 +178,15 @@ public sealed class TokenTests(RedisServerFixture redis, FaultReport report)
             var viaClient = await app.QueryAsync("bees queen hive volcano secret plan", new Client.QueryOptions { Tenant = "acme", K = 5, Timeout = TimeSpan.FromSeconds(10) }, Ct);
             var clientRefused = await app.QueryAsync("volcano secret plan", new Client.QueryOptions { Tenant = "globex", K = 5, Timeout = TimeSpan.FromSeconds(10) }, Ct);
 
+            // Watches: one in acme's own notification namespace (the client's default) is registered; one
+            // notifying into globex's namespace is refused, so a tenant cannot write into another's streams.
+            var ownWatch = await app.RegisterWatchAsync("bees in the hive", new WatchQueryOptions { Tenant = "acme", Threshold = 0.5 }, Ct);
+            var spyWatch = await Assert.ThrowsAsync<WatchException>(() => app.RegisterWatchAsync("bees in the hive",
+                new WatchQueryOptions { Tenant = "acme", Threshold = 0.5, NotifyTo = scope.Keys.TenantWatchStreamPrefix("globex") + "spy" }, Ct));
+            Assert.StartsWith(scope.Keys.TenantWatchStreamPrefix("acme"), ownWatch.NotifyTo ?? "", StringComparison.Ordinal);
+            Assert.Equal(ErrorCodes.Unauthorized, spyWatch.Code);
+            Assert.Contains("watch namespace", spyWatch.Message, StringComparison.Ordinal);
+
             var deadQueries = await db.StreamRangeAsync(scope.Keys.QueryDeadLetters);
             var wrongQueries = queries.Select((q, i) => (q, Reply: replies.GetValueOrDefault($"q{i}")))
                 .Where(x => x.Reply.ValueKind != JsonValueKind.Object || x.Reply.GetProperty("status").GetString() != "error"
