@@ -10,7 +10,7 @@ using StreamRag.Telemetry;
 
 namespace StreamRag.Cli.Commands;
 
-public sealed class AskSettings : TenantTokenSettings
+public sealed class AskSettings : TenantQuerySettings
 {
     [CommandArgument(0, "<QUESTION>")]
     public string Question { get; init; } = "";
@@ -24,22 +24,6 @@ public sealed class AskSettings : TenantTokenSettings
     [Description("ranked passages only (mode search); the default asks for an answer with citations")]
     public bool SearchOnly { get; init; }
 
-    [CommandOption("--tenant <TENANT>")]
-    [DefaultValue("default")]
-    public string Tenant { get; init; } = "default";
-
-    [CommandOption("--sources <SOURCES>")]
-    [Description("only documents from one of these comma-separated sources")]
-    public string? Sources { get; init; }
-
-    [CommandOption("--tags-any <TAGS>")]
-    [Description("only documents with at least one of these tags")]
-    public string? TagsAny { get; init; }
-
-    [CommandOption("--tags-all <TAGS>")]
-    [Description("only documents with every one of these tags")]
-    public string? TagsAll { get; init; }
-
     [CommandOption("--ef <EF>")]
     [Description("search effort for this query (default: the live setting)")]
     public int? Ef { get; init; }
@@ -47,11 +31,6 @@ public sealed class AskSettings : TenantTokenSettings
     [CommandOption("--timeout <DURATION>")]
     [DefaultValue("10s")]
     public string Timeout { get; init; } = "10s";
-
-    [CommandOption("--wait-fleet <DURATION>")]
-    [Description("how long to wait for a live query worker before giving up")]
-    [DefaultValue("10s")]
-    public string WaitFleet { get; init; } = "10s";
 
     [CommandOption("--json")]
     [Description("print the reply as JSON, with the measured round trip")]
@@ -85,7 +64,7 @@ public sealed class AskCommand(IAnsiConsole console, CliEnvironment environment)
             Tenant = settings.Tenant,
             Ef = settings.Ef,
             Timeout = timeout,
-            Filters = QueryFilters.None with { Sources = OptionValues.List(settings.Sources), TagsAny = OptionValues.List(settings.TagsAny), TagsAll = OptionValues.List(settings.TagsAll) },
+            Filters = settings.Filters(),
         };
 
         var started = Stopwatch.GetTimestamp();

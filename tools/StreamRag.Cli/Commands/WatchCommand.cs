@@ -7,7 +7,7 @@ using StreamRag.Contracts;
 
 namespace StreamRag.Cli.Commands;
 
-public sealed class WatchSettings : TenantTokenSettings
+public sealed class WatchSettings : TenantQuerySettings
 {
     [CommandArgument(0, "<QUESTION>")]
     public string Question { get; init; } = "";
@@ -16,31 +16,10 @@ public sealed class WatchSettings : TenantTokenSettings
     [Description("the least score (0 to 1, the reply's scale) a new passage needs to be printed")]
     public double? Threshold { get; init; }
 
-    [CommandOption("--tenant <TENANT>")]
-    [DefaultValue("default")]
-    public string Tenant { get; init; } = "default";
-
-    [CommandOption("--sources <SOURCES>")]
-    [Description("only documents from one of these comma-separated sources")]
-    public string? Sources { get; init; }
-
-    [CommandOption("--tags-any <TAGS>")]
-    [Description("only documents with at least one of these tags")]
-    public string? TagsAny { get; init; }
-
-    [CommandOption("--tags-all <TAGS>")]
-    [Description("only documents with every one of these tags")]
-    public string? TagsAll { get; init; }
-
     [CommandOption("--ttl <DURATION>")]
     [Description("how long the watch lives (at most 30 days); it is removed when the command stops")]
     [DefaultValue("1h")]
     public string Ttl { get; init; } = "1h";
-
-    [CommandOption("--wait-fleet <DURATION>")]
-    [Description("how long to wait for a live query worker before giving up")]
-    [DefaultValue("10s")]
-    public string WaitFleet { get; init; } = "10s";
 
     public override ValidationResult Validate()
     {
@@ -71,7 +50,7 @@ public sealed class WatchCommand(IAnsiConsole console, CliEnvironment environmen
             Threshold = settings.Threshold!.Value,
             Ttl = ttl,
             Tenant = settings.Tenant,
-            Filters = QueryFilters.None with { Sources = OptionValues.List(settings.Sources), TagsAny = OptionValues.List(settings.TagsAny), TagsAll = OptionValues.List(settings.TagsAll) },
+            Filters = settings.Filters(),
         };
 
         WatchConfirmation watch;
