@@ -58,6 +58,12 @@ public sealed partial class DashboardTests(RedisServerFixture redis)
                 return status.RootElement.GetProperty("latest").ValueKind == JsonValueKind.Object;
             }, "the monitor has evaluated once", TimeSpan.FromSeconds(60));
 
+            // A standing query: the dashboard counts the fleet's watches.
+            await using (var watcher = new global::StreamRag.Client.StreamRagClient(redis.Connection, scope.Keys))
+            {
+                await watcher.RegisterWatchAsync("bees and their hive", new global::StreamRag.Client.WatchQueryOptions { Threshold = 0.9 }, Ct);
+            }
+
             // An event the contract refuses: the embedder dead-letters it, and the monitor fires dead_letters.
             await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("op", "bogus"), new("id", "broken")]);
 
@@ -69,10 +75,11 @@ public sealed partial class DashboardTests(RedisServerFixture redis)
                 return latest.ValueKind == JsonValueKind.Object
                        && latest.GetProperty("queriesPerSecond").GetDouble() > 0
                        && latest.GetProperty("vectors").GetInt64() > 0
+                       && latest.GetProperty("watches").GetInt64() == 1
                        && root.GetProperty("history").GetProperty("eventsPerSecond").EnumerateArray().Any(v => v.ValueKind == JsonValueKind.Number && v.GetDouble() > 0)
                        && root.GetProperty("history").GetProperty("t").GetArrayLength() >= 8
                        && root.GetProperty("activeAlerts").EnumerateArray().Any(a => a.GetProperty("rule").GetString() == AlertRules.DeadLetters);
-            }, "the monitor has figures of queries, documents and a dead_letters alert", TimeSpan.FromSeconds(60));
+            }, "the monitor has figures of queries, documents, the watch and a dead_letters alert", TimeSpan.FromSeconds(60));
 
             var dom = await chromium.DumpDomAsync(page, TimeSpan.FromSeconds(3), Ct);
 
@@ -91,6 +98,7 @@ public sealed partial class DashboardTests(RedisServerFixture redis)
             // The figures are the fleet's: queries are answered, passages are indexed.
             Assert.True(Last(dom, "queries")[0] > 0, "the query chart's last rate is 0");
             Assert.True(Last(dom, "index")[0] > 0, "the index chart's last size is 0");
+            Assert.Equal(1, Last(dom, "index")[1]);
             Assert.Matches(AlertRow(AlertRules.DeadLetters), Segment(dom, "active-alerts", "</table>"));
 
             var shot = Path.Combine(RepositoryRoot(), ".run", "dashboard.png");

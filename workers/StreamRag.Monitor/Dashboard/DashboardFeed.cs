@@ -106,6 +106,7 @@ internal sealed class DashboardFeed(
                 ["usedMemory"] = Column(p => p.UsedMemoryBytes),
                 ["maxMemory"] = Column(p => p.MaxMemoryBytes),
                 ["vectors"] = Column(p => p.Vectors),
+                ["watches"] = Column(p => p.Watches),
                 ["indexMemory"] = Column(p => p.IndexMemoryBytes),
                 ["searchEf"] = Column(p => p.SearchEf),
                 ["recall"] = Column(p => p.Recall),
@@ -138,7 +139,7 @@ internal sealed class DashboardFeed(
             w.QueriesPerSecond, w.Queries, w.Errors, w.Total.P50, w.Total.P95, w.Total.P99, w.Search.P95, w.CacheHitRate,
             eventsPerSecond, backlogAge,
             events?.Lag ?? 0, events?.Pending ?? 0, queries?.Lag ?? 0, queries?.Pending ?? 0,
-            r.UsedMemory, r.MaxMemory, r.Index.Vectors, r.Index.MemoryBytes,
+            r.UsedMemory, r.MaxMemory, r.Index.Vectors, r.Index.MemoryBytes, r.Watches,
             s.Tuning?.Ef ?? ef, s.Tuning?.Measurement.Recall, firing);
     }
 

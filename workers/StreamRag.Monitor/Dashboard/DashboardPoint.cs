@@ -24,6 +24,7 @@ internal sealed record DashboardPoint(
     long MaxMemoryBytes,
     long Vectors,
     long IndexMemoryBytes,
+    long Watches,
     int? SearchEf,
     double? Recall,
     int AlertsFiring);

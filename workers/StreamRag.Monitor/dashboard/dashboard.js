@@ -31,8 +31,9 @@
       // Used against the limit, on its own axis: a small used figure stays readable beside a large maxmemory.
       { label: 'used % of maxmemory', k: 'usedMemory', side: 1, ratio: 'maxMemory' },
     ] },
-    { id: 'index', axes: ['vectors'], series: [
+    { id: 'index', axes: ['vectors', 'watches'], series: [
       { label: 'vectors (passages)', k: 'vectors', side: 0 },
+      { label: 'watches (standing queries)', k: 'watches', side: 1 },
     ] },
     { id: 'ef', axes: ['search_ef', 'recall'], series: [
       { label: 'search_ef', k: 'searchEf', side: 0 },
@@ -112,6 +113,7 @@
       ['document events/s', fmt(p.eventsPerSecond, 2)],
       ['oldest unindexed', p.backlogAgeMs == null ? '–' : fmt(p.backlogAgeMs / 1000) + ' s'],
       ['vectors', fmt(p.vectors, 0)],
+      ['watches', fmt(p.watches, 0)],
       ['memory', fmt(p.usedMemoryBytes / MiB) + (p.maxMemoryBytes > 0 ? ' / ' + fmt(p.maxMemoryBytes / MiB, 0) : '') + ' MiB'],
       ['search_ef', fmt(p.searchEf, 0)],
       ['alerts firing', String(active), active > 0],
