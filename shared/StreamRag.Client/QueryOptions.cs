@@ -32,11 +32,20 @@ public sealed record QueryOptions
     /// the same id (so the worker's answer is the same; the first reply wins, later ones are
     /// ignored); each later wait is twice the one before, so a busy fleet is sent few extra postings.
     /// A re-post recovers a request lost with a master that had not replicated it, or a reply
-    /// published while this client's subscription was moving to another node. Raise it for
-    /// <c>mode</c> <c>answer</c> with a slow chat model, or every answer is generated twice.
+    /// published while this client's subscription was moving to another node. Null (the default):
+    /// <see cref="DefaultRepostAfter"/> for <c>search</c>; for <c>answer</c> half of
+    /// <see cref="Timeout"/>, and at least that, since a chat model's answer can take seconds and a
+    /// re-post sooner would have it generated twice.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00")]
-    public TimeSpan RepostAfter { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan? RepostAfter { get; init; }
+
+    /// <summary>The wait before the first re-post of a <c>search</c> when <see cref="RepostAfter"/> is not set.</summary>
+    public static TimeSpan DefaultRepostAfter { get; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The wait before the first re-post, as <see cref="RepostAfter"/> says.</summary>
+    public TimeSpan EffectiveRepostAfter => RepostAfter
+        ?? (Mode == QueryMode.Answer && Timeout / 2 > DefaultRepostAfter ? Timeout / 2 : DefaultRepostAfter);
 
     /// <summary>
     /// Most postings Redis accepted, the first included (1: never post again). A posting Redis

@@ -30,7 +30,7 @@ public sealed partial class StreamRagClient
             TimeSpan wait;
             if (postings < options.MaxAttempts)
             {
-                var refusal = await TryPostAsync(fields, Shorter(options.RepostAfter, Remaining()), cancellationToken);
+                var refusal = await TryPostAsync(fields, Shorter(options.EffectiveRepostAfter, Remaining()), cancellationToken);
                 if (refusal is null)
                 {
                     if (postings > 0)
@@ -109,7 +109,7 @@ public sealed partial class StreamRagClient
     /// doubling with each posting, so a backlog (replies late, nothing lost) costs few extra postings.
     /// </summary>
     private static TimeSpan RepostWait(QueryOptions options, int postings) =>
-        options.RepostAfter * Math.Pow(2, Math.Min(postings - 1, 16));
+        options.EffectiveRepostAfter * Math.Pow(2, Math.Min(postings - 1, 16));
 
     /// <summary>50 ms doubling, at most 1 s, jittered to 50–100 %.</summary>
     private static TimeSpan Backoff(int refusals) =>
