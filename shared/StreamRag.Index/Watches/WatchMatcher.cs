@@ -18,6 +18,9 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
 {
     private static readonly string NotifyScript = LuaScripts.Read(typeof(WatchMatcher), "watch_notify.lua");
 
+    /// <summary>The lowest threshold of a tenant without watches: above every real one (at most 1).</summary>
+    private const double NoWatches = double.PositiveInfinity;
+
     /// <summary>Each tenant's lowest watch threshold as last read (absent: not read yet), which bounds the VSIMs sent with the next read.</summary>
     private readonly ConcurrentDictionary<string, double> lowest = new(StringComparer.Ordinal);
 
@@ -36,23 +39,23 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
         // The lowest threshold is read in the same round trip as the searches, which use the one read
         // before; only when it has dropped since (a watch with a lower threshold was just registered)
         // are the searches sent again with the new bound, so no match below the old bound is missed.
+        // A tenant not read yet is searched with no bound; one that had no watches at the last read
+        // (NoWatches) is not searched at all until the read finds some.
         var assumed = lowest.GetValueOrDefault(document.Tenant, 0);
         var lowestRead = db.SortedSetRangeByRankWithScoresAsync(keys.WatchThresholds(document.Tenant), 0, 0);
-        var searches = Search(db, document.Tenant, chunks, assumed);
-        var current = await lowestRead.WaitAsync(cancellationToken) is [var entry] ? entry.Score : double.NaN;
-        if (double.IsNaN(current))
-        {
-            // No watches: nothing can match (the searches found an empty or absent set).
-            lowest[document.Tenant] = 1;
-            await Task.WhenAll(searches).WaitAsync(cancellationToken);
-            return default;
-        }
-
+        var searches = assumed == NoWatches ? [] : Search(db, document.Tenant, chunks, assumed);
+        var current = await lowestRead.WaitAsync(cancellationToken) is [var entry] ? entry.Score : NoWatches;
         lowest[document.Tenant] = current;
         if (current < assumed)
         {
             await Task.WhenAll(searches).WaitAsync(cancellationToken);
             searches = Search(db, document.Tenant, chunks, current);
+        }
+        else if (current == NoWatches)
+        {
+            // Nothing can match (any searches sent found an empty or absent set).
+            await Task.WhenAll(searches).WaitAsync(cancellationToken);
+            return default;
         }
 
         return await NotifyMatchesAsync(db, document, eventId, chunks, searches, now, cancellationToken);
