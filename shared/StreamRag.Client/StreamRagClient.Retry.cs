@@ -15,7 +15,6 @@ namespace StreamRag.Client;
 /// </summary>
 public sealed partial class StreamRagClient
 {
-    private static readonly TimeSpan FirstBackoff = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(1);
 
     private async Task<QueryReply> PostUntilAnsweredAsync(string requestId, NameValueEntry[] fields, Task<QueryReply> reply, QueryOptions options, CancellationToken cancellationToken)
@@ -45,7 +44,7 @@ public sealed partial class StreamRagClient
                 else
                 {
                     lastRefusal = refusal;
-                    wait = Backoff(++refusals);
+                    wait = Redis.Backoff.After(refusals++, MaxBackoff);
                     ClientLog.PostingRefused(logger, refusal, requestId, wait.TotalMilliseconds);
                 }
             }
@@ -110,10 +109,6 @@ public sealed partial class StreamRagClient
     /// </summary>
     private static TimeSpan RepostWait(QueryOptions options, int postings) =>
         options.EffectiveRepostAfter * Math.Pow(2, Math.Min(postings - 1, 16));
-
-    /// <summary>50 ms doubling, at most 1 s, jittered to 50–100 %.</summary>
-    private static TimeSpan Backoff(int refusals) =>
-        Shorter(FirstBackoff * Math.Pow(2, Math.Min(refusals - 1, 10)), MaxBackoff) * (0.5 + (Random.Shared.NextDouble() / 2));
 
     private static TimeSpan Shorter(TimeSpan a, TimeSpan b) => TimeSpan.FromTicks(Math.Max(0, Math.Min(a.Ticks, b.Ticks)));
 

@@ -1,7 +1,7 @@
 namespace StreamRag.Redis;
 
-/// <summary>Exponential back-off with jitter between retries of the consumer loop.</summary>
-internal static class Backoff
+/// <summary>Exponential back-off with jitter between retries: the consumer loop, a reply's PUBLISH, the client's refused postings.</summary>
+public static class Backoff
 {
     /// <summary>The wait after <paramref name="failures"/> failures in a row: 50 ms doubling, at most <paramref name="max"/>, jittered to 50–100 %.</summary>
     public static TimeSpan After(int failures, TimeSpan max)

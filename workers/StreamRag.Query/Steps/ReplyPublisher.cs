@@ -21,6 +21,7 @@ internal sealed partial class ReplyPublisher(RedisConnections connections, Query
     // A PUBLISH answers in well under a millisecond when its node is up; one that takes this long
     // waits in the client's backlog for a node that is down, so it is abandoned and tried again.
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(1);
+    // 50 ms doubling, at most 500 ms (Backoff): a failover takes seconds, a blip milliseconds.
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMilliseconds(500);
 
     public async Task<EntryOutcome> ReplyAsync(ParsedQueryRequest parsed, QueryReply reply, AnsweredQuery answered, Activity? span, string? traceId, CancellationToken cancellationToken)
@@ -74,7 +75,7 @@ internal sealed partial class ReplyPublisher(RedisConnections connections, Query
                 }
 
                 failures++;
-                var delay = Backoff(failures);
+                var delay = Redis.Backoff.After(failures - 1, MaxBackoff);
                 if (deadline is { } d && time.GetUtcNow() + delay >= d)
                 {
                     // The caller stopped waiting at its deadline: a reply now would reach nobody.
@@ -110,10 +111,6 @@ internal sealed partial class ReplyPublisher(RedisConnections connections, Query
         var redis = await connections.GetSharedAsync();
         await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(channel), json);
     }
-
-    /// <summary>50 ms doubling, at most 500 ms, jittered to 50–100 %: a failover takes seconds, a blip milliseconds.</summary>
-    private static TimeSpan Backoff(int failures) =>
-        TimeSpan.FromMilliseconds(Math.Min(MaxBackoff.TotalMilliseconds, 50 * Math.Pow(2, Math.Min(failures - 1, 10))) * (0.5 + (Random.Shared.NextDouble() / 2)));
 
     /// <summary>
     /// The server refuses to publish on the reply channel (e.g. NOPERM: the ACL user of this worker
