@@ -204,8 +204,11 @@ public sealed partial class MetricsEndpointTests(RedisServerFixture redis)
             }
         }
 
-        Assert.Equal(["no_live_consumer", "query_latency", "search_slow"], monitorFiring.Order());
-        Assert.Equal(monitorFiring.Order(), firing.Order());
+        // What else fires depends on the shared server (its memory, say); the claim is that the three
+        // provoked here fire and that Prometheus's rules agree with the monitor on every rule.
+        var alertLines = string.Join('\n', text.Split('\n').Where(l => l.StartsWith("streamrag_alert_firing", StringComparison.Ordinal)));
+        Assert.True(monitorFiring.IsSupersetOf(["no_live_consumer", "query_latency", "search_slow"]), $"the monitor fires [{string.Join(", ", monitorFiring.Order())}]:\n{alertLines}");
+        Assert.True(monitorFiring.SetEquals(firing), $"the monitor fires [{string.Join(", ", monitorFiring.Order())}], the Prometheus rules [{string.Join(", ", firing.Order())}]:\n{alertLines}");
     }
 
     /// <summary>Runs promtool over the scrape (every sample held for a minute) and says whether the expression returns anything.</summary>
