@@ -39,6 +39,16 @@ public sealed partial class StreamRagClient
             watchId = (await RegisterWatchAsync(requestId, question, options with { NotifyTo = notifyTo }, cancellationToken)).Id;
         }
 
+        if (options.ConsumerGroup is { } group)
+        {
+            await foreach (var notification in ReadWithGroupAsync(notifyTo, watchId, group, options.Consumer, after, cancellationToken))
+            {
+                yield return notification;
+            }
+
+            yield break;
+        }
+
         while (!cancellationToken.IsCancellationRequested)
         {
             var entries = await ReadNotificationsAsync(notifyTo, after, cancellationToken);
@@ -133,6 +143,58 @@ public sealed partial class StreamRagClient
         finally
         {
             waiting.TryRemove(requestId, out _);
+        }
+    }
+
+    /// <summary>
+    /// The watch's notifications through a consumer group (created at <paramref name="start"/> unless it
+    /// exists): first this consumer's pending ones (handed out before a restart, never acknowledged),
+    /// then new ones; each is acknowledged when the caller asks for the next.
+    /// </summary>
+    private async IAsyncEnumerable<WatchNotification> ReadWithGroupAsync(
+        string stream, string watchId, string group, string consumer, string start, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(group);
+        ArgumentException.ThrowIfNullOrWhiteSpace(consumer);
+        var db = redis.GetDatabase();
+        try
+        {
+            await db.StreamCreateConsumerGroupAsync(stream, group, start, createStream: true).WaitAsync(cancellationToken);
+        }
+        catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
+        {
+            // The group exists: its position in Redis is where this reader resumes.
+        }
+
+        // "0": this consumer's pending entries, then ">": entries no one in the group was handed yet.
+        // Not XREADGROUP BLOCK: the multiplexed connection is shared (see ReadNotificationsAsync).
+        RedisValue position = "0";
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var entries = await db.StreamReadGroupAsync(stream, group, consumer, position, count: 100).WaitAsync(cancellationToken);
+            if (entries.Length == 0)
+            {
+                if (position == StreamPosition.NewMessages)
+                {
+                    await Task.Delay(NotificationPoll, time, cancellationToken);
+                }
+
+                position = StreamPosition.NewMessages;
+                continue;
+            }
+
+            foreach (var entry in entries)
+            {
+                position = position == StreamPosition.NewMessages ? position : entry.Id;
+                // A pending entry trimmed from the stream since comes back without fields.
+                var notification = entry.IsNull || entry.Values.Length == 0 ? null : ToNotification(entry);
+                if (notification?.WatchId == watchId)
+                {
+                    yield return notification;
+                }
+
+                await db.StreamAcknowledgeAsync(stream, group, entry.Id).WaitAsync(cancellationToken);
+            }
         }
     }
 

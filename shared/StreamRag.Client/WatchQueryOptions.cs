@@ -31,8 +31,23 @@ public sealed record WatchQueryOptions
     /// </summary>
     public string? WatchId { get; init; }
 
-    /// <summary>Read the notifications after this stream id (the last one handled); null: from the registration on.</summary>
+    /// <summary>
+    /// Read the notifications after this stream id (the last one handled); null: from the registration on.
+    /// With <see cref="ConsumerGroup"/>: where a group that does not exist yet starts.
+    /// </summary>
     public string? After { get; init; }
+
+    /// <summary>
+    /// Read with this consumer group instead of from an id: Redis keeps the position, a notification is
+    /// acknowledged when the caller asks for the next one, and a reader that restarts with the same
+    /// <see cref="Consumer"/> gets first what it was handed but had not finished (at least once).
+    /// Readers sharing a group share the notifications. A group serves one watch: entries of other
+    /// watches in the same stream are acknowledged and skipped, so watches sharing a stream use groups of their own.
+    /// </summary>
+    public string? ConsumerGroup { get; init; }
+
+    /// <summary>This reader's name in <see cref="ConsumerGroup"/>; keep it across restarts to resume what it had been handed.</summary>
+    public string Consumer { get; init; } = Environment.MachineName;
 
     /// <summary>How long to wait for the registration's reply.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);

@@ -251,6 +251,54 @@ public sealed class WatchTests(RedisServerFixture redis)
     }
 
     [Fact]
+    public async Task WatchAsync_WithAConsumerGroup_AfterARestartGivesWhatWasNotFinished_ThenWhatArrivedMeanwhile()
+    {
+        await using var scope = new TestScope(redis);
+        var settings = scope.Settings();
+        await using var query = WorkerProcess.Start("Query", settings);
+        await using var embedder = WorkerProcess.Start("Embedder", settings);
+        await using var client = new StreamRagClient(redis.Connection, scope.Keys);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        var options = new WatchQueryOptions { Threshold = 0.75, NotifyTo = scope.Keys.WatchStreamPrefix + "desk", ConsumerGroup = "desk", Consumer = "desk-1" };
+        async Task PostAsync(string id, string content) =>
+            await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("id", id), new("version", 1), new("content", content)]);
+
+        // Handed m1, then the reader stops before asking for more (a crash while handling it).
+        WatchNotification first;
+        await using (var reader = client.WatchAsync(Question, options, timeout.Token).GetAsyncEnumerator(timeout.Token))
+        {
+            var next = reader.MoveNextAsync();
+            await EventuallyAsync(async () => await scope.Db.SortedSetLengthAsync(scope.Keys.WatchExpiry("default")) == 1, "the watch is registered", TimeSpan.FromSeconds(30));
+            await PostAsync("m1", "the honeybee queen lays eggs in the hive every spring");
+            Assert.True(await next);
+            first = reader.Current;
+        }
+
+        Assert.Equal("m1", first.DocumentId);
+        Assert.Equal(1, (await scope.Db.StreamPendingAsync(options.NotifyTo, "desk")).PendingMessageCount);
+
+        // Away: m2 arrives. The restarted reader (same group and consumer) gets m1 again, then m2;
+        // asking for m2 acknowledges m1, and m2 stays pending until the next is asked for.
+        await PostAsync("m2", "a honeybee queen lays eggs in the hive");
+        await WaitDrainedAsync(scope.Db, scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, TimeSpan.FromSeconds(30), () => embedder.Output);
+        var seen = new List<WatchNotification>();
+        await foreach (var n in client.WatchAsync(Question, options with { WatchId = first.WatchId }, timeout.Token))
+        {
+            seen.Add(n);
+            if (seen.Count == 2)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(["m1", "m2"], seen.Select(n => n.DocumentId));
+        Assert.Equal(first.StreamId, seen[0].StreamId);
+        var pending = await scope.Db.StreamPendingMessagesAsync(options.NotifyTo, "desk", 10, "desk-1");
+        Assert.Equal([seen[1].StreamId], pending.Select(p => (string)p.MessageId!));
+    }
+
+    [Fact]
     public async Task Watch_SameDocumentVersionMatchedTwice_NotifiesOnce()
     {
         // What a redelivery after a crash between notifying and writing does: the match runs again.
