@@ -197,6 +197,46 @@ public sealed class QueryWorkerTests(RedisServerFixture redis)
 
     [Fact]
     [ClusterScenario]
+    public async Task Watches_NotifyEachTenantOfItsOwnMatchingPassages_Only()
+    {
+        // On a cluster each tenant's watch keys and each notification stream hash to slots of their own.
+        await using var scope = await StartFleetAsync(redis);
+        await using var client = Client(scope);
+        const string question = "honeybee queen lays eggs in the hive";
+        var desks = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["default"] = scope.Keys.TenantWatchStreamPrefix("default") + "desk",
+            ["acme"] = scope.Keys.TenantWatchStreamPrefix("acme") + "desk",
+        };
+        foreach (var (tenant, notifyTo) in desks)
+        {
+            await client.RegisterWatchAsync(question, new WatchQueryOptions { Threshold = 0.75, Tenant = tenant, NotifyTo = notifyTo }, Ct);
+        }
+
+        var posted = new (string Tenant, string Id, string Content)[]
+        {
+            ("default", "queen-default", "the honeybee queen lays eggs in the hive every spring"),
+            ("acme", "queen-acme", "a honeybee queen lays eggs in the hive"),
+            ("default", "magma", "volcanoes erupt when magma rises to the surface"),
+        };
+        foreach (var (tenant, id, content) in posted)
+        {
+            await scope.Db.StreamAddAsync(scope.Keys.DocumentEventsOf(tenant, id), [new("id", id), new("version", 1), new("tenant", tenant), new("content", content)]);
+        }
+
+        var index = scope.Index();
+        foreach (var (tenant, id, _) in posted)
+        {
+            await TestScope.EventuallyAsync(async () => await index.GetStateAsync(tenant, id, Ct) is not null, $"{id} is indexed");
+        }
+
+        // Matching runs before the write, so every notification is in once the passages are indexed.
+        Assert.Equal(["queen-default"], (await scope.Db.StreamRangeAsync(desks["default"])).Select(e => (string?)e[WatchNotificationFields.DocumentId]));
+        Assert.Equal(["queen-acme"], (await scope.Db.StreamRangeAsync(desks["acme"])).Select(e => (string?)e[WatchNotificationFields.DocumentId]));
+    }
+
+    [Fact]
+    [ClusterScenario]
     public async Task Tenants_AreIsolated()
     {
         await using var scope = await StartFleetAsync(redis);
