@@ -13,7 +13,8 @@ namespace StreamRag.Index;
 public sealed partial class VectorSetIndex
 {
     /// <summary>The first Redis whose VSIM takes WITHATTRIBS.</summary>
-    private static readonly Version AttributeReadsSince = new(8, 2);
+    /// <summary>VSIM takes WITHATTRIBS since Redis 8.2.</summary>
+    internal static readonly Version AttributeReadsSince = new(8, 2);
 
     private readonly Lazy<Task<bool>> attributeReads;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
+using StreamRag.Client;
 using StreamRag.Contracts;
 using StreamRag.Index;
 using StreamRag.Index.Search;
@@ -231,6 +232,38 @@ public sealed class SearchIndexTests(SearchServerFixture search)
         var hits = await TextHitsAsync(index, "running");
 
         Assert.Equal("running", Assert.Single(hits).DocumentId);
+    }
+
+    [Fact]
+    public async Task Watches_WithTheQueryEngineEngine_NotifyTheMatchingPassageOnly_AndItIsSearchable()
+    {
+        await using var scope = Scope();
+        try
+        {
+            await scope.StartEmbedderAsync(("Index:Engine", "search"));
+            await scope.StartQueryWorkerAsync(("Index:Engine", "search"));
+            await using var client = new StreamRagClient(scope.Redis.Connection, scope.Keys);
+            var notifyTo = scope.Keys.WatchStreamPrefix + "desk";
+            await client.RegisterWatchAsync("honeybee queen lays eggs in the hive", new WatchQueryOptions { Threshold = 0.75, NotifyTo = notifyTo }, Ct);
+
+            await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("id", "magma"), new("version", 1), new("content", "volcanoes erupt when magma rises to the surface")]);
+            var last = await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("id", "queen"), new("version", 1), new("content", "the honeybee queen lays eggs in the hive every spring")]);
+            await TestScope.EventuallyAsync(async () => (await scope.Db.StreamGroupInfoAsync(scope.Keys.DocumentEvents)) is [{ PendingMessageCount: 0 } group] && group.LastDeliveredId == last, "both events are handled");
+
+            Assert.Equal(["queen"], (await scope.Db.StreamRangeAsync(notifyTo)).Select(e => (string?)e[WatchNotificationFields.DocumentId]));
+            var reply = await client.QueryAsync("honeybee queen eggs", new QueryOptions { K = 1 }, Ct);
+            Assert.Equal("queen", Assert.Single(reply.Results).Id);
+        }
+        finally
+        {
+            foreach (var name in (RedisResult[])(await scope.Db.ExecuteAsync("FT._LIST"))!)
+            {
+                if (((string?)name)?.StartsWith(scope.Prefix, StringComparison.Ordinal) == true)
+                {
+                    await scope.Db.ExecuteAsync("FT.DROPINDEX", (string)name!);
+                }
+            }
+        }
     }
 
     [Fact]

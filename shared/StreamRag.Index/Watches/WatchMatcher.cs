@@ -21,6 +21,13 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
     /// <summary>The lowest threshold of a tenant without watches: above every real one (at most 1).</summary>
     private const double NoWatches = double.PositiveInfinity;
 
+    /// <summary>
+    /// Whether every server takes VSIM WITHATTRIBS (Redis 8.2 on); before, the attributes of the few
+    /// watches a search returns are read with VGETATTR.
+    /// </summary>
+    private readonly Lazy<Task<bool>> attributeReads = new(async () =>
+        (await connections.GetSharedAsync()).GetServers() is { Length: > 0 } servers && servers.All(s => s.Version >= VectorSetIndex.AttributeReadsSince));
+
     /// <summary>Each tenant's lowest watch threshold as last read (absent: not read yet), which bounds the VSIMs sent with the next read.</summary>
     private readonly ConcurrentDictionary<string, double> lowest = new(StringComparer.Ordinal);
 
@@ -43,13 +50,14 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
         // (NoWatches) is not searched at all until the read finds some.
         var assumed = lowest.GetValueOrDefault(document.Tenant, 0);
         var lowestRead = db.SortedSetRangeByRankWithScoresAsync(keys.WatchThresholds(document.Tenant), 0, 0);
-        var searches = assumed == NoWatches ? [] : Search(db, document.Tenant, chunks, assumed);
+        var withAttributes = await attributeReads.Value;
+        var searches = assumed == NoWatches ? [] : Search(db, document.Tenant, chunks, assumed, withAttributes);
         var current = await lowestRead.WaitAsync(cancellationToken) is [var entry] ? entry.Score : NoWatches;
         lowest[document.Tenant] = current;
         if (current < assumed)
         {
             await Task.WhenAll(searches).WaitAsync(cancellationToken);
-            searches = Search(db, document.Tenant, chunks, current);
+            searches = Search(db, document.Tenant, chunks, current, withAttributes);
         }
         else if (current == NoWatches)
         {
@@ -67,7 +75,7 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
     /// the search visits (measured 8× slower on 10,000 watches), so the watches' filters are checked on
     /// the few candidates returned (<see cref="WatchAttributes.Accepts"/>). NOTHREAD: see below.
     /// </summary>
-    private Task<Lease<VectorSetSimilaritySearchResult>?>[] Search(IDatabase db, string tenant, IReadOnlyList<IndexedChunk> chunks, double bound)
+    private Task<Lease<VectorSetSimilaritySearchResult>?>[] Search(IDatabase db, string tenant, IReadOnlyList<IndexedChunk> chunks, double bound, bool withAttributes)
     {
         var settings = options.Value;
         var set = keys.WatchSet(tenant);
@@ -78,7 +86,7 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
             request.Count = settings.MaxMatchesPerPassage;
             request.SearchExplorationFactor = settings.SearchEf;
             request.WithScores = true;
-            request.WithAttributes = true;
+            request.WithAttributes = withAttributes;
             // On Redis's main thread: a threaded VSIM starts a thread per call and blocks the connection
             // behind it; measured on 10,000 watches, it cost Redis twice the processor time per passage.
             request.DisableThreading = true;
@@ -110,7 +118,8 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
             for (var j = 0; j < found.Length; j++)
             {
                 var hit = found.Span[j];
-                if (hit.AttributesJson is not { } attributes || !WatchAttributes.Accepts(attributes, hit.Score, document, now, out var notifyTo))
+                var attributes = hit.AttributesJson ?? (string?)await db.VectorSetGetAttributesJsonAsync(keys.WatchSet(document.Tenant), hit.Member).WaitAsync(cancellationToken);
+                if (attributes is null || !WatchAttributes.Accepts(attributes, hit.Score, document, now, out var notifyTo))
                 {
                     continue;
                 }
