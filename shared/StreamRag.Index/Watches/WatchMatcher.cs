@@ -73,7 +73,7 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
     /// One VSIM per passage, pipelined: the watches scoring at least <paramref name="bound"/> (EPSILON),
     /// closest first, with their attributes. No FILTER: a filter expression is evaluated on every node
     /// the search visits (measured 8× slower on 10,000 watches), so the watches' filters are checked on
-    /// the few candidates returned (<see cref="WatchAttributes.Accepts"/>). NOTHREAD: see below.
+    /// the few candidates returned (<see cref="WatchAttributes.Accepts"/>).
     /// </summary>
     private Task<Lease<VectorSetSimilaritySearchResult>?>[] Search(IDatabase db, string tenant, IReadOnlyList<IndexedChunk> chunks, double bound, bool withAttributes)
     {
@@ -105,6 +105,7 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
         // Per notify_to stream: the script's arguments after its three fixed ones (one call per stream).
         var byStream = new Dictionary<string, List<RedisValue>>(StringComparer.Ordinal);
         var matched = 0;
+        var fieldsPerNotification = 0;
         var tags = string.Join(',', document.Tags);
         var at = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         for (var i = 0; i < chunks.Count; i++)
@@ -132,7 +133,7 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
                 var watchId = (string)hit.Member!;
                 var chunk = chunks[i];
                 matched++;
-                args.AddRange(
+                RedisValue[] entry =
                 [
                     string.Create(CultureInfo.InvariantCulture, $"{watchId}|{document.Id}|{document.Version}|{chunk.Index}"),
                     WatchNotificationFields.ContractVersion, 1,
@@ -148,14 +149,17 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
                     WatchNotificationFields.Version, document.Version,
                     WatchNotificationFields.EventId, eventId ?? "",
                     WatchNotificationFields.NotifiedAt, at,
-                ]);
+                ];
+                // Every entry has the same fields: the dedupe key, then field-value pairs.
+                fieldsPerNotification = (entry.Length - 1) / 2;
+                args.AddRange(entry);
             }
         }
 
         var settings = options.Value;
         var dedupeSeconds = (long)settings.DedupeRetention.TotalSeconds;
         var calls = byStream.Select(s => db.ScriptEvaluateAsync(NotifyScript, [s.Key, keys.WatchNotified(s.Key)],
-            [settings.NotifyMaxLength, dedupeSeconds, FieldsPerNotification, .. s.Value])).ToArray();
+            [settings.NotifyMaxLength, dedupeSeconds, fieldsPerNotification, .. s.Value])).ToArray();
         var appended = 0;
         foreach (var call in calls)
         {
@@ -164,7 +168,4 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
 
         return new WatchMatchReport(matched, appended);
     }
-
-    /// <summary>The field-value pairs of one notification entry, as <see cref="NotifyMatchesAsync"/> writes them.</summary>
-    private const int FieldsPerNotification = 13;
 }
