@@ -214,20 +214,9 @@ public sealed class WatchTests(RedisServerFixture redis)
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
         var options = new WatchQueryOptions { Threshold = 0.75, NotifyTo = scope.Keys.WatchStreamPrefix + "app" };
-        async Task PostAsync(string id, string content) =>
-            await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("id", id), new("version", 1), new("content", content)]);
 
         // The first notification, then the reader stops (as a process that exits would).
-        WatchNotification first;
-        await using (var reader = client.WatchAsync(Question, options, timeout.Token).GetAsyncEnumerator(timeout.Token))
-        {
-            var next = reader.MoveNextAsync();
-            // The registration is under way once the reader asked; post when it is in.
-            await EventuallyAsync(async () => await scope.Db.SortedSetLengthAsync(scope.Keys.WatchExpiry("default")) == 1, "the watch is registered", TimeSpan.FromSeconds(30));
-            await PostAsync("m1", "the honeybee queen lays eggs in the hive every spring");
-            Assert.True(await next);
-            first = reader.Current;
-        }
+        var first = await FirstNotificationThenStopAsync(scope, client, options, timeout.Token);
 
         Assert.Equal("m1", first.DocumentId);
         Assert.Equal(0, first.Chunk);
@@ -235,8 +224,8 @@ public sealed class WatchTests(RedisServerFixture redis)
         Assert.True(first.Score >= 0.75);
 
         // While nobody reads: a second match is kept in the stream; resuming after the first yields it, and only it.
-        await PostAsync("m2", "a honeybee queen lays eggs in the hive");
-        await PostAsync("n1", "volcanoes erupt when magma rises to the surface");
+        await PostEventAsync(scope, "m2", "a honeybee queen lays eggs in the hive");
+        await PostEventAsync(scope, "n1", "volcanoes erupt when magma rises to the surface");
         await WaitDrainedAsync(scope.Db, scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, TimeSpan.FromSeconds(30), () => embedder.Output);
         var resumed = options with { WatchId = first.WatchId, After = first.StreamId };
         await foreach (var n in client.WatchAsync(Question, resumed, timeout.Token))
@@ -261,26 +250,15 @@ public sealed class WatchTests(RedisServerFixture redis)
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(60));
         var options = new WatchQueryOptions { Threshold = 0.75, NotifyTo = scope.Keys.WatchStreamPrefix + "desk", ConsumerGroup = "desk", Consumer = "desk-1" };
-        async Task PostAsync(string id, string content) =>
-            await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("id", id), new("version", 1), new("content", content)]);
-
         // Handed m1, then the reader stops before asking for more (a crash while handling it).
-        WatchNotification first;
-        await using (var reader = client.WatchAsync(Question, options, timeout.Token).GetAsyncEnumerator(timeout.Token))
-        {
-            var next = reader.MoveNextAsync();
-            await EventuallyAsync(async () => await scope.Db.SortedSetLengthAsync(scope.Keys.WatchExpiry("default")) == 1, "the watch is registered", TimeSpan.FromSeconds(30));
-            await PostAsync("m1", "the honeybee queen lays eggs in the hive every spring");
-            Assert.True(await next);
-            first = reader.Current;
-        }
+        var first = await FirstNotificationThenStopAsync(scope, client, options, timeout.Token);
 
         Assert.Equal("m1", first.DocumentId);
         Assert.Equal(1, (await scope.Db.StreamPendingAsync(options.NotifyTo, "desk")).PendingMessageCount);
 
         // Away: m2 arrives. The restarted reader (same group and consumer) gets m1 again, then m2;
         // asking for m2 acknowledges m1, and m2 stays pending until the next is asked for.
-        await PostAsync("m2", "a honeybee queen lays eggs in the hive");
+        await PostEventAsync(scope, "m2", "a honeybee queen lays eggs in the hive");
         await WaitDrainedAsync(scope.Db, scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, TimeSpan.FromSeconds(30), () => embedder.Output);
         var seen = new List<WatchNotification>();
         await foreach (var n in client.WatchAsync(Question, options with { WatchId = first.WatchId }, timeout.Token))
@@ -320,6 +298,21 @@ public sealed class WatchTests(RedisServerFixture redis)
         Assert.Equal(new WatchMatchReport(1, 0), again);
         Assert.Equal(new WatchMatchReport(1, 1), next);
         Assert.Equal(2, await scope.Db.StreamLengthAsync(notifyTo));
+    }
+
+    private static async Task PostEventAsync(TestScope scope, string id, string content) =>
+        await scope.Db.StreamAddAsync(scope.Keys.DocumentEvents, [new("id", id), new("version", 1), new("content", content)]);
+
+    /// <summary>Starts reading a new watch, posts a matching document (m1) once it is registered, and stops after the first notification.</summary>
+    private static async Task<WatchNotification> FirstNotificationThenStopAsync(TestScope scope, StreamRagClient client, WatchQueryOptions options, CancellationToken cancellationToken)
+    {
+        await using var reader = client.WatchAsync(Question, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var next = reader.MoveNextAsync();
+        // The registration is under way once the reader asked; post when it is in.
+        await EventuallyAsync(async () => await scope.Db.SortedSetLengthAsync(scope.Keys.WatchExpiry("default")) == 1, "the watch is registered", TimeSpan.FromSeconds(30));
+        await PostEventAsync(scope, "m1", "the honeybee queen lays eggs in the hive every spring");
+        Assert.True(await next);
+        return reader.Current;
     }
 
     private static double Score(float[] a, float[] b)
