@@ -49,7 +49,6 @@ internal sealed partial class DocumentEventHandler(
         {
             foreach (var plan in group)
             {
-                plan.EventId = entries[plan.Slot].Id.ToString();
                 outcomes[plan.Slot] = plan.Refused is { } reason ? DeadLetter(reason) : await writer.WriteTracedAsync(plan, batch, cancellationToken);
             }
         }));
@@ -70,7 +69,7 @@ internal sealed partial class DocumentEventHandler(
             var parsed = parser.Parse(entries[i].RawFields(), arrived ?? now);
             if (parsed.IsValid)
             {
-                events.Add(new ParsedEvent(i, parsed.Value!, arrived));
+                events.Add(new ParsedEvent(i, entries[i].Id.ToString(), parsed.Value!, arrived));
             }
             else
             {

@@ -32,11 +32,12 @@ internal sealed class DocumentPlanner(
         var state = await metadata.GetStateAsync(first.Tenant, first.Id, cancellationToken);
         var plans = new List<WritePlan>();
         var indexedHash = state is { Deleted: false } ? state.ContentHash : null;
-        foreach (var (slot, e, arrived) in events)
+        foreach (var parsed in events)
         {
+            var e = parsed.Event;
             if (e.Operation == DocumentOperation.Delete)
             {
-                plans.Add(new WritePlan(slot, e, arrived, "", null));
+                plans.Add(new WritePlan(parsed, "", null));
                 indexedHash = null;
                 continue;
             }
@@ -44,12 +45,12 @@ internal sealed class DocumentPlanner(
             var hash = ContentHash(e.Content);
             if (hash == indexedHash)
             {
-                plans.Add(new WritePlan(slot, e, arrived, hash, null));
+                plans.Add(new WritePlan(parsed, hash, null));
                 continue;
             }
 
             var (passages, refused) = PassagesOf(e.Content);
-            plans.Add(new WritePlan(slot, e, arrived, hash, passages) { Refused = refused });
+            plans.Add(new WritePlan(parsed, hash, passages) { Refused = refused });
             if (refused is null)
             {
                 indexedHash = hash;
