@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Options;
+using StreamRag.Contracts;
 using StreamRag.Embedding;
 using StreamRag.Telemetry;
 
@@ -18,10 +19,12 @@ internal sealed class QueryEmbedder
     private readonly LruCache<string, ReadOnlyMemory<float>>? cache;
     private readonly string model;
     private readonly Counter<long> lookups;
+    private readonly TimeProvider time;
 
-    public QueryEmbedder(IEmbeddingGenerator<string, Embedding<float>> generator, IOptions<QueryOptions> options, IMeterFactory meters)
+    public QueryEmbedder(IEmbeddingGenerator<string, Embedding<float>> generator, IOptions<QueryOptions> options, IMeterFactory meters, TimeProvider time)
     {
         this.generator = generator;
+        this.time = time;
         var metadata = generator.GetService<EmbeddingGeneratorMetadata>();
         model = $"{metadata?.ProviderName}/{metadata?.DefaultModelId}";
         var entries = options.Value.EmbeddingCacheEntries;
@@ -31,6 +34,23 @@ internal sealed class QueryEmbedder
 
     /// <summary>Vectors currently cached.</summary>
     public int Cached => cache?.Count ?? 0;
+
+    /// <summary>
+    /// A request's query vector: the one it carries, or its question embedded (in an <c>embed</c> span);
+    /// with the milliseconds that took, for the reply's timings.
+    /// </summary>
+    public async Task<(ReadOnlyMemory<float> Vector, double EmbedMs)> VectorOfAsync(QueryRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Vector is { } given)
+        {
+            return (given, 0);
+        }
+
+        var started = time.GetTimestamp();
+        using var span = StreamRagTelemetry.Source.StartActivity(SpanNames.Embed);
+        var vector = await EmbedAsync(request.Query, cancellationToken);
+        return (vector, time.GetElapsedTime(started).TotalMilliseconds);
+    }
 
     public async Task<ReadOnlyMemory<float>> EmbedAsync(string query, CancellationToken cancellationToken)
     {

@@ -1,6 +1,5 @@
 using StreamRag.Contracts;
 using StreamRag.Index;
-using StreamRag.Telemetry;
 
 namespace StreamRag.Query;
 
@@ -37,14 +36,7 @@ internal sealed partial class WatchRegistrar(
             return Failure(request, ErrorCodes.InvalidField, $"notify_to must be a stream key under '{store.NotifyPrefix}', not '{DocumentEventParser.Truncate(watch.NotifyTo)}'", queueMs, 0, started);
         }
 
-        var embedStart = time.GetTimestamp();
-        ReadOnlyMemory<float> vector;
-        using (StreamRagTelemetry.Source.StartActivity(SpanNames.Embed))
-        {
-            vector = request.Vector ?? await embedder.EmbedAsync(request.Query, cancellationToken);
-        }
-
-        var embedMs = time.GetElapsedTime(embedStart).TotalMilliseconds;
+        var (vector, embedMs) = await embedder.VectorOfAsync(request, cancellationToken);
         if (vector.Length != index.Dimensions)
         {
             throw new DimensionMismatchException(index.Dimensions, vector.Length);
