@@ -46,9 +46,12 @@ public sealed class WatchStore(RedisConnections connections, KeySchema keys, IOp
         var settings = options.Value;
         var db = (await connections.GetSharedAsync()).GetDatabase();
         var now = time.GetUtcNow();
+        var (set, expiry, thresholds) = (keys.WatchSet(tenant), keys.WatchExpiry(tenant), keys.WatchThresholds(tenant));
+        // A watch registered already (a redelivered request) is renewed, whatever the limits.
+        var known = await db.SortedSetScoreAsync(expiry, id).WaitAsync(cancellationToken) is not null;
         // The total is counted across tenants (other hash slots), so it is checked before the add:
         // registrations racing each other may pass it by the number in flight.
-        if (await CountAsync(cancellationToken) >= settings.MaxTotal && await db.SortedSetScoreAsync(keys.WatchExpiry(tenant), id).WaitAsync(cancellationToken) is null)
+        if (!known && await CountAsync(cancellationToken) >= settings.MaxTotal)
         {
             return WatchAddResult.TotalLimit;
         }
@@ -57,14 +60,12 @@ public sealed class WatchStore(RedisConnections connections, KeySchema keys, IOp
         var expiresAt = (now + watch.Ttl).ToUnixTimeMilliseconds();
         var attributes = WatchAttributes.Build(filters, watch.Threshold, DateTimeOffset.FromUnixTimeMilliseconds(expiresAt), watch.NotifyTo);
         var blob = MemoryMarshal.AsBytes(vector.Span).ToArray();
-        var (set, expiry, thresholds) = (keys.WatchSet(tenant), keys.WatchExpiry(tenant), keys.WatchThresholds(tenant));
         // Live watches are those expiring after now; an expired one no longer counts against the limit.
         var live = now.ToUnixTimeMilliseconds() + 0.5;
         // A transaction, not a script: the query worker's ACL user runs no scripts. The limit holds
         // through its conditions (WATCH): a registration racing another is tried again.
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
-            var known = await db.SortedSetScoreAsync(expiry, id).WaitAsync(cancellationToken) is not null;
             var add = db.CreateTransaction();
             if (known)
             {
@@ -88,6 +89,9 @@ public sealed class WatchStore(RedisConnections connections, KeySchema keys, IOp
             {
                 return WatchAddResult.TenantLimit;
             }
+
+            // Lost a race: the watch may have been added (or removed) meanwhile.
+            known = await db.SortedSetScoreAsync(expiry, id).WaitAsync(cancellationToken) is not null;
         }
 
         throw new InvalidOperationException($"the watches of tenant '{tenant}' kept changing during {MaxAttempts} attempts to register one; try again");
