@@ -33,7 +33,7 @@ public sealed partial class StreamRagClient
         else
         {
             var requestId = Guid.NewGuid().ToString("N");
-            notifyTo = options.NotifyTo ?? keys.TenantWatchStreamPrefix(options.Tenant) + requestId;
+            notifyTo = NotifyToOf(options, requestId);
             // Everything appended from here on may be this watch's: read after the stream's last entry now.
             after = options.After ?? await LastIdAsync(db, notifyTo);
             watchId = (await RegisterWatchAsync(requestId, question, options with { NotifyTo = notifyTo }, cancellationToken)).Id;
@@ -70,8 +70,12 @@ public sealed partial class StreamRagClient
     {
         ArgumentNullException.ThrowIfNull(options);
         var requestId = Guid.NewGuid().ToString("N");
-        return RegisterWatchAsync(requestId, question, options with { NotifyTo = options.NotifyTo ?? keys.TenantWatchStreamPrefix(options.Tenant) + requestId }, cancellationToken);
+        return RegisterWatchAsync(requestId, question, options with { NotifyTo = NotifyToOf(options, requestId) }, cancellationToken);
     }
+
+    /// <summary>The stream a watch notifies: the one asked for, else one of its own in the tenant's namespace.</summary>
+    private string NotifyToOf(WatchQueryOptions options, string requestId) =>
+        options.NotifyTo ?? keys.TenantWatchStreamPrefix(options.Tenant) + requestId;
 
     /// <summary>Removes a watch; false when the tenant has no live watch of that id (removed or expired already).</summary>
     /// <param name="token">A signed tenant token granting the tenant <c>query</c>; the client's <see cref="Token"/> when null.</param>
