@@ -63,8 +63,7 @@ public sealed partial class StreamRagClient
     /// <summary>One XADD on the next partition in turn; the refusal when Redis refused it or did not answer <paramref name="within"/>.</summary>
     private async Task<Exception?> TryPostAsync(NameValueEntry[] fields, TimeSpan within, CancellationToken cancellationToken)
     {
-        var partition = (int)((uint)Interlocked.Increment(ref nextQueryPartition) % (uint)keys.StreamPartitions);
-        var post = PostAsync(keys.QueryRequestStreams[partition].Stream, fields);
+        var post = PostAsync(NextQueryStream(), fields);
         try
         {
             // A healthy XADD answers in a millisecond; one that does not within the wait sits in the
@@ -84,6 +83,10 @@ public sealed partial class StreamRagClient
             throw;
         }
     }
+
+    /// <summary>The query-request partitions taken in turn, so postings spread over them (and over the masters that hold them).</summary>
+    private RedisKey NextQueryStream() =>
+        keys.QueryRequestStreams[(int)((uint)Interlocked.Increment(ref nextQueryPartition) % (uint)keys.StreamPartitions)].Stream;
 
     private async Task PostAsync(RedisKey stream, NameValueEntry[] fields)
     {

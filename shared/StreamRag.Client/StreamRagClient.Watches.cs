@@ -135,9 +135,7 @@ public sealed partial class StreamRagClient
             fields.Add(new(QueryRequestFields.RequestId, requestId));
             fields.Add(new(QueryRequestFields.ReplyTo, replyChannel.ToString()));
             fields.Add(new(QueryRequestFields.Deadline, (time.GetUtcNow() + timeout).ToUnixTimeMilliseconds()));
-            await CheckPartitionsAsync();
-            var partition = (int)((uint)Interlocked.Increment(ref nextQueryPartition) % (uint)keys.StreamPartitions);
-            await redis.GetDatabase().StreamAddAsync(keys.QueryRequestStreams[partition].Stream, fields.ToArray());
+            await PostAsync(NextQueryStream(), fields.ToArray());
             return await reply.Task.WaitAsync(timeout, time, cancellationToken);
         }
         catch (TimeoutException)
