@@ -14,7 +14,10 @@ public sealed partial class VectorSetIndex
 {
     /// <summary>The first Redis whose VSIM takes WITHATTRIBS.</summary>
     /// <summary>VSIM takes WITHATTRIBS since Redis 8.2.</summary>
-    internal static readonly Version AttributeReadsSince = new(8, 2);
+    private static readonly Version AttributeReadsSince = new(8, 2);
+
+    /// <summary>Whether every one of <paramref name="servers"/> (at least one) takes VSIM WITHATTRIBS.</summary>
+    internal static bool TakeWithAttribs(IServer[] servers) => servers.Length > 0 && servers.All(s => s.Version >= AttributeReadsSince);
 
     private readonly Lazy<Task<bool>> attributeReads;
 
@@ -149,7 +152,7 @@ public sealed partial class VectorSetIndex
         // Every server a search may reach must take WITHATTRIBS; a server not yet seen reports the
         // client's default version, which is older, so the answer errs towards the 8.0 path.
         var servers = (await connections.GetSearchDatabaseAsync()).Multiplexer.GetServers();
-        var reads = servers.Length > 0 && servers.All(s => s.Version >= AttributeReadsSince);
+        var reads = TakeWithAttribs(servers);
         Log.SearchReads(logger, reads ? "VSIM WITHATTRIBS" : "the document hashes (HMGET)", string.Join(", ", servers.Select(s => s.Version).Distinct()));
         return reads;
     }

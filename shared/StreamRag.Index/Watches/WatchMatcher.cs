@@ -25,8 +25,7 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
     /// Whether every server takes VSIM WITHATTRIBS (Redis 8.2 on); before, the attributes of the few
     /// watches a search returns are read with VGETATTR.
     /// </summary>
-    private readonly Lazy<Task<bool>> attributeReads = new(async () =>
-        (await connections.GetSharedAsync()).GetServers() is { Length: > 0 } servers && servers.All(s => s.Version >= VectorSetIndex.AttributeReadsSince));
+    private readonly Lazy<Task<bool>> attributeReads = new(async () => VectorSetIndex.TakeWithAttribs((await connections.GetSharedAsync()).GetServers()));
 
     /// <summary>Each tenant's lowest watch threshold as last read (absent: not read yet), which bounds the VSIMs sent with the next read.</summary>
     private readonly ConcurrentDictionary<string, double> lowest = new(StringComparer.Ordinal);
