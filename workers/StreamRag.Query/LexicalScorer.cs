@@ -14,25 +14,103 @@ internal static class LexicalScorer
         ArgumentNullException.ThrowIfNull(query);
         ArgumentNullException.ThrowIfNull(passages);
         var coverage = new double[passages.Count];
-        var terms = Words(query).ToHashSet(StringComparer.Ordinal);
+        var terms = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var word in Words(query))
+        {
+            terms.TryAdd(word, terms.Count);
+        }
+
         if (terms.Count == 0 || passages.Count == 0)
         {
             return coverage;
         }
 
-        var present = passages.Select(p => Words(p).Where(terms.Contains).ToHashSet(StringComparer.Ordinal)).ToArray();
-        var idf = terms.ToDictionary(t => t, t =>
-        {
-            var df = present.Count(words => words.Contains(t));
-            return Math.Log(1 + ((passages.Count - df + 0.5) / (df + 0.5)));
-        }, StringComparer.Ordinal);
-        var total = idf.Values.Sum();
+        // On the query path for every candidate: each passage is scanned once, a word is looked up
+        // only when its length and first letter could be a query word's, by span (no string per
+        // word), and the query words a passage holds are kept as bits.
+        var filter = new FirstLetters(terms.Keys);
+        var lookup = terms.GetAlternateLookup<ReadOnlySpan<char>>();
+        var stride = (terms.Count + 63) / 64;
+        var present = new ulong[passages.Count * stride];
+        var df = new int[terms.Count];
+        Span<char> lower = filter.MaxLength <= 128 ? stackalloc char[filter.MaxLength] : new char[filter.MaxLength];
         for (var p = 0; p < passages.Count; p++)
         {
-            coverage[p] = present[p].Sum(t => idf[t]) / total;
+            var bits = present.AsSpan(p * stride, stride);
+            var text = passages[p];
+            var start = -1;
+            for (var i = 0; i <= text.Length; i++)
+            {
+                var inWord = i < text.Length && char.IsLetterOrDigit(text[i]);
+                if (inWord && start < 0)
+                {
+                    start = i;
+                }
+                else if (!inWord && start >= 0)
+                {
+                    var word = text.AsSpan(start, i - start);
+                    start = -1;
+                    if (!filter.MayHold(word))
+                    {
+                        continue;
+                    }
+
+                    word.ToLowerInvariant(lower);
+                    if (lookup.TryGetValue(lower[..word.Length], out var term) && (bits[term >> 6] & (1UL << (term & 63))) == 0)
+                    {
+                        bits[term >> 6] |= 1UL << (term & 63);
+                        df[term]++;
+                    }
+                }
+            }
+        }
+
+        var idf = new double[terms.Count];
+        var total = 0.0;
+        for (var t = 0; t < idf.Length; t++)
+        {
+            idf[t] = Math.Log(1 + ((passages.Count - df[t] + 0.5) / (df[t] + 0.5)));
+            total += idf[t];
+        }
+
+        for (var p = 0; p < passages.Count; p++)
+        {
+            var sum = 0.0;
+            var bits = present.AsSpan(p * stride, stride);
+            for (var w = 0; w < stride; w++)
+            {
+                for (var word = bits[w]; word != 0; word &= word - 1)
+                {
+                    sum += idf[(w << 6) + System.Numerics.BitOperations.TrailingZeroCount(word)];
+                }
+            }
+
+            coverage[p] = sum / total;
         }
 
         return coverage;
+    }
+
+    /// <summary>
+    /// A quick test that lets through every word that could be one of the query's (its length within
+    /// theirs, its first character, lower-cased, among theirs) and few others.
+    /// </summary>
+    private readonly struct FirstLetters
+    {
+        private readonly HashSet<char> first = [];
+
+        public FirstLetters(IEnumerable<string> terms)
+        {
+            foreach (var term in terms)
+            {
+                first.Add(term[0]);
+                MaxLength = Math.Max(MaxLength, term.Length);
+            }
+        }
+
+        public int MaxLength { get; }
+
+        public bool MayHold(ReadOnlySpan<char> word) => word.Length <= MaxLength && first.Contains(char.ToLowerInvariant(word[0]));
     }
 
     /// <summary>Maximal runs of letters and digits, lower-cased (invariant): no stemming, no stop words.</summary>

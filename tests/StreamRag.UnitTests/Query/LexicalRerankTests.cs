@@ -26,6 +26,31 @@ public sealed class LexicalRerankTests
     }
 
     [Fact]
+    public void Coverage_EqualsTheShareOfIdfHeld_ComputedWordByWord()
+    {
+        // More than 64 distinct query words (the bit sets span two words), mixed case, digits,
+        // accents, repeats, and passage words longer than any query word.
+        var random = new Random(7);
+        var vocabulary = Enumerable.Range(0, 150).Select(i => i % 3 == 0 ? $"Wörd{i}" : i % 3 == 1 ? $"x{i}y" : $"longerword{i}").ToArray();
+        string Text(int words) => string.Join(random.Next(2) == 0 ? " " : ", ", Enumerable.Range(0, words).Select(_ => vocabulary[random.Next(vocabulary.Length)]));
+        var query = Text(120);
+        var passages = Enumerable.Range(0, 40).Select(_ => Text(random.Next(0, 80)) + " supercalifragilisticexpialidocious").ToArray();
+
+        var terms = LexicalScorer.Words(query).ToHashSet(StringComparer.Ordinal);
+        var present = passages.Select(p => LexicalScorer.Words(p).Where(terms.Contains).ToHashSet(StringComparer.Ordinal)).ToArray();
+        var idf = terms.ToDictionary(t => t, t => Math.Log(1 + ((passages.Length - present.Count(w => w.Contains(t)) + 0.5) / (present.Count(w => w.Contains(t)) + 0.5))));
+        var expected = present.Select(p => p.Sum(t => idf[t]) / idf.Values.Sum()).ToArray();
+
+        Assert.True(terms.Count > 64, $"{terms.Count} query words");
+        var actual = LexicalScorer.Coverage(query, passages);
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i], actual[i], 12);
+        }
+    }
+
+    [Fact]
     public void Words_AreLetterAndDigitRuns_LowerCased()
     {
         Assert.Equal(["ssl", "ctx", "new", "x509", "été"], LexicalScorer.Words("SSL_CTX_new, X509 Été"));
