@@ -42,7 +42,6 @@ internal sealed class ModelBench(Fleet fleet, string root, int passages, int que
         var batch1 = await RawPassagesPerSecondAsync(generator, texts.Take(Math.Min(texts.Length, 64)).ToArray(), 1);
         var batch32 = await RawPassagesPerSecondAsync(generator, texts.Take(Math.Min(texts.Length, 256)).ToArray(), 32);
         figures.Add(new Figure("raw model inference, batch 32 vs batch 1", "passages/s", batch32, batch1, "> 1", "per-passage speed of a batch of 32 over one at a time"));
-        var raw = await RawPassagesPerSecondAsync(generator, texts, 256);
 
         // ---- What a second core gives this work: the ceiling for two embedders over one ----
         if (threads > 1)
@@ -61,22 +60,34 @@ internal sealed class ModelBench(Fleet fleet, string root, int passages, int que
                 + "two embedders of one thread each cannot beat it"));
         }
 
-        // ---- Fleet ingestion vs raw inference ----
+        // ---- Fleet ingestion vs raw inference, in turns (best of two rounds each), so a burst of
+        // load elsewhere on this shared machine does not fall on one side only ----
         Console.WriteLine("Ingestion through the embedder…");
-        var one = await IngestAsync("bm1", texts, embedders: 1, threads);
-        figures.Add(new Figure("model ingestion, 1 embedder", "chunks/s", one, raw, "≥ 0.9 × raw",
-            $"baseline: raw {DefaultPrecision} inference of the same passages in batches of 256, {threads} threads"));
+        var (one, raw) = (0.0, 0.0);
+        for (var round = 0; round < 2; round++)
+        {
+            raw = Math.Max(raw, await RawPassagesPerSecondAsync(generator, texts, 256));
+            one = Math.Max(one, await IngestAsync($"bm1r{round}", texts, embedders: 1, threads));
+        }
+
+        figures.Add(new Figure("model ingestion, 1 embedder", "chunks/s", one, raw, "≥ 0.95 × raw",
+            $"baseline: raw {DefaultPrecision} inference of the same passages in batches of 256, {threads} threads; best of 2 rounds each, in turns"));
 
         // ---- Two embedders sharing the group vs one: one thread each, so two use both cores ----
         Console.WriteLine("One vs two embedders…");
-        var single = await IngestAsync("bm2", texts, embedders: 1, threads: 1);
-        var pair = await IngestAsync("bm3", texts, embedders: 2, threads: 1);
-        figures.Add(new Figure("model ingestion, 2 embedders vs 1", "chunks/s", pair, single, "> 1",
-            "1 intra-op thread per embedder process; baseline: 1 such embedder"));
+        var (single, pair) = (0.0, 0.0);
+        for (var round = 0; round < 2; round++)
+        {
+            single = Math.Max(single, await IngestAsync($"bm2r{round}", texts, embedders: 1, threads: 1));
+            pair = Math.Max(pair, await IngestAsync($"bm3r{round}", texts, embedders: 2, threads: 1));
+        }
+
+        figures.Add(new Figure("model ingestion, 2 embedders vs 1", "chunks/s", pair, single, "≥ 1.6 ×",
+            "1 intra-op thread per embedder process; baseline: 1 such embedder; best of 2 rounds each, in turns"));
 
         // ---- Query latency vs its parts ----
         Console.WriteLine("Query latency…");
-        figures.AddRange(await QueryLatencyAsync("bm1", generator, texts));
+        figures.AddRange(await QueryLatencyAsync("bm1r0", generator, texts));
         return figures;
     }
 
@@ -210,6 +221,7 @@ internal sealed class ModelBench(Fleet fleet, string root, int passages, int que
         var embed = new List<double>();
         var vsim = new List<double>();
         var viaFleet = new List<double>();
+        var (workerQueue, workerEmbed, workerSearch, workerTotal, outside) = (new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>());
         foreach (var question in questions)
         {
             var clock = Stopwatch.StartNew();
@@ -233,6 +245,15 @@ internal sealed class ModelBench(Fleet fleet, string root, int passages, int que
             {
                 throw new InvalidOperationException($"query failed: {reply.Error?.Code} {reply.Error?.Message}");
             }
+
+            // Where the round trip goes, as the worker timed it: queued (from the request's stream id,
+            // whole milliseconds), embedding, search with re-ranking, its total; the rest is the
+            // client's XADD and the reply's way back.
+            workerQueue.Add(reply.Timings.QueueMs ?? 0);
+            workerEmbed.Add(reply.Timings.EmbedMs);
+            workerSearch.Add(reply.Timings.SearchMs);
+            workerTotal.Add(reply.Timings.TotalMs);
+            outside.Add(viaFleet[^1] - reply.Timings.TotalMs);
         }
 
         await fleet.StopWorkersAsync();
@@ -240,7 +261,7 @@ internal sealed class ModelBench(Fleet fleet, string root, int passages, int que
         return
         [
             new Figure("model query latency p50, 1 client", "ms", Stats.Percentile(viaFleet, 50), e + v + 1, "≤ 1 × baseline",
-                string.Create(CultureInfo.InvariantCulture, $"baseline: raw query embedding p50 {e:0.00} ms + raw VSIM p50 {v:0.00} ms + 1 ms; caches off")),
+                string.Create(CultureInfo.InvariantCulture, $"baseline: raw query embedding p50 {e:0.00} ms + raw VSIM p50 {v:0.00} ms + 1 ms; caches off; the worker's own p50s: queued {Stats.Percentile(workerQueue, 50):0.00}, embedding {Stats.Percentile(workerEmbed, 50):0.00}, search and re-ranking {Stats.Percentile(workerSearch, 50):0.00}, total {Stats.Percentile(workerTotal, 50):0.00} ms; round trip beyond the worker's total {Stats.Percentile(outside, 50):0.00} ms")),
             new Figure("model query latency p99, 1 client", "ms", Stats.Percentile(viaFleet, 99), Stats.Percentile(embed, 99) + Stats.Percentile(vsim, 99) + 1, null,
                 "baseline: raw embedding p99 + raw VSIM p99 + 1 ms"),
         ];
