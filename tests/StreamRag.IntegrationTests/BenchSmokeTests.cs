@@ -33,7 +33,16 @@ public sealed class BenchSmokeTests
         // The second corpus, and the Query Engine engine beside vector sets, or why it did not run.
         Assert.Contains("| pydocs | hashing | ", text, StringComparison.Ordinal);
         Assert.Contains("python3.13-doc ", text, StringComparison.Ordinal);
-        Assert.Contains(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("STREAMRAG_SEARCH_MODULE")) ? "Query Engine columns skipped: STREAMRAG_SEARCH_MODULE is not set" : "| hashing, Query Engine engine, hybrid", text, StringComparison.Ordinal);
+        var searched = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("STREAMRAG_SEARCH_MODULE"));
+        Assert.Contains(searched ? "| hashing, Query Engine engine, hybrid" : "Query Engine columns skipped: STREAMRAG_SEARCH_MODULE is not set", text, StringComparison.Ordinal);
+        if (searched)
+        {
+            // The Query Engine's two sides, kept alone, fuse offline (bench/fusion-study.py).
+            var study = await RunAsync("python3", [Path.Combine(RepositoryRoot(), "bench", "fusion-study.py"), "--provider", "hashing", "--results", Path.Combine(RepositoryRoot(), "bench-results")], TimeSpan.FromMinutes(2));
+            Assert.Contains("## manpages, hashing:", study, StringComparison.Ordinal);
+            Assert.Contains("## pydocs, hashing:", study, StringComparison.Ordinal);
+            Assert.Matches(@"linear, text weight 0\.02 +\d\.\d{3} / \d\.\d{3}", study);
+        }
     }
 
     /// <summary>One standalone Redis and a cluster of 3 masters + 3 replicas (started on free ports and stopped by the bench), a tiny load through both.</summary>
@@ -88,7 +97,12 @@ public sealed class BenchSmokeTests
         var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var dll = Path.Combine(testBin.Parent!.Parent!.FullName, "StreamRag.Bench", testBin.Name, "StreamRag.Bench.dll");
         Assert.True(File.Exists(dll), $"bench not built: {dll}");
-        var start = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        return await RunAsync("dotnet", [dll, .. args], limit);
+    }
+
+    private static async Task<string> RunAsync(string program, string[] args, TimeSpan limit)
+    {
+        var start = new ProcessStartInfo(program, args) { RedirectStandardOutput = true, RedirectStandardError = true };
 
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
@@ -98,7 +112,7 @@ public sealed class BenchSmokeTests
         await process.WaitForExitAsync(timeout.Token);
 
         var text = await output;
-        Assert.True(process.ExitCode == 0, $"bench {string.Join(' ', args)} failed:\n{text}\n{await errors}");
+        Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', args)} failed:\n{text}\n{await errors}");
         return text;
     }
 }

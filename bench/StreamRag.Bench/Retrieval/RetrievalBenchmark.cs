@@ -262,9 +262,10 @@ internal static class RetrievalBenchmark
     }
 
     /// <summary>
-    /// The same provider on the Query Engine engine: one ingestion, then the query worker three
+    /// The same provider on the Query Engine engine: one ingestion, then the query worker five
     /// times — default settings (hybrid search, default ranking), the engine's hybrid order alone
-    /// (<c>Query:Rerank=None</c>) and the vector search alone (<c>Index:Search:TextWeight=0</c>).
+    /// (<c>Query:Rerank=None</c>), the vector search alone (<c>Index:Search:TextWeight=0</c>), and each
+    /// side alone in its own order (kept for bench/fusion-study.py).
     /// </summary>
     private static async Task<SearchResult> MeasureSearchAsync(Fleet fleet, ConnectionMultiplexer redis, ProviderRun provider, KnownItemCorpus corpus, string corpusName, string repliesDirectory)
     {
@@ -277,14 +278,14 @@ internal static class RetrievalBenchmark
 
         await using var client = new StreamRagClient(redis, keys);
         var byId = corpus.Documents.Select((d, i) => (d.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
-        async Task<KnownItemScores> PassAsync(string pass, IReadOnlyDictionary<string, string> changes)
+        async Task<KnownItemScores> PassAsync(string pass, IReadOnlyDictionary<string, string> changes, int k = Passages)
         {
             fleet.StartWorker("Query", settings.Concat(changes).ToDictionary());
             try
             {
-                var (replies, _) = await AskAllAsync(fleet, client, corpus);
+                var (replies, _) = await AskAllAsync(fleet, client, corpus, k);
                 await File.WriteAllTextAsync(Path.Combine(repliesDirectory, $"retrieval-replies-{corpusName}-{provider.Name}-search-{pass}.json"), System.Text.Json.JsonSerializer.Serialize(
-                    corpus.Queries.Select((q, i) => new { query = q.Text, expected = corpus.Documents[q.Document].Id, results = replies[i].Results.Select(x => new { id = x.Id, chunk = x.Chunk, score = x.Score }) })));
+                    corpus.Queries.Select((q, i) => new { query = q.Text, expected = corpus.Documents[q.Document].Id, results = replies[i].Results.Select(x => new { id = x.Id, chunk = x.Chunk, score = x.Score, content = x.Content }) })));
                 return KnownItemScores.Of(corpus.Queries, replies.Select(r => (IReadOnlyList<int>)KnownItemScores.Collapse(r.Results.Select(x => byId[x.Id]))).ToArray());
             }
             finally
@@ -296,6 +297,12 @@ internal static class RetrievalBenchmark
         var hybrid = await PassAsync("hybrid", new Dictionary<string, string>());
         var engineOrder = await PassAsync("hybrid-engine-order", new Dictionary<string, string> { ["Query:Rerank"] = "None" });
         var vectorOnly = await PassAsync("vector-only", new Dictionary<string, string> { ["Index:Search:TextWeight"] = "0" });
+        // Each side alone in its own order, with its scores (similarity; BM25 divided by the query's
+        // best): what bench/fusion-study.py fuses offline, to compare fusions without re-ingesting.
+        // The contract's largest k, so a re-ranking can be tried over as many candidates.
+        var most = new ContractLimits().MaxK;
+        await PassAsync("vector-order", new Dictionary<string, string> { ["Index:Search:TextWeight"] = "0", ["Query:Rerank"] = "None" }, most);
+        await PassAsync("text-order", new Dictionary<string, string> { ["Index:Search:VectorWeight"] = "0", ["Index:Search:TextWeight"] = "1", ["Query:Rerank"] = "None" }, most);
         var fusion = await HasHybridCommandAsync(db) ? "FT.HYBRID" : "client-side fusion";
         return new SearchResult(hybrid, vectorOnly, engineOrder, fusion, ingestSeconds, null);
     }
@@ -332,7 +339,7 @@ internal static class RetrievalBenchmark
     }
 
     /// <summary>Every query through the client, after a warm-up; the replies in query order and the round trip's p50.</summary>
-    private static async Task<(List<QueryReply> Replies, double P50Ms)> AskAllAsync(Fleet fleet, StreamRagClient client, KnownItemCorpus corpus)
+    private static async Task<(List<QueryReply> Replies, double P50Ms)> AskAllAsync(Fleet fleet, StreamRagClient client, KnownItemCorpus corpus, int k = Passages)
     {
         await WarmUpAsync(fleet, client);
         var replies = new List<QueryReply>();
@@ -340,7 +347,7 @@ internal static class RetrievalBenchmark
         foreach (var query in corpus.Queries)
         {
             var started = Stopwatch.GetTimestamp();
-            var reply = await client.QueryAsync(query.Text, new QueryOptions { K = Passages, Timeout = TimeSpan.FromSeconds(60) });
+            var reply = await client.QueryAsync(query.Text, new QueryOptions { K = k, Timeout = TimeSpan.FromSeconds(60) });
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             if (reply.Status != QueryReply.StatusOk)
             {
