@@ -22,11 +22,8 @@ public sealed class WatchTests(RedisServerFixture redis)
     [Fact]
     public async Task Watch_MatchingAndOtherDocuments_ExactlyTheMatchingPassagesNotifiedOnceEach()
     {
-        await using var scope = new TestScope(redis);
-        var settings = scope.Settings();
-        await using var query = WorkerProcess.Start("Query", settings);
-        await using var embedder = WorkerProcess.Start("Embedder", settings);
-        await using var client = new StreamRagClient(redis.Connection, scope.Keys);
+        await using var fleet = WatchFleet.Start(redis);
+        var (scope, embedder, client) = (fleet.Scope, fleet.Embedder, fleet.Client);
         var notifyTo = scope.Keys.WatchStreamPrefix + "desk";
         const double threshold = 0.75;
 
@@ -167,11 +164,8 @@ public sealed class WatchTests(RedisServerFixture redis)
     [Fact]
     public async Task Watch_ExpiredRemovedAndOverLimit_NotifyNothingAndAreRefusedClearly()
     {
-        await using var scope = new TestScope(redis);
-        var settings = scope.Settings(("Watch:MaxPerTenant", "2"), ("Sweeper:Interval", "00:00:00.200"));
-        await using var query = WorkerProcess.Start("Query", settings);
-        await using var embedder = WorkerProcess.Start("Embedder", settings);
-        await using var client = new StreamRagClient(redis.Connection, scope.Keys);
+        await using var fleet = WatchFleet.Start(redis, ("Watch:MaxPerTenant", "2"), ("Sweeper:Interval", "00:00:00.200"));
+        var (scope, settings, embedder, client) = (fleet.Scope, fleet.Settings, fleet.Embedder, fleet.Client);
         var notifyTo = scope.Keys.WatchStreamPrefix + "gone";
         var options = new WatchQueryOptions { Threshold = 0.7, NotifyTo = notifyTo };
 
@@ -206,17 +200,12 @@ public sealed class WatchTests(RedisServerFixture redis)
     [Fact]
     public async Task WatchAsync_YieldsNotificationsAsTheyArrive_AndResumesAfterTheLastOneHandled()
     {
-        await using var scope = new TestScope(redis);
-        var settings = scope.Settings();
-        await using var query = WorkerProcess.Start("Query", settings);
-        await using var embedder = WorkerProcess.Start("Embedder", settings);
-        await using var client = new StreamRagClient(redis.Connection, scope.Keys);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        await using var fleet = WatchFleet.Start(redis);
+        var (scope, embedder, client) = (fleet.Scope, fleet.Embedder, fleet.Client);
         var options = new WatchQueryOptions { Threshold = 0.75, NotifyTo = scope.Keys.WatchStreamPrefix + "app" };
 
         // The first notification, then the reader stops (as a process that exits would).
-        var first = await FirstNotificationThenStopAsync(scope, client, options, timeout.Token);
+        var first = await FirstNotificationThenStopAsync(scope, client, options, fleet.Timeout);
 
         Assert.Equal("m1", first.DocumentId);
         Assert.Equal(0, first.Chunk);
@@ -228,7 +217,7 @@ public sealed class WatchTests(RedisServerFixture redis)
         await PostEventAsync(scope, "n1", "volcanoes erupt when magma rises to the surface");
         await WaitDrainedAsync(scope.Db, scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, TimeSpan.FromSeconds(30), () => embedder.Output);
         var resumed = options with { WatchId = first.WatchId, After = first.StreamId };
-        await foreach (var n in client.WatchAsync(Question, resumed, timeout.Token))
+        await foreach (var n in client.WatchAsync(Question, resumed, fleet.Timeout))
         {
             Assert.Equal("m2", n.DocumentId);
             Assert.Equal(first.WatchId, n.WatchId);
@@ -242,16 +231,11 @@ public sealed class WatchTests(RedisServerFixture redis)
     [Fact]
     public async Task WatchAsync_WithAConsumerGroup_AfterARestartGivesWhatWasNotFinished_ThenWhatArrivedMeanwhile()
     {
-        await using var scope = new TestScope(redis);
-        var settings = scope.Settings();
-        await using var query = WorkerProcess.Start("Query", settings);
-        await using var embedder = WorkerProcess.Start("Embedder", settings);
-        await using var client = new StreamRagClient(redis.Connection, scope.Keys);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(60));
+        await using var fleet = WatchFleet.Start(redis);
+        var (scope, embedder, client) = (fleet.Scope, fleet.Embedder, fleet.Client);
         var options = new WatchQueryOptions { Threshold = 0.75, NotifyTo = scope.Keys.WatchStreamPrefix + "desk", ConsumerGroup = "desk", Consumer = "desk-1" };
         // Handed m1, then the reader stops before asking for more (a crash while handling it).
-        var first = await FirstNotificationThenStopAsync(scope, client, options, timeout.Token);
+        var first = await FirstNotificationThenStopAsync(scope, client, options, fleet.Timeout);
 
         Assert.Equal("m1", first.DocumentId);
         Assert.Equal(1, (await scope.Db.StreamPendingAsync(options.NotifyTo, "desk")).PendingMessageCount);
@@ -261,7 +245,7 @@ public sealed class WatchTests(RedisServerFixture redis)
         await PostEventAsync(scope, "m2", "a honeybee queen lays eggs in the hive");
         await WaitDrainedAsync(scope.Db, scope.Keys.DocumentEvents, scope.Keys.EmbedderGroup, TimeSpan.FromSeconds(30), () => embedder.Output);
         var seen = new List<WatchNotification>();
-        await foreach (var n in client.WatchAsync(Question, options with { WatchId = first.WatchId }, timeout.Token))
+        await foreach (var n in client.WatchAsync(Question, options with { WatchId = first.WatchId }, fleet.Timeout))
         {
             seen.Add(n);
             if (seen.Count == 2)
@@ -298,6 +282,50 @@ public sealed class WatchTests(RedisServerFixture redis)
         Assert.Equal(new WatchMatchReport(1, 0), again);
         Assert.Equal(new WatchMatchReport(1, 1), next);
         Assert.Equal(2, await scope.Db.StreamLengthAsync(notifyTo));
+    }
+
+    /// <summary>A test's key space with a query worker and an embedder running as processes, and a client of it; disposed in reverse.</summary>
+    private sealed class WatchFleet : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+
+        private WatchFleet(TestScope scope, Dictionary<string, string?> settings)
+        {
+            timeout.CancelAfter(TimeSpan.FromSeconds(60));
+            Scope = scope;
+            Settings = settings;
+            Query = WorkerProcess.Start("Query", settings);
+            Embedder = WorkerProcess.Start("Embedder", settings);
+            Client = new StreamRagClient(scope.Redis.Connection, scope.Keys);
+        }
+
+        public TestScope Scope { get; }
+
+        public Dictionary<string, string?> Settings { get; }
+
+        public WorkerProcess Query { get; }
+
+        public WorkerProcess Embedder { get; }
+
+        public StreamRagClient Client { get; }
+
+        /// <summary>The test's token, cancelled after a minute: a watch read that hangs fails the test instead.</summary>
+        public CancellationToken Timeout => timeout.Token;
+
+        public static WatchFleet Start(RedisServerFixture redis, params (string Key, string Value)[] overrides)
+        {
+            var scope = new TestScope(redis);
+            return new WatchFleet(scope, scope.Settings(overrides));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Client.DisposeAsync();
+            await Embedder.DisposeAsync();
+            await Query.DisposeAsync();
+            await Scope.DisposeAsync();
+            timeout.Dispose();
+        }
     }
 
     private static async Task PostEventAsync(TestScope scope, string id, string content) =>
