@@ -12,7 +12,6 @@ namespace StreamRag.Index;
 /// </summary>
 public sealed partial class VectorSetIndex
 {
-    /// <summary>The first Redis whose VSIM takes WITHATTRIBS.</summary>
     /// <summary>VSIM takes WITHATTRIBS since Redis 8.2.</summary>
     private static readonly Version AttributeReadsSince = new(8, 2);
 
