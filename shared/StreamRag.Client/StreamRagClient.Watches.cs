@@ -168,6 +168,15 @@ public sealed partial class StreamRagClient
             // The group exists: its position in Redis is where this reader resumes.
         }
 
+        async Task AcknowledgeAsync(List<RedisValue> ids)
+        {
+            if (ids.Count > 0)
+            {
+                await db.StreamAcknowledgeAsync(stream, group, ids.ToArray()).WaitAsync(cancellationToken);
+                ids.Clear();
+            }
+        }
+
         // "0": this consumer's pending entries, then ">": entries no one in the group was handed yet.
         // Not XREADGROUP BLOCK: the multiplexed connection is shared (see ReadNotificationsAsync).
         RedisValue position = "0";
@@ -185,18 +194,26 @@ public sealed partial class StreamRagClient
                 continue;
             }
 
+            // Entries that are not this watch's (another watch's, or trimmed) are acknowledged together,
+            // before the next notification is handed out and at the end of the read.
+            var skipped = new List<RedisValue>();
             foreach (var entry in entries)
             {
                 position = position == StreamPosition.NewMessages ? position : entry.Id;
                 // A pending entry trimmed from the stream since comes back without fields.
                 var notification = entry.IsNull || entry.Values.Length == 0 ? null : ToNotification(entry);
-                if (notification?.WatchId == watchId)
+                if (notification?.WatchId != watchId)
                 {
-                    yield return notification;
+                    skipped.Add(entry.Id);
+                    continue;
                 }
 
+                await AcknowledgeAsync(skipped);
+                yield return notification;
                 await db.StreamAcknowledgeAsync(stream, group, entry.Id).WaitAsync(cancellationToken);
             }
+
+            await AcknowledgeAsync(skipped);
         }
     }
 
