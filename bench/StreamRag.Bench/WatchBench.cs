@@ -24,7 +24,7 @@ internal static class WatchBench
 {
     private const int Dimensions = 384;
     private const string Prefix = "bench";
-    private const int ThroughputRounds = 3;
+    private const int ThroughputRounds = 4;
 
     public static async Task<int> RunAsync(string root, string[] args)
     {
@@ -83,7 +83,8 @@ internal static class WatchBench
 
         // Throughput: the same number of documents into a tenant without watches and into the one with the
         // most, each index holding as many passages before (a larger graph costs each write more), in
-        // alternating rounds so a burst of noise on this shared machine does not land on one side only.
+        // alternating rounds so a burst of noise on this shared machine does not land on one side only; which
+        // side goes first alternates too (the first of a pair measured faster, round after round).
         await IngestAsync(db, keys, "none", corpus.Texts, 0, latencyDocs, 0, fleet);
         var most = $"w{watchCounts.Max()}";
         var throughputFirst = next;
@@ -91,16 +92,27 @@ internal static class WatchBench
         for (var round = 0; round < ThroughputRounds; round++)
         {
             var perRound = throughputDocs / ThroughputRounds;
-            var noneRun = await IngestAsync(db, keys, "none", corpus.Texts, next, perRound, latencyDocs + (round * perRound), fleet);
-            next += perRound;
-            var watchesRun = await IngestAsync(db, keys, most, corpus.Texts, next, perRound, latencyDocs + (round * perRound), fleet);
-            next += perRound;
+            var already = latencyDocs + (round * perRound);
+            var (noneFirst, watchesFirst) = (next, next + perRound);
+            next += 2 * perRound;
+            IngestRun noneRun, watchesRun;
+            if (round % 2 == 0)
+            {
+                noneRun = await IngestAsync(db, keys, "none", corpus.Texts, noneFirst, perRound, already, fleet);
+                watchesRun = await IngestAsync(db, keys, most, corpus.Texts, watchesFirst, perRound, already, fleet);
+            }
+            else
+            {
+                watchesRun = await IngestAsync(db, keys, most, corpus.Texts, watchesFirst, perRound, already, fleet);
+                noneRun = await IngestAsync(db, keys, "none", corpus.Texts, noneFirst, perRound, already, fleet);
+            }
+
             rounds.Add((noneRun, watchesRun));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1}: {noneRun.PerSecond:0} passages/s without watches (Redis {noneRun.RedisCpuUs:0} µs, embedder {noneRun.EmbedderCpuUs:0} µs per passage), {watchesRun.PerSecond:0} with (Redis {watchesRun.RedisCpuUs:0} µs, embedder {watchesRun.EmbedderCpuUs:0} µs)"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {round + 1}: {noneRun.PerSecond:0} passages/s without watches (Redis {noneRun.RedisCpuUs:0} µs, its main thread {noneRun.RedisMainCpuUs:0}, VADD {noneRun.VaddUs:0}, embedder {noneRun.EmbedderCpuUs:0} µs per passage), {watchesRun.PerSecond:0} with (Redis {watchesRun.RedisCpuUs:0} µs, its main thread {watchesRun.RedisMainCpuUs:0}, VADD {watchesRun.VaddUs:0}, VSIM {watchesRun.VsimUs:0}, embedder {watchesRun.EmbedderCpuUs:0} µs)"));
         }
 
-        var none = Median(rounds.Select(r => r.None));
-        var withWatches = Median(rounds.Select(r => r.Watches));
+        var none = Overall(rounds.Select(r => r.None));
+        var withWatches = Overall(rounds.Select(r => r.Watches));
         var mostFirst = latencyDocs * (watchCounts.Length - 1);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ingestion: {none.PerSecond:0} passages/s without watches, {withWatches.PerSecond:0} with {watchCounts.Max():N0}; processor time per passage: Redis {none.RedisCpuUs:0} µs without, {withWatches.RedisCpuUs:0} µs with; embedder {none.EmbedderCpuUs:0} µs without, {withWatches.EmbedderCpuUs:0} µs with"));
 
@@ -125,6 +137,8 @@ internal static class WatchBench
         var ratio = withWatches.PerSecond / none.PerSecond;
         table.AppendLine(CultureInfo.InvariantCulture, $"| ingestion, {watchCounts.Max():N0} watches vs none ({withWatches.PerSecond:0} vs {none.PerSecond:0} passages/s) | {ratio:0.00}× | ≥ 0.9× | {(ratio >= 0.9 ? "yes" : "no")} |");
         table.AppendLine(CultureInfo.InvariantCulture, $"| processor time per passage, Redis: with {watchCounts.Max():N0} watches vs none | {withWatches.RedisCpuUs:0} vs {none.RedisCpuUs:0} µs | | |");
+        table.AppendLine(CultureInfo.InvariantCulture, $"| processor time per passage, Redis's main thread: with {watchCounts.Max():N0} watches vs none | {withWatches.RedisMainCpuUs:0} vs {none.RedisMainCpuUs:0} µs | | |");
+        table.AppendLine(CultureInfo.InvariantCulture, $"| … of which in the index's VADD, and in the match's VSIM (INFO commandstats) | {withWatches.VaddUs:0} and {withWatches.VsimUs:0} vs {none.VaddUs:0} and – µs | | |");
         table.AppendLine(CultureInfo.InvariantCulture, $"| processor time per passage, embedder: with {watchCounts.Max():N0} watches vs none | {withWatches.EmbedderCpuUs:0} vs {none.EmbedderCpuUs:0} µs | | |");
         table.AppendLine(CultureInfo.InvariantCulture, $"| recall vs exact similarity ≥ threshold + 0.02 ({expected:N0} pairs, {passages.Length:N0} passages × {watchCounts.Max():N0} watches) | {recall:0.0000} | ≥ 0.99 | {(recall >= 0.99 ? "yes" : "no")} |");
         table.AppendLine(CultureInfo.InvariantCulture, $"| notifications whose exact score is below the threshold (Q8 scores err a little) / by more than 0.02 | {belowThreshold} / {belowMargin} | – / 0 | {(belowMargin == 0 ? "yes" : "no")} |");
@@ -224,13 +238,17 @@ internal static class WatchBench
     private static long TimeOf(string id) => long.Parse(id.AsSpan(0, id.IndexOf('-', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
 
     /// <summary>One throughput run: passages per second, and the processor time Redis and the embedder spent per passage.</summary>
-    private sealed record IngestRun(double PerSecond, double RedisCpuUs, double EmbedderCpuUs);
+    /// <param name="RedisMainCpuUs">Of <paramref name="RedisCpuUs"/>, Redis's main thread: the one that bounds ingestion where Redis has cores to spare.</param>
+    /// <param name="VaddUs">Redis's time in VADD per passage (INFO commandstats; the index write's own cost).</param>
+    /// <param name="VsimUs">Redis's time in VSIM per passage (the match).</param>
+    private sealed record IngestRun(double PerSecond, double RedisCpuUs, double RedisMainCpuUs, double EmbedderCpuUs, double VaddUs, double VsimUs);
 
     /// <summary>Passages per second from the first XADD to the last passage in the vector set (pipelined producer).</summary>
     /// <param name="already">Passages the tenant's vector set holds before.</param>
     private static async Task<IngestRun> IngestAsync(IDatabase db, KeySchema keys, string tenant, string[] texts, int first, int n, long already, Fleet fleet)
     {
-        var redisBefore = await RedisCpuAsync(db);
+        var (redisBefore, mainBefore) = await RedisCpuAsync(db);
+        var commandsBefore = await CommandMicrosecondsAsync(db);
         var embedderBefore = EmbedderCpu(fleet);
         var clock = Stopwatch.StartNew();
         for (var start = first; start < first + n; start += 1000)
@@ -243,27 +261,55 @@ internal static class WatchBench
 
         await WaitIndexedAsync(db, keys, tenant, already + n, fleet);
         var elapsed = clock.Elapsed;
-        var redisCpu = await RedisCpuAsync(db) - redisBefore;
+        var (redisAfter, mainAfter) = await RedisCpuAsync(db);
+        var commandsAfter = await CommandMicrosecondsAsync(db);
         var embedderCpu = EmbedderCpu(fleet) - embedderBefore;
-        return new IngestRun(n / elapsed.TotalSeconds, redisCpu.TotalMicroseconds / n, embedderCpu.TotalMicroseconds / n);
+        double PerPassage(string command) => (double)(commandsAfter.GetValueOrDefault(command) - commandsBefore.GetValueOrDefault(command)) / n;
+        return new IngestRun(n / elapsed.TotalSeconds, (redisAfter - redisBefore).TotalMicroseconds / n, (mainAfter - mainBefore).TotalMicroseconds / n,
+            embedderCpu.TotalMicroseconds / n, PerPassage("vadd"), PerPassage("vsim"));
     }
 
-    /// <summary>The run of median rate (its processor times with it).</summary>
-    private static IngestRun Median(IEnumerable<IngestRun> runs)
+    /// <summary>One side's rounds together (each round the same number of passages): all passages over all the time, mean processor times.</summary>
+    private static IngestRun Overall(IEnumerable<IngestRun> runs)
     {
-        var sorted = runs.OrderBy(r => r.PerSecond).ToArray();
-        return sorted[sorted.Length / 2];
+        var all = runs.ToArray();
+        return new IngestRun(all.Length / all.Sum(r => 1 / r.PerSecond), all.Average(r => r.RedisCpuUs), all.Average(r => r.RedisMainCpuUs),
+            all.Average(r => r.EmbedderCpuUs), all.Average(r => r.VaddUs), all.Average(r => r.VsimUs));
     }
 
-    /// <summary>Processor time the Redis server has used (all its threads), from INFO cpu.</summary>
-    private static async Task<TimeSpan> RedisCpuAsync(IDatabase db)
+    /// <summary>Microseconds Redis has spent in each command (lower-case name), from INFO commandstats; a script's commands count too.</summary>
+    private static async Task<Dictionary<string, long>> CommandMicrosecondsAsync(IDatabase db)
+    {
+        var info = (string)(await db.ExecuteAsync("INFO", "commandstats"))!;
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var line in info.Split('\n'))
+        {
+            // cmdstat_VSIM:calls=1,usec=465,usec_per_call=465.00,...
+            var text = line.Trim();
+            var start = text.IndexOf("cmdstat_", StringComparison.Ordinal);
+            var colon = text.IndexOf(':', start + 1);
+            var usec = text.IndexOf(",usec=", StringComparison.Ordinal);
+            if (start < 0 || colon < 0 || usec < 0)
+            {
+                continue;
+            }
+
+            var end = text.IndexOf(',', usec + 6);
+            result[text[(start + 8)..colon].ToLowerInvariant()] = long.Parse(text.AsSpan(usec + 6, end - usec - 6), CultureInfo.InvariantCulture);
+        }
+
+        return result;
+    }
+
+    /// <summary>Processor time the Redis server has used, all its threads and its main thread, from INFO cpu.</summary>
+    private static async Task<(TimeSpan All, TimeSpan Main)> RedisCpuAsync(IDatabase db)
     {
         var info = (string)(await db.ExecuteAsync("INFO", "cpu"))!;
-        var seconds = info.Split('\n')
-            .Select(l => l.Trim().Split(':'))
-            .Where(kv => kv.Length == 2 && kv[0] is "used_cpu_sys" or "used_cpu_user")
-            .Sum(kv => double.Parse(kv[1], CultureInfo.InvariantCulture));
-        return TimeSpan.FromSeconds(seconds);
+        // Only the used_cpu_* lines: over RESP3 the reply is a verbatim string, its first line "txt:# CPU".
+        var fields = info.Split('\n').Select(l => l.Trim().Split(':')).Where(kv => kv.Length == 2 && kv[0].StartsWith("used_cpu_", StringComparison.Ordinal))
+            .ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        return (TimeSpan.FromSeconds(fields["used_cpu_sys"] + fields["used_cpu_user"]),
+            TimeSpan.FromSeconds(fields["used_cpu_sys_main_thread"] + fields["used_cpu_user_main_thread"]));
     }
 
     private static TimeSpan EmbedderCpu(Fleet fleet) => fleet.WorkerCpu().Where(w => w.Name == "Embedder").Aggregate(TimeSpan.Zero, (sum, w) => sum + w.Cpu);

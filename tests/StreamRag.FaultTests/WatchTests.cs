@@ -284,6 +284,29 @@ public sealed class WatchTests(RedisServerFixture redis)
         Assert.Equal(2, await scope.Db.StreamLengthAsync(notifyTo));
     }
 
+    [Fact]
+    public async Task Watch_PassageNearMoreWatchesThanTheFirstSearchReturns_IsSearchedAgainForAllItMayNotify()
+    {
+        // The first search asks for SearchEf watches (VSIM would otherwise explore MaxMatchesPerPassage
+        // whatever EF says); a full answer means there may be more, up to MaxMatchesPerPassage.
+        await using var scope = new TestScope(redis);
+        var options = Options.Create(new WatchOptions { SearchEf = 2, MaxMatchesPerPassage = 5 });
+        var store = new WatchStore(scope.Connections(), scope.Keys, options, TimeProvider.System);
+        var matcher = new WatchMatcher(scope.Connections(), scope.Keys, options, TimeProvider.System);
+        var notifyTo = scope.Keys.WatchStreamPrefix + "many";
+        for (var i = 1; i <= 6; i++)
+        {
+            var id = WatchStore.IdOf("default", "r1", $"{i}-0");
+            Assert.Equal(WatchAddResult.Added, await store.AddAsync("default", id, TestScope.Embedder.Embed(Question), QueryFilters.None, new WatchRequest(0.7, TimeSpan.FromHours(1), notifyTo), Ct));
+        }
+
+        var text = "the honeybee queen lays eggs in the hive every spring";
+        var document = new IndexedDocument("default", "m1", 1, "", "wiki", DateTimeOffset.UtcNow, [], null, [new IndexedChunk(0, text, TestScope.Embedder.Embed(text))]);
+
+        Assert.Equal(new WatchMatchReport(5, 5), await matcher.NotifyAsync(document, "5-0", Ct));
+        Assert.Equal(5, await scope.Db.StreamLengthAsync(notifyTo));
+    }
+
     /// <summary>A test's key space with a query worker and an embedder running as processes, and a client of it; disposed in reverse.</summary>
     private sealed class WatchFleet : IAsyncDisposable
     {

@@ -50,6 +50,7 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
         var assumed = lowest.GetValueOrDefault(document.Tenant, 0);
         var lowestRead = db.SortedSetRangeByRankWithScoresAsync(keys.WatchThresholds(document.Tenant), 0, 0);
         var withAttributes = await attributeReads.Value;
+        var bound = assumed;
         var searches = assumed == NoWatches ? [] : Search(db, document.Tenant, chunks, assumed, withAttributes);
         var current = await lowestRead.WaitAsync(cancellationToken) is [var entry] ? entry.Score : NoWatches;
         lowest[document.Tenant] = current;
@@ -57,6 +58,7 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
         {
             await Task.WhenAll(searches).WaitAsync(cancellationToken);
             searches = Search(db, document.Tenant, chunks, current, withAttributes);
+            bound = current;
         }
         else if (current == NoWatches)
         {
@@ -65,7 +67,9 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
             return default;
         }
 
-        return await NotifyMatchesAsync(db, document, eventId, chunks, searches, now, cancellationToken);
+        // A passage whose first search came back full may be near more watches: searched again for all it may notify.
+        var searchAll = (int chunk) => Search(db, document.Tenant, chunks[chunk].Vector, bound, withAttributes, options.Value.MaxMatchesPerPassage);
+        return await NotifyMatchesAsync(db, document, eventId, chunks, searches, searchAll, now, cancellationToken);
     }
 
     /// <summary>
@@ -76,30 +80,44 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
     /// </summary>
     private Task<Lease<VectorSetSimilaritySearchResult>?>[] Search(IDatabase db, string tenant, IReadOnlyList<IndexedChunk> chunks, double bound, bool withAttributes)
     {
-        var settings = options.Value;
-        var set = keys.WatchSet(tenant);
         var searches = new Task<Lease<VectorSetSimilaritySearchResult>?>[chunks.Count];
         for (var i = 0; i < chunks.Count; i++)
         {
-            var request = VectorSetSimilaritySearchRequest.ByVector(chunks[i].Vector);
-            request.Count = settings.MaxMatchesPerPassage;
-            request.SearchExplorationFactor = settings.SearchEf;
-            request.WithScores = true;
-            request.WithAttributes = withAttributes;
-            // On Redis's main thread: a threaded VSIM starts a thread per call and blocks the connection
-            // behind it; measured on 10,000 watches, it cost Redis twice the processor time per passage.
-            request.DisableThreading = true;
-            // A hair wider than the bound, so rounding never drops a watch exactly at its threshold.
-            request.Epsilon = Math.Min(1, 1 - bound + 1e-6);
-            searches[i] = db.VectorSetSimilaritySearchAsync(set, request);
+            searches[i] = Search(db, tenant, chunks[i].Vector, bound, withAttributes, FirstCount);
         }
 
         return searches;
     }
 
+    /// <summary>
+    /// How many watches the first search of a passage asks for. VSIM explores at least COUNT candidates
+    /// (its EF is raised to COUNT), so asking for all <see cref="WatchOptions.MaxMatchesPerPassage"/> at once
+    /// would search as hard as EF 32 whatever <see cref="WatchOptions.SearchEf"/> says; a passage that
+    /// fills this first answer is searched again for all of them (<see cref="NotifyMatchesAsync"/>).
+    /// </summary>
+    private int FirstCount => Math.Min(options.Value.MaxMatchesPerPassage, options.Value.SearchEf);
+
+    private Task<Lease<VectorSetSimilaritySearchResult>?> Search(IDatabase db, string tenant, ReadOnlyMemory<float> vector, double bound, bool withAttributes, int count)
+    {
+        var settings = options.Value;
+        var request = VectorSetSimilaritySearchRequest.ByVector(vector);
+        request.Count = count;
+        request.SearchExplorationFactor = settings.SearchEf;
+        request.WithScores = true;
+        request.WithAttributes = withAttributes;
+        // On Redis's main thread: a threaded VSIM starts a thread per call and blocks the connection
+        // behind it; measured on 10,000 watches, it cost Redis twice the processor time per passage,
+        // and its main thread alone as much as NOTHREAD does (docs/benchmarks.md, "Watches").
+        request.DisableThreading = true;
+        // A hair wider than the bound, so rounding never drops a watch exactly at its threshold.
+        request.Epsilon = Math.Min(1, 1 - bound + 1e-6);
+        return db.VectorSetSimilaritySearchAsync(keys.WatchSet(tenant), request);
+    }
+
     private async Task<WatchMatchReport> NotifyMatchesAsync(
         IDatabase db, IndexedDocument document, string? eventId, IReadOnlyList<IndexedChunk> chunks,
-        Task<Lease<VectorSetSimilaritySearchResult>?>[] searches, DateTimeOffset now, CancellationToken cancellationToken)
+        Task<Lease<VectorSetSimilaritySearchResult>?>[] searches, Func<int, Task<Lease<VectorSetSimilaritySearchResult>?>> searchAll,
+        DateTimeOffset now, CancellationToken cancellationToken)
     {
         // Per notify_to stream: the script's arguments after its three fixed ones (one call per stream).
         var byStream = new Dictionary<string, List<RedisValue>>(StringComparer.Ordinal);
@@ -109,7 +127,14 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
         var at = now.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
         for (var i = 0; i < chunks.Count; i++)
         {
-            using var found = await searches[i].WaitAsync(cancellationToken);
+            var first = await searches[i].WaitAsync(cancellationToken);
+            if (first is not null && first.Length == FirstCount && FirstCount < options.Value.MaxMatchesPerPassage)
+            {
+                first.Dispose();
+                first = await searchAll(i).WaitAsync(cancellationToken);
+            }
+
+            using var found = first;
             if (found is null)
             {
                 continue;
