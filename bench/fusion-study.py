@@ -7,7 +7,8 @@ of the hybrid search alone in its own order with its scores: bench-results/retri
 query's best), 100 passages each. This script fuses them in several ways, each with and without the
 query worker's default re-ranking (similarity + 0.05 x the share of the query's words a passage holds,
 idf over the candidates: workers/StreamRag.Query/LexicalScorer.cs), and prints document-level MRR@10
-beside the fleet's own figures, so a fusion can be judged without ingesting again.
+beside the fleet's own figures, so a fusion can be judged without ingesting again. Its last rows bound
+what any fusion of the two rankings could reach, even with weights chosen for each query alone.
 
     python3 bench/fusion-study.py [--provider arctic-xs] [--results bench-results]
 
@@ -56,6 +57,11 @@ def mrr(rankings, expected):
         if want in docs:
             total += 1 / (docs.index(want) + 1)
     return total / len(expected)
+
+
+def reciprocal_ranks(queries, fuse):
+    """Each query's document-level reciprocal rank (within 10) in the engine order of a fusion."""
+    return [mrr([q.order(fuse(q), False)], [q.expected]) for q in queries]
 
 
 def load(results, corpus, provider, name):
@@ -135,6 +141,32 @@ def document_level(q, text_weight):
     return {d: best.get(d, 0.0) + text_weight * text.get(d, 0.0) for d in set(best) | set(text)}
 
 
+def rank_bound(q, dims):
+    """The reciprocal rank of the expected document under the best fusion that rises with each side's score,
+    its weights chosen for this query alone: an upper bound for every such fusion (dims 2: similarity and
+    BM25; 3: and the re-ranking's word coverage). The expected document's passages are credited with each
+    side's best score they have (a passage a side did not return, with the lowest it returned); another
+    document ranks above it under every such fusion only if one of its passages beats that on every side."""
+    keys = sorted(q.content)
+    vector, text = dict(q.vector), dict(q.bm25)
+    vector_cap = min(vector.values()) if vector else 1.0
+    text_cap = min(text.values()) if len(q.bm25) >= 100 else 0.0
+    cov = dict(zip(keys, coverage(q.text, [q.content[k] for k in keys])))
+
+    def point(key, optimistic):
+        missing = None if optimistic else float("-inf")
+        v = vector.get(key, vector_cap if missing is None else missing)
+        t = text.get(key, text_cap if missing is None else missing)
+        return (v, t, cov[key])[:dims]
+
+    mine = [point(k, True) for k in keys if q.doc[k] == q.expected]
+    if not mine:
+        return 0.0
+    best = tuple(max(p[i] for p in mine) for i in range(dims))
+    above = {q.doc[k] for k in keys if q.doc[k] != q.expected and all(a > b for a, b in zip(point(k, False), best))}
+    return 1 / (len(above) + 1) if len(above) < 10 else 0.0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--provider", default="arctic-xs")
@@ -172,6 +204,11 @@ def main():
         for w in (0.02, 0.05):
             docs = [document_level(q, w) for q in queries]
             print(f"{'documents pooled, text weight ' + str(w):<48} {mrr([sorted(d, key=lambda x: -d[x]) for d in docs], expected):.3f} / -")
+        # What no fusion of these rankings can beat, even one told each query's best weights.
+        both = [max(a, b) for a, b in zip(reciprocal_ranks(queries, lambda q: dict(q.vector)), reciprocal_ranks(queries, lambda q: dict(q.bm25)))]
+        print(f"{'per query the better of the two sides alone':<48} {statistics.fmean(both):.3f} / -")
+        print(f"{'bound: any fusion rising with both scores':<48} {statistics.fmean(rank_bound(q, 2) for q in queries):.3f} / "
+              f"{statistics.fmean(rank_bound(q, 3) for q in queries):.3f}")
 
 
 if __name__ == "__main__":
