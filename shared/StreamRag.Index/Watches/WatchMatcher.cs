@@ -92,8 +92,8 @@ public sealed class WatchMatcher(RedisConnections connections, KeySchema keys, I
     /// <summary>
     /// How many watches the first search of a passage asks for. VSIM explores at least COUNT candidates
     /// (its EF is raised to COUNT), so asking for all <see cref="WatchOptions.MaxMatchesPerPassage"/> at once
-    /// would search as hard as EF 32 whatever <see cref="WatchOptions.SearchEf"/> says; a passage that
-    /// fills this first answer is searched again for all of them (<see cref="NotifyMatchesAsync"/>).
+    /// would ignore a lower <see cref="WatchOptions.SearchEf"/>; a passage that fills this first answer
+    /// is searched again for all of them (<see cref="NotifyMatchesAsync"/>).
     /// </summary>
     private int FirstCount => Math.Min(options.Value.MaxMatchesPerPassage, options.Value.SearchEf);
 
