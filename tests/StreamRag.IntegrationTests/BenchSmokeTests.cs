@@ -47,6 +47,19 @@ public sealed class BenchSmokeTests
         }
     }
 
+    /// <summary>Standing queries on a tiny load: latency, ingestion with and without watches, recall, each against its target.</summary>
+    [Fact]
+    public async Task Bench_WatchSmoke_PrintsLatencyIngestionAndRecallAgainstTheirTargets()
+    {
+        var text = await RunBenchAsync(TimeSpan.FromMinutes(3), "--watch", "--smoke");
+
+        Assert.Matches(@"\| notification latency p99, 1,000 watches, 200 events/s \| \d+\.\d ms \| ≤ 100 ms \| (yes|no) \|", text);
+        Assert.Matches(@"\| ingestion, 1,000 watches vs none \(\d+ vs \d+ passages/s\) \| \d\.\d\d× \| ≥ 0\.9× \| (yes|no) \|", text);
+        Assert.Matches(@"\| … of which in the index's VADD, and in the match's VSIM \(INFO commandstats\) \| \d+ and \d+ vs \d+ and – µs \|", text);
+        // Recall is a property of the match, not of the machine's speed: asserted even here.
+        Assert.Matches(@"\| recall vs exact similarity ≥ threshold \+ 0\.02 \([\d,]+ pairs, [^)]*\) \| (0\.99\d\d|1\.0000) \| ≥ 0\.99 \| yes \|", text);
+    }
+
     /// <summary>One standalone Redis and a cluster of 3 masters + 3 replicas (started on free ports and stopped by the bench), a tiny load through both.</summary>
     [Fact]
     public async Task Bench_ClusterSmoke_MeasuresBothDeploymentsAndEveryMaster()
