@@ -34,9 +34,10 @@
 #   with `deploy/redis.sh start PORT DIR --loadmodule "$STREAMRAG_SEARCH_MODULE"`: hybrid (default
 #   settings), its engine order, and vector only (Index:Search:TextWeight=0), side by side with the
 #   vector-set engine and BM25. Without the variable the Query Engine columns are skipped (the table
-#   says why). Results: bench-results/retrieval.{md,json}; each pass's replies beside them, with each
-#   side of the hybrid search alone in its own order, which `python3 bench/fusion-study.py
-#   [--provider NAME]` fuses offline in the usual ways (linear, min-max, z-score, RRF, per document).
+#   says why). Results: bench-results/retrieval.{md,json}; each pass's replies beside them (--smoke:
+#   retrieval-smoke.* and replies in bench-results/smoke/), with each side of the hybrid search alone
+#   in its own order, which `python3 bench/fusion-study.py [--provider NAME]` fuses offline in the
+#   usual ways (linear, min-max, z-score, RRF, per document), and bounds what any fusion could reach.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 deploy/redis.sh install >/dev/null

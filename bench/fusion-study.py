@@ -12,6 +12,8 @@ what any fusion of the two rankings could reach, even with weights chosen for ea
 
     python3 bench/fusion-study.py [--provider arctic-xs] [--results bench-results]
 
+(`./bench.sh retrieval --smoke` keeps its replies in bench-results/smoke/: pass that as --results.)
+
 Standard library only. The re-ranking here runs over the 100 fused candidates; the fleet's over
 3 x K (150 for the bench's K = 50), so the two differ slightly.
 """

@@ -40,7 +40,7 @@ public sealed class BenchSmokeTests
             // The Query Engine's two sides, kept alone, fuse offline (bench/fusion-study.py).
             // Standard library only: Debian's python3 (deploy/tools.sh installs it), else the one on PATH.
             var python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-            var study = await RunAsync(python, [Path.Combine(RepositoryRoot(), "bench", "fusion-study.py"), "--provider", "hashing", "--results", Path.Combine(RepositoryRoot(), "bench-results")], TimeSpan.FromMinutes(2));
+            var study = await RunAsync(python, [Path.Combine(RepositoryRoot(), "bench", "fusion-study.py"), "--provider", "hashing", "--results", Path.Combine(RepositoryRoot(), "bench-results", "smoke")], TimeSpan.FromMinutes(2));
             Assert.Contains("## manpages, hashing:", study, StringComparison.Ordinal);
             Assert.Contains("## pydocs, hashing:", study, StringComparison.Ordinal);
             Assert.Matches(@"linear, text weight 0\.02 +\d\.\d{3} / \d\.\d{3}", study);

@@ -62,7 +62,9 @@ internal static class RetrievalBenchmark
         var corpusNames = (StringOption(args, "--corpora") ?? "manpages,pydocs").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var clock = Stopwatch.StartNew();
 
-        var repliesDirectory = Directory.CreateDirectory(Path.Combine(root, "bench-results")).FullName;
+        // A smoke run (the tests run one) keeps its replies apart, so it never overwrites a full run's,
+        // which bench/fusion-study.py reads.
+        var repliesDirectory = Directory.CreateDirectory(Path.Combine(root, "bench-results", smoke ? "smoke" : "")).FullName;
         var corpusDirectory = Path.Combine(root, ".bench-corpus");
         var corpora = new List<(string Name, string Title, string Description, KnownItemCorpus Corpus, string[] Packages)>();
         foreach (var name in corpusNames)
