@@ -5,19 +5,23 @@ namespace StreamRag.Bench;
 
 /// <summary>
 /// What one Redis node has done since it started, as its <c>INFO</c> reports it: calls per command
-/// (<c>commandstats</c>), bytes to and from clients and to and from replication (<c>stats</c>), and
-/// processor time (<c>cpu</c>). Two readings subtracted give the cost of what ran in between.
+/// and microseconds spent in each (<c>commandstats</c>, named as Redis names them: <c>xadd</c>, but a
+/// module's <c>VADD</c>; a script's commands count too), bytes to and
+/// from clients and to and from replication (<c>stats</c>), and processor time, all threads and the
+/// main thread (<c>cpu</c>). Two readings subtracted give the cost of what ran in between.
 /// </summary>
 internal sealed record NodeCounters(
     string Node,
     bool IsReplica,
     string? ReplicaOf,
     IReadOnlyDictionary<string, long> Calls,
+    IReadOnlyDictionary<string, long> Microseconds,
     long NetInputBytes,
     long NetOutputBytes,
     long ReplicationInputBytes,
     long ReplicationOutputBytes,
-    double CpuSeconds)
+    double CpuSeconds,
+    double MainThreadCpuSeconds)
 {
     /// <summary>The bench's own reads of these counters, left out of every count.</summary>
     private const string MeasurementCommand = "info";
@@ -48,11 +52,13 @@ internal sealed record NodeCounters(
         return this with
         {
             Calls = calls,
+            Microseconds = Microseconds.ToDictionary(c => c.Key, c => c.Value - before.Microseconds.GetValueOrDefault(c.Key), StringComparer.Ordinal),
             NetInputBytes = NetInputBytes - before.NetInputBytes,
             NetOutputBytes = NetOutputBytes - before.NetOutputBytes,
             ReplicationInputBytes = ReplicationInputBytes - before.ReplicationInputBytes,
             ReplicationOutputBytes = ReplicationOutputBytes - before.ReplicationOutputBytes,
             CpuSeconds = CpuSeconds - before.CpuSeconds,
+            MainThreadCpuSeconds = MainThreadCpuSeconds - before.MainThreadCpuSeconds,
         };
     }
 
@@ -65,20 +71,27 @@ internal sealed record NodeCounters(
     public NodeCounters Plus(NodeCounters other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        var calls = new Dictionary<string, long>(Calls, StringComparer.Ordinal);
-        foreach (var (command, count) in other.Calls)
+        static Dictionary<string, long> Sum(IReadOnlyDictionary<string, long> one, IReadOnlyDictionary<string, long> two)
         {
-            calls[command] = calls.GetValueOrDefault(command) + count;
+            var sum = new Dictionary<string, long>(one, StringComparer.Ordinal);
+            foreach (var (command, count) in two)
+            {
+                sum[command] = sum.GetValueOrDefault(command) + count;
+            }
+
+            return sum;
         }
 
         return this with
         {
-            Calls = calls,
+            Calls = Sum(Calls, other.Calls),
+            Microseconds = Sum(Microseconds, other.Microseconds),
             NetInputBytes = NetInputBytes + other.NetInputBytes,
             NetOutputBytes = NetOutputBytes + other.NetOutputBytes,
             ReplicationInputBytes = ReplicationInputBytes + other.ReplicationInputBytes,
             ReplicationOutputBytes = ReplicationOutputBytes + other.ReplicationOutputBytes,
             CpuSeconds = CpuSeconds + other.CpuSeconds,
+            MainThreadCpuSeconds = MainThreadCpuSeconds + other.MainThreadCpuSeconds,
         };
     }
 
@@ -93,6 +106,7 @@ internal sealed record NodeCounters(
         var text = reply.StartsWith("txt:", StringComparison.Ordinal) ? reply[4..] : reply;
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         var calls = new Dictionary<string, long>(StringComparer.Ordinal);
+        var microseconds = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var colon = line.IndexOf(':', StringComparison.Ordinal);
@@ -105,8 +119,11 @@ internal sealed record NodeCounters(
             if (key.StartsWith("cmdstat_", StringComparison.Ordinal))
             {
                 // cmdstat_xadd:calls=5,usec=40,usec_per_call=8.00,rejected_calls=0,failed_calls=0
-                var count = value.Split(',').First(p => p.StartsWith("calls=", StringComparison.Ordinal))["calls=".Length..];
-                calls[key["cmdstat_".Length..]] = long.Parse(count, CultureInfo.InvariantCulture);
+                var parts = value.Split(',');
+                long Part(string name) => long.Parse(parts.First(p => p.StartsWith(name, StringComparison.Ordinal))[name.Length..], CultureInfo.InvariantCulture);
+                var command = key["cmdstat_".Length..];
+                calls[command] = Part("calls=");
+                microseconds[command] = Part("usec=");
             }
             else
             {
@@ -122,11 +139,13 @@ internal sealed record NodeCounters(
             replica,
             replica ? $"{fields["master_host"]}:{fields["master_port"]}" : null,
             calls,
+            microseconds,
             Long("total_net_input_bytes"),
             Long("total_net_output_bytes"),
             Long("total_net_repl_input_bytes"),
             Long("total_net_repl_output_bytes"),
-            Double("used_cpu_sys") + Double("used_cpu_user"));
+            Double("used_cpu_sys") + Double("used_cpu_user"),
+            Double("used_cpu_sys_main_thread") + Double("used_cpu_user_main_thread"));
     }
 }
 

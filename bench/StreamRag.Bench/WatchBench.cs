@@ -247,8 +247,7 @@ internal static class WatchBench
     /// <param name="already">Passages the tenant's vector set holds before.</param>
     private static async Task<IngestRun> IngestAsync(IDatabase db, KeySchema keys, string tenant, string[] texts, int first, int n, long already, Fleet fleet)
     {
-        var (redisBefore, mainBefore) = await RedisCpuAsync(db);
-        var commandsBefore = await CommandMicrosecondsAsync(db);
+        var before = await NodeCounters.ReadAllAsync(db.Multiplexer);
         var embedderBefore = EmbedderCpu(fleet);
         var clock = Stopwatch.StartNew();
         for (var start = first; start < first + n; start += 1000)
@@ -261,12 +260,11 @@ internal static class WatchBench
 
         await WaitIndexedAsync(db, keys, tenant, already + n, fleet);
         var elapsed = clock.Elapsed;
-        var (redisAfter, mainAfter) = await RedisCpuAsync(db);
-        var commandsAfter = await CommandMicrosecondsAsync(db);
+        var spent = NodeCounters.Between(before, await NodeCounters.ReadAllAsync(db.Multiplexer)).Single();
         var embedderCpu = EmbedderCpu(fleet) - embedderBefore;
-        double PerPassage(string command) => (double)(commandsAfter.GetValueOrDefault(command) - commandsBefore.GetValueOrDefault(command)) / n;
-        return new IngestRun(n / elapsed.TotalSeconds, (redisAfter - redisBefore).TotalMicroseconds / n, (mainAfter - mainBefore).TotalMicroseconds / n,
-            embedderCpu.TotalMicroseconds / n, PerPassage("vadd"), PerPassage("vsim"));
+        double PerPassage(string command) => spent.Microseconds.GetValueOrDefault(command) / (double)n;
+        return new IngestRun(n / elapsed.TotalSeconds, spent.CpuSeconds * 1e6 / n, spent.MainThreadCpuSeconds * 1e6 / n,
+            embedderCpu.TotalMicroseconds / n, PerPassage("VADD"), PerPassage("VSIM"));
     }
 
     /// <summary>One side's rounds together (each round the same number of passages): all passages over all the time, mean processor times.</summary>
@@ -275,41 +273,6 @@ internal static class WatchBench
         var all = runs.ToArray();
         return new IngestRun(all.Length / all.Sum(r => 1 / r.PerSecond), all.Average(r => r.RedisCpuUs), all.Average(r => r.RedisMainCpuUs),
             all.Average(r => r.EmbedderCpuUs), all.Average(r => r.VaddUs), all.Average(r => r.VsimUs));
-    }
-
-    /// <summary>Microseconds Redis has spent in each command (lower-case name), from INFO commandstats; a script's commands count too.</summary>
-    private static async Task<Dictionary<string, long>> CommandMicrosecondsAsync(IDatabase db)
-    {
-        var info = (string)(await db.ExecuteAsync("INFO", "commandstats"))!;
-        var result = new Dictionary<string, long>(StringComparer.Ordinal);
-        foreach (var line in info.Split('\n'))
-        {
-            // cmdstat_VSIM:calls=1,usec=465,usec_per_call=465.00,...
-            var text = line.Trim();
-            var start = text.IndexOf("cmdstat_", StringComparison.Ordinal);
-            var colon = text.IndexOf(':', start + 1);
-            var usec = text.IndexOf(",usec=", StringComparison.Ordinal);
-            if (start < 0 || colon < 0 || usec < 0)
-            {
-                continue;
-            }
-
-            var end = text.IndexOf(',', usec + 6);
-            result[text[(start + 8)..colon].ToLowerInvariant()] = long.Parse(text.AsSpan(usec + 6, end - usec - 6), CultureInfo.InvariantCulture);
-        }
-
-        return result;
-    }
-
-    /// <summary>Processor time the Redis server has used, all its threads and its main thread, from INFO cpu.</summary>
-    private static async Task<(TimeSpan All, TimeSpan Main)> RedisCpuAsync(IDatabase db)
-    {
-        var info = (string)(await db.ExecuteAsync("INFO", "cpu"))!;
-        // Only the used_cpu_* lines: over RESP3 the reply is a verbatim string, its first line "txt:# CPU".
-        var fields = info.Split('\n').Select(l => l.Trim().Split(':')).Where(kv => kv.Length == 2 && kv[0].StartsWith("used_cpu_", StringComparison.Ordinal))
-            .ToDictionary(kv => kv[0], kv => double.Parse(kv[1], CultureInfo.InvariantCulture), StringComparer.Ordinal);
-        return (TimeSpan.FromSeconds(fields["used_cpu_sys"] + fields["used_cpu_user"]),
-            TimeSpan.FromSeconds(fields["used_cpu_sys_main_thread"] + fields["used_cpu_user_main_thread"]));
     }
 
     private static TimeSpan EmbedderCpu(Fleet fleet) => fleet.WorkerCpu().Where(w => w.Name == "Embedder").Aggregate(TimeSpan.Zero, (sum, w) => sum + w.Cpu);
