@@ -271,8 +271,7 @@ public sealed class WatchTests(RedisServerFixture redis)
         var notifyTo = scope.Keys.WatchStreamPrefix + "twice";
         var id = WatchStore.IdOf("default", "r1", "1-0");
         Assert.Equal(WatchAddResult.Added, await store.AddAsync("default", id, TestScope.Embedder.Embed(Question), QueryFilters.None, new WatchRequest(0.7, TimeSpan.FromHours(1), notifyTo), Ct));
-        var text = "the honeybee queen lays eggs in the hive every spring";
-        var document = new IndexedDocument("default", "m1", 7, "", "wiki", DateTimeOffset.UtcNow, [], null, [new IndexedChunk(0, text, TestScope.Embedder.Embed(text))]);
+        var document = HoneybeeDocument(version: 7);
 
         var first = await matcher.NotifyAsync(document, "5-0", Ct);
         var again = await matcher.NotifyAsync(document, "5-0", Ct);
@@ -300,11 +299,17 @@ public sealed class WatchTests(RedisServerFixture redis)
             Assert.Equal(WatchAddResult.Added, await store.AddAsync("default", id, TestScope.Embedder.Embed(Question), QueryFilters.None, new WatchRequest(0.7, TimeSpan.FromHours(1), notifyTo), Ct));
         }
 
-        var text = "the honeybee queen lays eggs in the hive every spring";
-        var document = new IndexedDocument("default", "m1", 1, "", "wiki", DateTimeOffset.UtcNow, [], null, [new IndexedChunk(0, text, TestScope.Embedder.Embed(text))]);
+        var document = HoneybeeDocument(version: 1);
 
         Assert.Equal(new WatchMatchReport(5, 5), await matcher.NotifyAsync(document, "5-0", Ct));
         Assert.Equal(5, await scope.Db.StreamLengthAsync(notifyTo));
+    }
+
+    /// <summary>Document m1 of the default tenant as the embedder hands it to matching: one passage that answers <see cref="Question"/>.</summary>
+    private static IndexedDocument HoneybeeDocument(long version)
+    {
+        const string text = "the honeybee queen lays eggs in the hive every spring";
+        return new IndexedDocument("default", "m1", version, "", "wiki", DateTimeOffset.UtcNow, [], null, [new IndexedChunk(0, text, TestScope.Embedder.Embed(text))]);
     }
 
     /// <summary>A test's key space with a query worker and an embedder running as processes, and a client of it; disposed in reverse.</summary>
